@@ -1,0 +1,110 @@
+"""Shared XML helpers: namespaces, the safe parser, canonical output, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.errors import EditionError
+
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XI_NS = "http://www.w3.org/2001/XInclude"
+NSMAP = {"tei": TEI_NS, "xml": XML_NS}
+
+
+def tei(local: str) -> str:
+    """Clark name of a TEI element: ``tei("p")`` -> ``{http://www.tei-c.org/ns/1.0}p``."""
+    return f"{{{TEI_NS}}}{local}"
+
+
+XML_ID = f"{{{XML_NS}}}id"
+XML_LANG = f"{{{XML_NS}}}lang"
+
+
+def safe_parser(remove_blank_text: bool = False) -> etree.XMLParser:
+    """A parser that never resolves entities, loads a DTD or touches the network."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        load_dtd=False,
+        dtd_validation=False,
+        no_network=True,
+        huge_tree=False,
+        remove_blank_text=remove_blank_text,
+    )
+
+
+def parse_bytes(data: bytes, path: str | Path = "<bytes>") -> etree._ElementTree:
+    """Parse XML safely; a syntax error becomes an EditionError with line and column."""
+    try:
+        root = etree.fromstring(data, safe_parser(), base_url=str(path))
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (None, None)
+        message = exc.msg or str(exc)
+        raise EditionError(f"not well-formed XML: {message}", path, line, column) from None
+    return root.getroottree()
+
+
+def parse_file(path: str | Path) -> etree._ElementTree:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EditionError(f"cannot read file: {exc.strerror}", path) from None
+    return parse_bytes(data, path)
+
+
+# Elements whose children are structural: they are indented. Everything else is
+# mixed content and is written exactly as built, so indentation never adds text.
+def _is_structural(el: etree._Element) -> bool:
+    if len(el) == 0 or (el.text and el.text.strip()):
+        return False
+    return all(not (child.tail and child.tail.strip()) for child in el)
+
+
+def indent_structure(root: etree._Element, step: str = "  ") -> None:
+    """Indent element-only containers; leave mixed content untouched."""
+
+    def walk(el: etree._Element, level: int) -> None:
+        if not _is_structural(el):
+            return
+        pad = "\n" + step * (level + 1)
+        el.text = pad
+        for child in el:
+            child.tail = pad
+            walk(child, level + 1)
+        el[-1].tail = "\n" + step * level
+
+    walk(root, 0)
+
+
+def serialize(root: etree._Element) -> bytes:
+    """Canonical output: UTF-8, XML declaration, stable indentation, trailing newline."""
+    indent_structure(root)
+    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place.
+
+    A failed run leaves the earlier good file untouched and no partial file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
