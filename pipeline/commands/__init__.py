@@ -1,0 +1,1 @@
+"""Thin command modules: each parses options, calls the pipeline, reports."""

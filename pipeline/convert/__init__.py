@@ -1,0 +1,1 @@
+"""Conversion of plain-text sources into TEI."""

@@ -1,0 +1,186 @@
+"""The editorial sidecar beside each source: what the text itself cannot tell.
+
+``sources/NAME.toml`` beside ``sources/NAME.txt``. Every key is declared here with its
+meaning; an unknown key or a wrong type is an error naming the file, so a typo can
+never silently switch an intervention off.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import EditionError
+
+GENRES = ("letter", "speech", "minutes", "appeal", "statement", "article")
+NOTE_RESP = ("author", "source-editors")
+NOTE_PLACES = ("foot", "end", "margin", "inline")
+
+
+@dataclass(frozen=True)
+class Intervention:
+    type: str  # "reg" (regularisation) or "corr" (correction)
+    orig: str  # the text as the source has it
+    reading: str  # the regularised or corrected text
+    reason: str
+    occurrence: int | None = None  # which one, when the text occurs more than once
+    cert: str = "high"
+
+
+@dataclass(frozen=True)
+class NoteRule:
+    resp: str = "source-editors"
+    place: str = "end"
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    path: Path | None
+    genre: str | None = None
+    creation: str | None = None  # a date expression, when the text gives none
+    creation_reason: str = ""
+    authors: tuple[str, ...] = ()  # names, when the text names no author
+    authors_reason: str = ""
+    default_calendar: str = "julian"
+    date_overrides: dict[str, str] = field(default_factory=dict)
+    notes: NoteRule = NoteRule()
+    note_overrides: dict[str, NoteRule] = field(default_factory=dict)
+    source_editors: str = ""
+    interventions: tuple[Intervention, ...] = ()
+
+
+EMPTY = Sidecar(path=None)
+
+
+def sidecar_path(source: Path) -> Path:
+    return source.with_suffix(".toml")
+
+
+def load_sidecar(source: Path) -> Sidecar:
+    """The sidecar of ``source``, or an empty one when there is none."""
+    path = sidecar_path(source)
+    if not path.exists():
+        return EMPTY
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise EditionError("sidecar is not UTF-8", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line, column = (int(where[1]), int(where[2])) if where else (None, None)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise EditionError(f"sidecar is not valid TOML: {message}", path, line, column) from None
+    return sidecar_from_dict(data, path)
+
+
+class _Reader:
+    """Checks one table of the sidecar against what it may hold."""
+
+    def __init__(self, table: dict[str, Any], where: str, path: Path) -> None:
+        self.table, self.where, self.path = table, where, path
+
+    def fail(self, message: str) -> EditionError:
+        return EditionError(f"sidecar {self.where}: {message}", self.path)
+
+    def only(self, *keys: str) -> None:
+        unknown = sorted(set(self.table) - set(keys))
+        if unknown:
+            raise self.fail(f"unknown key '{unknown[0]}'; allowed: {', '.join(keys)}")
+
+    def get(self, key: str, kind: type, default: Any = None, choices: tuple = ()) -> Any:
+        value = self.table.get(key, default)
+        if value is None:
+            return None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(f"'{key}' must be a {kind.__name__}")
+        if choices and value not in choices:
+            raise self.fail(f"'{key}' must be one of {', '.join(choices)}, not '{value}'")
+        return value
+
+    def table_of(self, key: str) -> _Reader:
+        value = self.table.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(f"'{key}' must be a table")
+        return _Reader(value, f"[{key}]" if self.where == "top level" else f"{self.where}.{key}",
+                       self.path)
+
+
+def _note_rule(reader: _Reader, base: NoteRule) -> NoteRule:
+    return NoteRule(
+        resp=reader.get("resp", str, base.resp, NOTE_RESP),
+        place=reader.get("place", str, base.place, NOTE_PLACES),
+    )
+
+
+def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
+    top = _Reader(data, "top level", path)
+    top.only("genre", "creation", "author", "dates", "notes", "intervention")
+
+    creation = top.table_of("creation")
+    creation.only("date", "reason")
+    author = top.table_of("author")
+    author.only("names", "reason")
+    names = author.get("names", list, [])
+    if not all(isinstance(n, str) for n in names):
+        raise author.fail("'names' must be a list of strings")
+
+    dates = top.table_of("dates")
+    dates.only("default-calendar", "override")
+    overrides: dict[str, str] = {}
+    for i, item in enumerate(dates.get("override", list, [])):
+        entry = _Reader(item, f"[[dates.override]] #{i + 1}", path)
+        entry.only("text", "calendar", "reason")
+        text = entry.get("text", str)
+        if not text:
+            raise entry.fail("'text' is required")
+        overrides[text] = entry.get("calendar", str, None, ("julian", "gregorian")) or "julian"
+
+    notes = top.table_of("notes")
+    notes.only("resp", "place", "source-editors", "override")
+    base = _note_rule(notes, NoteRule())
+    note_overrides = {}
+    override_table = notes.table_of("override")
+    for number in override_table.table:
+        if not number.isdigit():
+            raise override_table.fail(f"note numbers are digits, not '{number}'")
+        one = override_table.table_of(number)
+        one.only("resp", "place")
+        note_overrides[number] = _note_rule(one, base)
+
+    interventions = []
+    for i, item in enumerate(top.get("intervention", list, [])):
+        entry = _Reader(item, f"[[intervention]] #{i + 1}", path)
+        entry.only("type", "orig", "reading", "reason", "occurrence", "cert")
+        kind = entry.get("type", str, None, ("reg", "corr"))
+        orig, reading, reason = (entry.get(k, str) for k in ("orig", "reading", "reason"))
+        if not (kind and orig and reading is not None and reason):
+            raise entry.fail("'type', 'orig', 'reading' and 'reason' are all required")
+        interventions.append(
+            Intervention(
+                type=kind,
+                orig=orig,
+                reading=reading,
+                reason=reason,
+                occurrence=entry.get("occurrence", int),
+                cert=entry.get("cert", str, "high", ("high", "medium", "low")),
+            )
+        )
+
+    return Sidecar(
+        path=path,
+        genre=top.get("genre", str, None, GENRES),
+        creation=creation.get("date", str),
+        creation_reason=creation.get("reason", str, ""),
+        authors=tuple(names),
+        authors_reason=author.get("reason", str, ""),
+        default_calendar=dates.get("default-calendar", str, "julian", ("julian", "gregorian")),
+        date_overrides=overrides,
+        notes=base,
+        note_overrides=note_overrides,
+        source_editors=notes.get("source-editors", str, ""),
+        interventions=tuple(interventions),
+    )

@@ -1,0 +1,201 @@
+"""Reading one file and the checks that come before any schema.
+
+Any TEI file must get a verdict, never a crash: unreadable or not well-formed input, a
+DOCTYPE naming a DTD (never loaded), ``xi:include`` (never followed), ``xml-model``
+instructions (never fetched), and roots that are not TEI P5 at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.errors import EditionError
+from pipeline.validate.model import (
+    ERROR,
+    LAYER_IO,
+    LAYER_ROOT,
+    LAYER_XML,
+    WARNING,
+    Issue,
+)
+from pipeline.validate.positions import ColumnFinder
+from pipeline.validate.teip5 import TEI_VERSION, known_tei_all_version
+from pipeline.xmltools import TEI_NS, XI_NS, parse_bytes
+
+TEI_ROOTS = ("TEI", "teiCorpus")
+_POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
+RNG_NS = "http://relaxng.org/ns/structure/1.0"
+SCH_NS = "http://purl.oclc.org/dsdl/schematron"
+
+
+@dataclass
+class Document:
+    """A file (or in-memory tree) ready for the schema layers."""
+
+    path: str
+    tree: etree._ElementTree | None
+    source: bytes | None = None
+    issues: list[Issue] = field(default_factory=list)
+    unreadable: bool = False
+    _columns: ColumnFinder | None = None
+
+    @property
+    def checkable(self) -> bool:
+        """Schemas only make sense on a well-formed TEI P5 document."""
+        return self.tree is not None and not any(
+            i.is_error and i.layer in (LAYER_XML, LAYER_ROOT, LAYER_IO) for i in self.issues
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.source) if self.source is not None else 0
+
+    def column(self, el: etree._Element) -> int | None:
+        if self.tree is None:
+            return None
+        if self._columns is None:
+            self._columns = ColumnFinder(self.tree.getroot(), self.source)
+        return self._columns.column(el)
+
+
+def load_file(path: Path, shown: str) -> Document:
+    """Read and parse ``path``; problems become issues of the returned document."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        issue = Issue(shown, None, None, f"cannot read file: {exc.strerror}", LAYER_IO)
+        return Document(shown, None, issues=[issue], unreadable=True)
+    return load_bytes(data, shown)
+
+
+def load_bytes(data: bytes, shown: str) -> Document:
+    try:
+        tree = parse_bytes(data, shown)
+    except EditionError as exc:
+        return Document(shown, None, data, [_parse_issue(exc, shown)])
+    doc = Document(shown, tree, data)
+    doc.issues.extend(preflight(doc))
+    return doc
+
+
+def from_tree(shown: str, tree: etree._ElementTree) -> Document:
+    doc = Document(shown, tree)
+    doc.issues.extend(preflight(doc))
+    return doc
+
+
+def _parse_issue(exc: EditionError, shown: str) -> Issue:
+    # The position is reported separately: drop libxml2's copy of it from the text.
+    message = _POSITION_SUFFIX.sub("", exc.message)
+    # libxml2 reports a repeated xml:id while parsing; say what it means.
+    if " already defined" in message and "ID " in message:
+        message = "duplicate xml:id: " + message.split(": ", 1)[-1]
+    return Issue(shown, exc.line, exc.column, message, LAYER_XML)
+
+
+def preflight(doc: Document) -> list[Issue]:
+    assert doc.tree is not None
+    root = doc.tree.getroot()
+    issues = [*_doctype_issues(doc), *_root_issues(doc, root)]
+    issues.extend(_xml_model_issues(doc, root))
+    issues.extend(_xinclude_issues(doc, root))
+    return issues
+
+
+def _doctype_issues(doc: Document) -> list[Issue]:
+    assert doc.tree is not None
+    info = doc.tree.docinfo
+    if not info.doctype:
+        return []
+    named = info.system_url or info.public_id
+    if named:
+        message = (
+            f"DOCTYPE names the DTD {named!r}: it is not loaded (DTDs are never read); "
+            "the file is checked against the schemas only"
+        )
+    else:
+        message = "DOCTYPE with an internal subset: it is ignored, entities are not expanded"
+    return [Issue(doc.path, 1 if doc.source is not None else None, None, message, LAYER_XML,
+                  WARNING)]
+
+
+def _root_issues(doc: Document, root: etree._Element) -> list[Issue]:
+    qname = etree.QName(root)
+    ns, local = qname.namespace, qname.localname
+    line = root.sourceline
+    col = doc.column(root)
+    if ns == TEI_NS and local in TEI_ROOTS:
+        return []
+    if local == "TEI.2":
+        message = (
+            "TEI P4 document (root <TEI.2>): TEI P5 needs <TEI> in the namespace "
+            f"{TEI_NS}; convert it to P5 first (e.g. with the TEI's P4-to-P5 stylesheet)"
+        )
+    elif local in TEI_ROOTS:
+        where = f"the namespace {ns}" if ns else "no namespace"
+        message = (
+            f"root <{local}> is in {where}, not in the TEI namespace: "
+            f'add xmlns="{TEI_NS}" to it'
+        )
+    else:
+        where = f" (namespace {ns})" if ns else " (no namespace)"
+        message = (
+            f"not a TEI document: the root element is <{local}>{where}; "
+            f"a TEI P5 file has <TEI> or <teiCorpus> in the namespace {TEI_NS}"
+        )
+    return [Issue(doc.path, line, col, message, LAYER_ROOT, ERROR)]
+
+
+def xml_model_hrefs(tree: etree._ElementTree) -> list[etree._ProcessingInstruction]:
+    root = tree.getroot()
+    pis = [
+        node
+        for node in root.itersiblings(preceding=True)
+        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model"
+    ]
+    return list(reversed(pis))
+
+
+def _xml_model_issues(doc: Document, root: etree._Element) -> list[Issue]:
+    assert doc.tree is not None
+    issues: list[Issue] = []
+    for pi in xml_model_hrefs(doc.tree):
+        href = (pi.get("href") or "").strip()
+        typens = (pi.get("schematypens") or "").strip()
+        line = pi.sourceline
+        version = known_tei_all_version(href) if href else None
+        if version is None:
+            message = (
+                f"xml-model names the schema {href!r}: it is not fetched or used "
+                "(validation never touches the network); use --schema to check against it"
+            )
+        elif typens == SCH_NS:
+            message = (
+                "xml-model names the Schematron rules embedded in tei_all: they are "
+                "not checked (they need XPath 2)"
+            )
+        elif version not in ("current", TEI_VERSION):
+            message = (
+                f"xml-model names tei_all of TEI P5 {version}: checked against the local "
+                f"TEI P5 {TEI_VERSION} instead"
+            )
+        else:
+            continue  # names the tei_all we check against anyway: nothing to say
+        issues.append(Issue(doc.path, line, None, message, LAYER_XML, WARNING))
+    return issues
+
+
+def _xinclude_issues(doc: Document, root: etree._Element) -> list[Issue]:
+    issues = []
+    for el in root.iter(f"{{{XI_NS}}}include"):
+        href = el.get("href") or ""
+        message = (
+            f"xi:include of {href!r} is not followed: the included content is not validated"
+        )
+        issues.append(Issue(doc.path, el.sourceline, doc.column(el), message, LAYER_XML,
+                            WARNING))
+    return issues

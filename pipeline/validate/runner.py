@@ -1,0 +1,326 @@
+"""Choosing the layers for each file and running them, serially or in worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import tomllib
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.errors import EditionError
+from pipeline.validate.document import Document, from_tree, load_file
+from pipeline.validate.model import (
+    LAYER_EDITION_SCH,
+    LAYER_EDITION_XSD,
+    LAYER_TEI_ALL,
+    FileResult,
+    Issue,
+)
+from pipeline.validate.schemas import (
+    KIND_BY_SUFFIX,
+    RNG,
+    SCH,
+    XSD,
+    Layer,
+    compile_relaxng,
+    load_xsd11,
+    validate_relaxng,
+    validate_xsd,
+)
+from pipeline.validate.schematron import compile_schematron, validate_collection
+from pipeline.validate.teip5 import RNG_NAME, SchemaUnavailable, resolve_tei_dir
+
+EDITION = "edition"
+TEI_ALL = "tei_all"
+
+
+class InputError(EditionError):
+    """A path given on the command line does not exist (the CLI exits 2)."""
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """Where our own files and schemas are, and where the TEI schemas are."""
+
+    tei_dir: Path = Path("tei")
+    schema_dir: Path = Path("schema")
+    # None: use EDITION_TEI_SCHEMA_DIR, else the user cache.
+    tei_schema_dir: Path | None = None
+
+    @classmethod
+    def discover(cls, start: Path | None = None, tei_schema_dir: Path | None = None
+                 ) -> ValidationConfig:
+        """Read the ``tei`` folder from ``[tool.edition]`` of the nearest pyproject.toml."""
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            pyproject = folder / "pyproject.toml"
+            if not pyproject.is_file():
+                continue
+            try:
+                settings = tomllib.loads(pyproject.read_text("utf-8"))
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            edition = settings.get("tool", {}).get("edition")
+            if isinstance(edition, dict):
+                tei = str(edition.get("tei", "tei"))
+                return cls(folder / tei, folder / "schema", tei_schema_dir)
+        return cls(here / "tei", here / "schema", tei_schema_dir)
+
+
+@dataclass
+class Plan:
+    """The layers for our own files and for everyone else's, plus notes for the user."""
+
+    ours: tuple[Layer, ...]
+    foreign: tuple[Layer, ...]
+    notes: list[str] = field(default_factory=list)
+
+    def all_layers(self) -> list[Layer]:
+        return list(dict.fromkeys([*self.ours, *self.foreign]))
+
+
+def plan_layers(schemas: Sequence[str] | None, config: ValidationConfig) -> Plan:
+    """Turn ``--schema`` values (``edition``, ``tei_all`` or a path) into layers.
+
+    Without any: the project schemas and tei_all for our own files, tei_all for the rest.
+    """
+    notes: list[str] = []
+    if schemas:
+        layers: list[Layer] = []
+        for name in schemas:
+            layers.extend(_named_layers(name, config, explicit=True, notes=notes))
+        chosen = tuple(dict.fromkeys(layers))
+        return Plan(chosen, chosen, notes)
+    tei_all = tuple(_named_layers(TEI_ALL, config, explicit=False, notes=notes))
+    edition = tuple(_named_layers(EDITION, config, explicit=False, notes=notes))
+    return Plan(edition + tei_all, tei_all, notes)
+
+
+def _named_layers(
+    name: str, config: ValidationConfig, explicit: bool, notes: list[str]
+) -> list[Layer]:
+    if name == TEI_ALL:
+        return [Layer(RNG, resolve_tei_dir(config.tei_schema_dir) / RNG_NAME, LAYER_TEI_ALL)]
+    if name == EDITION:
+        xsd = config.schema_dir / "edition.xsd"
+        sch = config.schema_dir / "edition.sch"
+        found = []
+        if xsd.is_file():
+            found.append(Layer(XSD, xsd, LAYER_EDITION_XSD))
+        if sch.is_file():
+            found.append(Layer(SCH, sch, LAYER_EDITION_SCH))
+        missing = [p for p in (xsd, sch) if not p.is_file()]
+        if explicit and not found:
+            raise SchemaUnavailable(
+                f"the project schema is missing: neither {xsd} nor {sch} exists"
+            )
+        for path in missing:
+            notes.append(f"{path} not found: that layer is skipped")
+        return found
+    path = Path(name)
+    kind = KIND_BY_SUFFIX.get(path.suffix.lower())
+    if kind is None:
+        raise SchemaUnavailable(
+            f"unknown schema {name!r}: use edition, tei_all, or a .xsd, .rng or .sch file"
+        )
+    if not path.is_file():
+        raise SchemaUnavailable(f"schema file not found: {path}")
+    return [Layer(kind, path, path.name)]
+
+
+def compile_layers(layers: Iterable[Layer]) -> None:
+    """Compile (or load from cache) every schema now, so that errors in a schema surface
+    before any file is read and forked workers inherit the compiled schemas."""
+    for layer in layers:
+        if layer.kind == RNG:
+            compile_relaxng(layer.path)
+        elif layer.kind == XSD:
+            load_xsd11(layer.path)
+        else:
+            compile_schematron(layer.path)
+
+
+def check_document(doc: Document, layers: Iterable[Layer]) -> None:
+    """Run the per-file layers on ``doc``; issues are added to it."""
+    if not doc.checkable:
+        return
+    for layer in layers:
+        if layer.kind == RNG:
+            doc.issues.extend(validate_relaxng(doc, layer))
+        elif layer.kind == XSD:
+            doc.issues.extend(validate_xsd(doc, layer))
+
+
+def check_collection(docs: list[Document], layers: Iterable[Layer]) -> None:
+    """Run the Schematron layers over all checkable ``docs`` at once."""
+    for layer in layers:
+        if layer.kind != SCH:
+            continue
+        members = [doc for doc in docs if doc.checkable]
+        found = validate_collection(members, layer)
+        for doc in members:
+            doc.issues.extend(found.get(doc.path, []))
+
+
+def to_result(doc: Document) -> FileResult:
+    return FileResult(doc.path, list(doc.issues), doc.size, doc.unreadable)
+
+
+def validate_documents(
+    docs: Sequence[tuple[str, etree._ElementTree]],
+    layers: Sequence[str] | None = None,
+    config: ValidationConfig | None = None,
+) -> list[FileResult]:
+    """Validate in-memory trees (named by the strings given) as our own documents.
+
+    ``layers`` as for ``--schema``; by default the project schemas and tei_all.
+    """
+    config = config or ValidationConfig.discover()
+    plan = plan_layers(layers, config)
+    loaded = [from_tree(name, tree) for name, tree in docs]
+    for doc in loaded:
+        check_document(doc, plan.ours)
+    check_collection(loaded, plan.ours)
+    return [to_result(doc) for doc in loaded]
+
+
+def check_documents(
+    docs: Sequence[tuple[str, etree._ElementTree]],
+    layers: Sequence[str] | None = None,
+    config: ValidationConfig | None = None,
+) -> None:
+    """Raise an EditionError for the first error, so a stage can refuse to write."""
+    for result in validate_documents(docs, layers, config):
+        for issue in result.sorted_issues():
+            if issue.is_error:
+                raise EditionError(
+                    f"{issue.message} [{issue.layer}]", issue.path, issue.line, issue.column
+                )
+
+
+@dataclass
+class ValidationRun:
+    results: list[FileResult]
+    notes: list[str]
+    seconds: float
+
+
+def collect_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The files named, and the ``*.xml`` files below the folders named, each once."""
+    found: dict[Path, None] = {}
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in sorted(path.rglob("*.xml")):
+                if file.is_file():
+                    found.setdefault(file, None)
+        elif path.exists():
+            found.setdefault(path, None)
+        else:
+            raise InputError("no such file or folder", path)
+    return list(found)
+
+
+def shown_path(path: Path, cwd: Path) -> str:
+    """Relative to the working folder when the file is below it, else as absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(cwd))
+    except ValueError:
+        return str(absolute)
+
+
+def _is_below(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+Task = tuple[str, str, tuple[Layer, ...]]
+
+
+def _check_file(task: Task) -> FileResult:
+    path, shown, layers = task
+    doc = load_file(Path(path), shown)
+    check_document(doc, layers)
+    return to_result(doc)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # With fork the workers share the schemas the parent has compiled; elsewhere each
+    # worker compiles them once, on its first file.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def validate_paths(
+    paths: Sequence[str | Path],
+    layers: Sequence[str] | None = None,
+    config: ValidationConfig | None = None,
+    jobs: int = 1,
+) -> ValidationRun:
+    """Validate files and folders; ``layers`` as for ``--schema``.
+
+    Files below the configured ``tei/`` folder are ours and get all layers by default;
+    others get tei_all. Raises InputError for a missing path and SchemaUnavailable or
+    SchemaError for a schema that cannot be had.
+    """
+    started = time.perf_counter()
+    config = config or ValidationConfig.discover()
+    files = collect_files(paths)
+    plan = plan_layers(layers, config)
+    compile_layers(plan.all_layers())
+    cwd = Path.cwd().absolute()
+    tasks: list[Task] = []
+    for file in files:
+        chosen = plan.ours if _is_below(file, config.tei_dir) else plan.foreign
+        tasks.append((str(file), shown_path(file, cwd), chosen))
+
+    if jobs > 1 and len(tasks) > 1:
+        results = _run_parallel(tasks, jobs)
+    else:
+        results = _run_serial(tasks)
+    return ValidationRun(results, plan.notes, time.perf_counter() - started)
+
+
+def _run_serial(tasks: list[Task]) -> list[FileResult]:
+    docs: list[Document] = []
+    for path, shown, chosen in tasks:
+        doc = load_file(Path(path), shown)
+        check_document(doc, chosen)
+        docs.append(doc)
+    _collection_layers(tasks, docs)
+    return [to_result(doc) for doc in docs]
+
+
+def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
+    chunk = max(1, len(tasks) // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
+        results = list(pool.map(_check_file, tasks, chunksize=chunk))
+    # Schematron needs every document at once: the parent reads those that need it.
+    needing = [i for i, (_, _, chosen) in enumerate(tasks) if any(not x.per_file for x in chosen)]
+    if needing:
+        docs = [load_file(Path(tasks[i][0]), tasks[i][1]) for i in needing]
+        before = [len(doc.issues) for doc in docs]
+        _collection_layers([tasks[i] for i in needing], docs)
+        for i, doc, count in zip(needing, docs, before, strict=True):
+            results[i].issues.extend(doc.issues[count:])
+    return results
+
+
+def _collection_layers(tasks: list[Task], docs: list[Document]) -> None:
+    # Each Schematron runs over the documents that have it among their layers.
+    by_layer: dict[Layer, list[Document]] = {}
+    for (_, _, chosen), doc in zip(tasks, docs, strict=True):
+        for layer in chosen:
+            if not layer.per_file:
+                by_layer.setdefault(layer, []).append(doc)
+    for layer, members in by_layer.items():
+        check_collection(members, [layer])

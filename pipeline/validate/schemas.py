@@ -1,0 +1,263 @@
+"""Compiling schemas once per process, and running them on documents.
+
+Three kinds: RELAX NG (lxml/libxml2, used for TEI's ``tei_all``), XSD 1.1 (``xmlschema``,
+used for the project schema) and ISO Schematron (``lxml.isoschematron``, see
+``pipeline.validate.schematron``). Compiled schemas are cached per process, keyed by path
+and modification time, so a long-running process notices an edited schema. The XSD is also
+pickled into the user cache, keyed by the SHA-256 of its files, because building an XSD 1.1
+with ``xmlschema`` is slow and the pickle loads in a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import xmlschema
+from lxml import etree
+
+from pipeline.errors import EditionError
+from pipeline.validate.document import Document
+from pipeline.validate.model import ERROR, Issue
+from pipeline.validate.teip5 import user_cache_dir
+from pipeline.xmltools import TEI_NS, XML_NS, atomic_write, safe_parser
+
+RNG = "rng"
+XSD = "xsd"
+SCH = "sch"
+KIND_BY_SUFFIX = {".rng": RNG, ".xsd": XSD, ".sch": SCH}
+
+
+class SchemaError(EditionError):
+    """A schema that cannot be read or compiled (the CLI exits 2)."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One schema to check against, reported under ``label``."""
+
+    kind: str
+    path: Path
+    label: str
+
+    @property
+    def per_file(self) -> bool:
+        # Schematron runs over the whole collection at once (cross-file rules).
+        return self.kind != SCH
+
+
+def _stamp(path: Path) -> tuple[str, int]:
+    try:
+        return str(path.resolve()), path.stat().st_mtime_ns
+    except OSError as exc:
+        raise SchemaError(f"cannot read schema: {exc.strerror}", path) from None
+
+
+# --- RELAX NG -------------------------------------------------------------------------------
+
+
+def compile_relaxng(path: Path) -> etree.RelaxNG:
+    return _compile_relaxng(*_stamp(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _compile_relaxng(path: str, mtime_ns: int) -> etree.RelaxNG:
+    try:
+        return etree.RelaxNG(etree.parse(path, safe_parser()))
+    except (etree.XMLSyntaxError, etree.RelaxNGParseError) as exc:
+        raise SchemaError(f"cannot compile RELAX NG schema: {exc}", path) from None
+
+
+def validate_relaxng(doc: Document, layer: Layer) -> list[Issue]:
+    assert doc.tree is not None
+    validator = compile_relaxng(layer.path)
+    if validator.validate(doc.tree):
+        return []
+    entries = list(validator.error_log)
+    specific = [e for e in entries if e.type_name not in _CASCADE]
+    # libxml2 follows each real error with "element X failed to validate content" on every
+    # ancestor; those say nothing new, so they are kept only when nothing else is reported.
+    kept = specific or entries
+    issues = []
+    for entry in kept:
+        el = _element_at(doc.tree, entry.path)
+        line = entry.line or (el.sourceline if el is not None else None)
+        column = doc.column(el) if el is not None else None
+        message = _relaxng_message(entry.message, el)
+        issues.append(Issue(doc.path, line, column, message, layer.label, ERROR))
+    return _dedupe(issues)
+
+
+_CASCADE = {
+    "RELAXNG_ERR_CONTENTVALID",
+    "RELAXNG_ERR_INTERSEQ",
+    "RELAXNG_ERR_ATTRVALID",
+}
+
+
+def _element_at(tree: etree._ElementTree, xpath: str | None) -> etree._Element | None:
+    if not xpath:
+        return None
+    try:
+        found = tree.xpath(xpath)
+    except etree.XPathError:
+        return None
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        return found[0]
+    return None
+
+
+def show_name(tag: str) -> str:
+    """``{TEI}p`` -> ``p``, ``{XML}id`` -> ``xml:id``, other namespaces in Clark form."""
+    qname = etree.QName(tag)
+    if qname.namespace in (None, TEI_NS):
+        return qname.localname
+    if qname.namespace == XML_NS:
+        return f"xml:{qname.localname}"
+    return tag
+
+
+# libxml2's messages, reworded; the context says where: "parent" when the error is on the
+# offending element itself, "self" when it is on the element whose content is wrong.
+_RNG_REWRITES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
+    (re.compile(r"^Did not expect element (\S+) there$"),
+     "element <{0}> is not allowed here", "parent"),
+    (re.compile(r"^Extra element (\S+) in interleave$"),
+     "element <{0}> is not allowed here", "parent"),
+    (re.compile(r"^Expecting an element (\S+), got nothing$"),
+     "missing required element <{0}>", "self"),
+    (re.compile(r"^Expecting element (\S+), got (\S+)$"),
+     "expected element <{0}>, found <{1}>", "parent"),
+    (re.compile(r"^Element (\S+) has extra content: (\S+)$"),
+     "unexpected <{1}> inside <{0}>", None),
+    (re.compile(r"^Did not expect text in element (\S+) content$"),
+     "text is not allowed directly inside <{0}>", None),
+    (re.compile(r"^Expecting element (\S+) to be empty$"),
+     "element <{0}> must be empty", None),
+    (re.compile(r"^Element (\S+) has wrong namespace: expecting (\S+)$"),
+     "element <{0}> is in the wrong namespace: expected {1}", None),
+    (re.compile(r"^Expecting a namespace for element (\S+)$"),
+     "element <{0}> has no namespace: expected the TEI namespace", None),
+    (re.compile(r"^Element (\S+) failed to validate content$"),
+     "the content of <{0}> does not match the schema", None),
+    (re.compile(r"^Element (\S+) failed to validate attributes$"),
+     "the attributes of <{0}> do not match the schema", None),
+)
+
+
+def _relaxng_message(message: str, el: etree._Element | None) -> str:
+    message = message.strip()
+    attr = re.match(r"^Invalid attribute (\S+) for element (\S+)$", message)
+    if attr and el is not None:
+        return _attribute_message(attr.group(1), el)
+    for pattern, template, context in _RNG_REWRITES:
+        match = pattern.match(message)
+        if not match:
+            continue
+        text = template.format(*match.groups())
+        if context == "parent" and _has_parent(el):
+            text += f" (inside <{show_name(el.getparent().tag)}>)"
+        elif context == "self" and el is not None:
+            text += f" in <{show_name(el.tag)}>"
+        return text
+    return message[0].lower() + message[1:] if message else "invalid"
+
+
+def _attribute_message(name: str, el: etree._Element) -> str:
+    # libxml2 gives the local name only; find the attribute to show its prefix and value.
+    found = [(k, v) for k, v in el.attrib.items() if etree.QName(k).localname == name]
+    if not found:
+        return f"attribute {name} on <{show_name(el.tag)}> is not allowed"
+    key, value = found[0]
+    return (
+        f"attribute {show_name(key)}={value!r} on <{show_name(el.tag)}>: not allowed on this "
+        "element, or its value is not valid"
+    )
+
+
+def _has_parent(el: etree._Element | None) -> bool:
+    return el is not None and el.getparent() is not None
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen: set[Issue] = set()
+    out = []
+    for issue in issues:
+        if issue not in seen:
+            seen.add(issue)
+            out.append(issue)
+    return out
+
+
+# --- XSD 1.1 --------------------------------------------------------------------------------
+
+
+def xsd_cache_key(path: Path) -> str:
+    """SHA-256 over the schema and its sibling .xsd files (the ones it may include or import),
+    plus the xmlschema and Python versions, since a pickle is only good for those."""
+    digest = hashlib.sha256()
+    digest.update(f"xmlschema {xmlschema.__version__} python {sys.version_info[:2]}".encode())
+    files = sorted({path.resolve(), *path.resolve().parent.glob("*.xsd")})
+    for file in files:
+        digest.update(file.name.encode() + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def load_xsd11(path: Path, cache_dir: Path | None = None) -> xmlschema.XMLSchema11:
+    return _load_xsd11(*_stamp(path), str(cache_dir) if cache_dir else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XMLSchema11:
+    source = Path(path)
+    folder = Path(cache_dir) if cache_dir else user_cache_dir() / "xsd"
+    try:
+        pickled = folder / f"{xsd_cache_key(source)}.pickle"
+    except OSError as exc:
+        raise SchemaError(f"cannot read schema: {exc.strerror}", path) from None
+    if pickled.is_file():
+        try:
+            # The pickle is ours, written below into the user's own cache.
+            schema = pickle.loads(pickled.read_bytes())
+            if isinstance(schema, xmlschema.XMLSchema11):
+                return schema
+        except Exception:  # noqa: BLE001 - a stale or broken pickle is simply rebuilt
+            pass
+    try:
+        schema = xmlschema.XMLSchema11(path)
+    except (xmlschema.XMLSchemaException, etree.XMLSyntaxError, OSError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SchemaError(f"cannot compile XSD 1.1 schema: {message}", path) from None
+    try:
+        atomic_write(pickled, pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # caching is an optimisation only
+    return schema
+
+
+def validate_xsd(doc: Document, layer: Layer) -> list[Issue]:
+    assert doc.tree is not None
+    schema = load_xsd11(layer.path)
+    issues = []
+    for err in schema.iter_errors(doc.tree):
+        el = err.elem if isinstance(err.elem, etree._Element) else None
+        line = err.sourceline if err.sourceline else (el.sourceline if el is not None else None)
+        column = doc.column(el) if el is not None else None
+        issues.append(Issue(doc.path, line, column, _xsd_message(err, el), layer.label, ERROR))
+    return _dedupe(issues)
+
+
+def _xsd_message(err: xmlschema.XMLSchemaValidationError, el: etree._Element | None) -> str:
+    reason = (err.reason or err.message or "invalid").strip()
+    test = getattr(err.validator, "path", None)
+    if reason.startswith("assertion test is false") and isinstance(test, str):
+        reason = f"assertion {test!r} is false"
+    if el is not None and isinstance(el.tag, str):
+        return f"<{show_name(el.tag)}>: {reason}"
+    return reason
