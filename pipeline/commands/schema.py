@@ -31,7 +31,7 @@ def schema() -> None:
 )
 @click.option("--force", is_flag=True, help="Download again even if a good copy is present.")
 def fetch(dest: Path | None, force: bool) -> None:
-    f"""Download TEI P5 {TEI_VERSION} tei_all (RELAX NG and XSD) and check its checksums."""
+    """Download the pinned TEI P5 tei_all schemas (RELAX NG and XSD), checking checksums."""
     target = dest or default_tei_dir()
     try:
         outcomes = fetch_tei_schemas(target, force=force)

@@ -32,12 +32,14 @@ def apply_interventions(
     applied = []
     for number, item in enumerate(interventions, 1):
         orig = collapse(item.orig)
+        context = collapse(item.context) if item.context else orig
+        offset = context.index(orig)
         hits = [
-            (located, match.start())
+            (located, match.start() + offset)
             for located in blocks
-            for match in re.finditer(re.escape(orig), located.block.text)
+            for match in re.finditer(re.escape(context), located.block.text)
         ]
-        label = f"intervention #{number} ('{item.orig}')"
+        label = f"intervention #{number} ('{item.context or item.orig}')"
         if not hits:
             raise EditionError(f"{label} matches nothing in the text", sidecar_path)
         if item.occurrence is None and len(hits) > 1:

@@ -155,7 +155,14 @@ _YEAR_RANGE_RE = re.compile(
 _SEASON_RE = re.compile(
     r"(?<![A-Za-z])(?P<season>spring|summer|autumn|winter|fall)(?![A-Za-z])", re.IGNORECASE
 )
-_SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
+# First and last month; winter starts in December of the year before.
+_SEASON_MONTHS = {
+    "spring": (3, 5),
+    "summer": (6, 8),
+    "autumn": (9, 11),
+    "fall": (9, 11),
+    "winter": (12, 2),
+}
 
 _WS = re.compile(r"\s+")
 _OPT_WS = re.compile(r"\s*")
@@ -175,7 +182,7 @@ _MARKER_RE = re.compile(
 )
 # Numbers after these are pages, volumes or issues, never days or years.
 _NOT_A_DATE_BEFORE = re.compile(
-    r"(?:\b(?:No|Nos|p|pp|pages?|Vol|Vols|Volumes?|issues?|numbers?|nos?)\.?\s*)$",
+    r"(?:\b(?:Nos?|pp?|pages?|Vols?|Volumes?|issues?|numbers?)\.?\s*)$",
     re.IGNORECASE,
 )
 
@@ -227,8 +234,9 @@ class _Simple:
     kind: str  # "month", "season", "year", "years"
     start: int
     end: int
-    values: tuple[int, ...]
+    values: tuple[int, ...]  # (month, year), (year,) or (first year, last year)
     marker: str | None = None
+    season: str = ""
 
 
 class _Scanner:
@@ -452,11 +460,11 @@ class _Scanner:
                 name = season.group("season").lower()
                 # "winter of 1905-06" names the winter that ends in the second year.
                 if name == "winter" and years and _year_range_end(years) == int(years["first"]) + 1:
-                    item = _Simple("season", pos, years.end(), (4, int(years["first"]) + 1))
-                    return [item], years.end()
+                    last = (int(years["first"]) + 1,)
+                    return [_Simple("season", pos, years.end(), last, season=name)], years.end()
                 year = self.year(gap.end())
                 if year:
-                    return [_Simple("season", pos, year[1], (_season_code(name), year[0]))], year[1]
+                    return [_Simple("season", pos, year[1], (year[0],), season=name)], year[1]
             return None
         months = self._coordinated_months(pos)
         if months:
@@ -518,10 +526,6 @@ def _year_range_end(found: re.Match[str]) -> int | None:
         return last if first < last <= 2099 else None
     last = first // 100 * 100 + int(last_text)
     return last if last > first else None
-
-
-def _season_code(name: str) -> int:
-    return {"spring": 1, "summer": 2, "autumn": 3, "fall": 3, "winter": 4}[name]
 
 
 def _build_day_expr(endpoints: list[tuple[_Half, _Half | None, int]]) -> _DayExpr | str:
@@ -731,13 +735,10 @@ class _Resolver:
                 first: Day = (year, month, 1)
                 last_month: tuple[int, int] = (year, month)
             else:
-                code, year = item.values
-                if code == 4:  # winter: December of the year before to February
-                    first, last_month = (year - 1, 12, 1), (year, 2)
-                else:
-                    name = {1: "spring", 2: "summer", 3: "autumn"}[code]
-                    low, high = _SEASON_MONTHS[name]
-                    first, last_month = (year, low, 1), (year, high)
+                (year,) = item.values
+                low, high = _SEASON_MONTHS[item.season]
+                first = (year - 1 if low > high else year, low, 1)
+                last_month = (year, high)
             calendar = self.single_calendar(item.start, item.end, first, item.marker)
             last: Day = (*last_month, days_in_month(*last_month, calendar))
             attrs = {}

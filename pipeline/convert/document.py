@@ -144,15 +144,21 @@ def convert_text(
         counts["dates"] += len(matches)
         for problem in problems:
             report.warn("unparsed-date", problem.message, block_at.line)
-    for block_at in located:
+    headings = {id(b) for line, b in head if line.kind in ("title", "subtitle")}
+    headings |= {id(b) for b in metadata_blocks}
+    for block_at in located + [Located(b, m.number) for b, m in zip(metadata_blocks,
+                                                                      layout.metadata)]:
         for tag, n in tag_names(block_at.block, registers, on_date).items():
             names[tag] = names.get(tag, 0) + n
+        if id(block_at.block) in headings:
+            continue
         for word in unknown_capitalised(block_at.block, config.common_capitalised):
             unknown.setdefault(word, []).append(block_at.line)
     for word, lines in sorted(unknown.items()):
         report.warn("unknown-name", f"capitalised '{word}' is in no register "
                     f"({len(lines)} time(s))", lines[0])
     counts.update({f"names-{tag}": n for tag, n in sorted(names.items())})
+    report.counts = counts
     counts["paragraphs"] = sum(1 for item, _ in body if isinstance(item, Paragraph))
     counts["page-breaks"] = sum(
         1 for _, b in body if b is not None for s in b.spans if s.tag == "pb"

@@ -28,6 +28,7 @@ class Intervention:
     reason: str
     occurrence: int | None = None  # which one, when the text occurs more than once
     cert: str = "high"
+    context: str | None = None  # surrounding text that pins a short ``orig`` down
 
 
 @dataclass(frozen=True)
@@ -154,11 +155,14 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
     interventions = []
     for i, item in enumerate(top.get("intervention", list, [])):
         entry = _Reader(item, f"[[intervention]] #{i + 1}", path)
-        entry.only("type", "orig", "reading", "reason", "occurrence", "cert")
+        entry.only("type", "orig", "reading", "reason", "occurrence", "cert", "context")
         kind = entry.get("type", str, None, ("reg", "corr"))
         orig, reading, reason = (entry.get(k, str) for k in ("orig", "reading", "reason"))
         if not (kind and orig and reading is not None and reason):
             raise entry.fail("'type', 'orig', 'reading' and 'reason' are all required")
+        context = entry.get("context", str)
+        if context is not None and context.count(orig) != 1:
+            raise entry.fail("'context' must contain 'orig' exactly once")
         interventions.append(
             Intervention(
                 type=kind,
@@ -167,6 +171,7 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
                 reason=reason,
                 occurrence=entry.get("occurrence", int),
                 cert=entry.get("cert", str, "high", ("high", "medium", "low")),
+                context=context,
             )
         )
 

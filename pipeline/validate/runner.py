@@ -19,7 +19,6 @@ from pipeline.validate.model import (
     LAYER_EDITION_XSD,
     LAYER_TEI_ALL,
     FileResult,
-    Issue,
 )
 from pipeline.validate.schemas import (
     KIND_BY_SUFFIX,
