@@ -27,6 +27,7 @@ from pipeline.validate.teip5 import TEI_VERSION, known_tei_all_version
 from pipeline.xmltools import TEI_NS, XI_NS, parse_bytes
 
 TEI_ROOTS = ("TEI", "teiCorpus")
+_DUPLICATE_ID = re.compile(r"ID (\S+) already defined")
 _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
@@ -92,8 +93,9 @@ def _parse_issue(exc: EditionError, shown: str) -> Issue:
     # The position is reported separately: drop libxml2's copy of it from the text.
     message = _POSITION_SUFFIX.sub("", exc.message)
     # libxml2 reports a repeated xml:id while parsing; say what it means.
-    if " already defined" in message and "ID " in message:
-        message = "duplicate xml:id: " + message.split(": ", 1)[-1]
+    duplicate = _DUPLICATE_ID.search(message)
+    if duplicate:
+        message = f"duplicate xml:id {duplicate.group(1)!r} (parser: {duplicate.group(0)})"
     return Issue(shown, exc.line, exc.column, message, LAYER_XML)
 
 
@@ -119,8 +121,13 @@ def _doctype_issues(doc: Document) -> list[Issue]:
         )
     else:
         message = "DOCTYPE with an internal subset: it is ignored, entities are not expanded"
-    return [Issue(doc.path, 1 if doc.source is not None else None, None, message, LAYER_XML,
-                  WARNING)]
+    line = column = None
+    if doc.source is not None:
+        at = doc.source.find(b"<!DOCTYPE")
+        if at >= 0:
+            line = doc.source.count(b"\n", 0, at) + 1
+            column = at - (doc.source.rfind(b"\n", 0, at) + 1) + 1
+    return [Issue(doc.path, line, column, message, LAYER_XML, WARNING)]
 
 
 def _root_issues(doc: Document, root: etree._Element) -> list[Issue]:
@@ -138,8 +145,7 @@ def _root_issues(doc: Document, root: etree._Element) -> list[Issue]:
     elif local in TEI_ROOTS:
         where = f"the namespace {ns}" if ns else "no namespace"
         message = (
-            f"root <{local}> is in {where}, not in the TEI namespace: "
-            f'add xmlns="{TEI_NS}" to it'
+            f'root <{local}> is in {where}, not in the TEI namespace: add xmlns="{TEI_NS}" to it'
         )
     else:
         where = f" (namespace {ns})" if ns else " (no namespace)"
@@ -193,9 +199,6 @@ def _xinclude_issues(doc: Document, root: etree._Element) -> list[Issue]:
     issues = []
     for el in root.iter(f"{{{XI_NS}}}include"):
         href = el.get("href") or ""
-        message = (
-            f"xi:include of {href!r} is not followed: the included content is not validated"
-        )
-        issues.append(Issue(doc.path, el.sourceline, doc.column(el), message, LAYER_XML,
-                            WARNING))
+        message = f"xi:include of {href!r} is not followed: the included content is not validated"
+        issues.append(Issue(doc.path, el.sourceline, doc.column(el), message, LAYER_XML, WARNING))
     return issues

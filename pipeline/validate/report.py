@@ -67,5 +67,6 @@ def to_json(results: list[FileResult], seconds: float, quiet: bool = False) -> s
                 ],
             }
         )
-    return json.dumps({"files": files, "summary": summary(results, seconds)}, indent=2,
-                      ensure_ascii=False)
+    return json.dumps(
+        {"files": files, "summary": summary(results, seconds)}, indent=2, ensure_ascii=False
+    )

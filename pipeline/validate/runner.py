@@ -52,8 +52,9 @@ class ValidationConfig:
     tei_schema_dir: Path | None = None
 
     @classmethod
-    def discover(cls, start: Path | None = None, tei_schema_dir: Path | None = None
-                 ) -> ValidationConfig:
+    def discover(
+        cls, start: Path | None = None, tei_schema_dir: Path | None = None
+    ) -> ValidationConfig:
         """Read the ``tei`` folder from ``[tool.edition]`` of the nearest pyproject.toml."""
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
@@ -278,15 +279,19 @@ def validate_paths(
     compile_layers(plan.all_layers())
     cwd = Path.cwd().absolute()
     tasks: list[Task] = []
+    any_ours = False
     for file in files:
-        chosen = plan.ours if _is_below(file, config.tei_dir) else plan.foreign
-        tasks.append((str(file), shown_path(file, cwd), chosen))
+        ours = _is_below(file, config.tei_dir)
+        any_ours = any_ours or ours
+        tasks.append((str(file), shown_path(file, cwd), plan.ours if ours else plan.foreign))
+    # Notes about skipped project layers matter only when some file is ours.
+    notes = plan.notes if any_ours or layers else []
 
     if jobs > 1 and len(tasks) > 1:
         results = _run_parallel(tasks, jobs)
     else:
         results = _run_serial(tasks)
-    return ValidationRun(results, plan.notes, time.perf_counter() - started)
+    return ValidationRun(results, notes, time.perf_counter() - started)
 
 
 def _run_serial(tasks: list[Task]) -> list[FileResult]:

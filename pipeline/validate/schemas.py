@@ -106,47 +106,94 @@ def _element_at(tree: etree._ElementTree, xpath: str | None) -> etree._Element |
     try:
         found = tree.xpath(xpath)
     except etree.XPathError:
-        return None
+        # libxml2 writes prefixed names for namespaces other than the default one.
+        prefixes = {
+            prefix: uri
+            for el in tree.getroot().iter()
+            if isinstance(el.tag, str)
+            for prefix, uri in el.nsmap.items()
+            if prefix
+        }
+        try:
+            found = tree.xpath(xpath, namespaces=prefixes)
+        except etree.XPathError:
+            return None
     if isinstance(found, list) and found and isinstance(found[0], etree._Element):
         return found[0]
     return None
 
 
-def show_name(tag: str) -> str:
-    """``{TEI}p`` -> ``p``, ``{XML}id`` -> ``xml:id``, other namespaces in Clark form."""
+def show_name(tag: str, prefix: str | None = None) -> str:
+    """``{TEI}p`` -> ``p``, ``{XML}id`` -> ``xml:id``; other namespaces by their prefix if
+    one is given, else in Clark form."""
     qname = etree.QName(tag)
     if qname.namespace in (None, TEI_NS):
         return qname.localname
     if qname.namespace == XML_NS:
         return f"xml:{qname.localname}"
+    if prefix:
+        return f"{prefix}:{qname.localname}"
     return tag
+
+
+def _el_name(el: etree._Element) -> str:
+    return show_name(el.tag, el.prefix)
 
 
 # libxml2's messages, reworded; the context says where: "parent" when the error is on the
 # offending element itself, "self" when it is on the element whose content is wrong.
 _RNG_REWRITES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
-    (re.compile(r"^Did not expect element (\S+) there$"),
-     "element <{0}> is not allowed here", "parent"),
-    (re.compile(r"^Extra element (\S+) in interleave$"),
-     "element <{0}> is not allowed here", "parent"),
-    (re.compile(r"^Expecting an element (\S+), got nothing$"),
-     "missing required element <{0}>", "self"),
-    (re.compile(r"^Expecting element (\S+), got (\S+)$"),
-     "expected element <{0}>, found <{1}>", "parent"),
-    (re.compile(r"^Element (\S+) has extra content: (\S+)$"),
-     "unexpected <{1}> inside <{0}>", None),
-    (re.compile(r"^Did not expect text in element (\S+) content$"),
-     "text is not allowed directly inside <{0}>", None),
-    (re.compile(r"^Expecting element (\S+) to be empty$"),
-     "element <{0}> must be empty", None),
-    (re.compile(r"^Element (\S+) has wrong namespace: expecting (\S+)$"),
-     "element <{0}> is in the wrong namespace: expected {1}", None),
-    (re.compile(r"^Expecting a namespace for element (\S+)$"),
-     "element <{0}> has no namespace: expected the TEI namespace", None),
-    (re.compile(r"^Element (\S+) failed to validate content$"),
-     "the content of <{0}> does not match the schema", None),
-    (re.compile(r"^Element (\S+) failed to validate attributes$"),
-     "the attributes of <{0}> do not match the schema", None),
+    (
+        re.compile(r"^Did not expect element (\S+) there$"),
+        "element <{0}> is not allowed here",
+        "parent",
+    ),
+    (
+        re.compile(r"^Extra element (\S+) in interleave$"),
+        "element <{0}> is not allowed here",
+        "parent",
+    ),
+    (
+        re.compile(r"^Expecting an element (\S+), got nothing$"),
+        "missing required element <{0}>",
+        "self",
+    ),
+    (
+        re.compile(r"^Expecting element (\S+), got (\S+)$"),
+        "expected element <{0}>, found <{1}>",
+        "parent",
+    ),
+    (
+        re.compile(r"^Element (\S+) has extra content: (\S+)$"),
+        "unexpected <{1}> inside <{0}>",
+        None,
+    ),
+    (
+        re.compile(r"^Did not expect text in element (\S+) content$"),
+        "text is not allowed directly inside <{0}>",
+        None,
+    ),
+    (re.compile(r"^Expecting element (\S+) to be empty$"), "element <{0}> must be empty", None),
+    (
+        re.compile(r"^Element (\S+) has wrong namespace: expecting (\S+)$"),
+        "element <{0}> is in the wrong namespace: expected {1}",
+        None,
+    ),
+    (
+        re.compile(r"^Expecting a namespace for element (\S+)$"),
+        "element <{0}> has no namespace: expected the TEI namespace",
+        None,
+    ),
+    (
+        re.compile(r"^Element (\S+) failed to validate content$"),
+        "the content of <{0}> does not match the schema",
+        None,
+    ),
+    (
+        re.compile(r"^Element (\S+) failed to validate attributes$"),
+        "the attributes of <{0}> do not match the schema",
+        None,
+    ),
 )
 
 
@@ -159,11 +206,15 @@ def _relaxng_message(message: str, el: etree._Element | None) -> str:
         match = pattern.match(message)
         if not match:
             continue
-        text = template.format(*match.groups())
+        names = list(match.groups())
+        # libxml2 names elements without their prefix: take the real name where known.
+        if context == "parent" and el is not None and etree.QName(el).localname == names[0]:
+            names[0] = _el_name(el)
+        text = template.format(*names)
         if context == "parent" and _has_parent(el):
-            text += f" (inside <{show_name(el.getparent().tag)}>)"
+            text += f" (inside <{_el_name(el.getparent())}>)"
         elif context == "self" and el is not None:
-            text += f" in <{show_name(el.tag)}>"
+            text += f" in <{_el_name(el)}>"
         return text
     return message[0].lower() + message[1:] if message else "invalid"
 
@@ -172,10 +223,10 @@ def _attribute_message(name: str, el: etree._Element) -> str:
     # libxml2 gives the local name only; find the attribute to show its prefix and value.
     found = [(k, v) for k, v in el.attrib.items() if etree.QName(k).localname == name]
     if not found:
-        return f"attribute {name} on <{show_name(el.tag)}> is not allowed"
+        return f"attribute {name} on <{_el_name(el)}> is not allowed"
     key, value = found[0]
     return (
-        f"attribute {show_name(key)}={value!r} on <{show_name(el.tag)}>: not allowed on this "
+        f"attribute {show_name(key)}={value!r} on <{_el_name(el)}>: not allowed on this "
         "element, or its value is not valid"
     )
 
@@ -221,14 +272,9 @@ def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XM
         pickled = folder / f"{xsd_cache_key(source)}.pickle"
     except OSError as exc:
         raise SchemaError(f"cannot read schema: {exc.strerror}", path) from None
-    if pickled.is_file():
-        try:
-            # The pickle is ours, written below into the user's own cache.
-            schema = pickle.loads(pickled.read_bytes())
-            if isinstance(schema, xmlschema.XMLSchema11):
-                return schema
-        except Exception:  # noqa: BLE001 - a stale or broken pickle is simply rebuilt
-            pass
+    cached = _read_pickle(pickled)
+    if cached is not None:
+        return cached
     try:
         schema = xmlschema.XMLSchema11(path)
     except (xmlschema.XMLSchemaException, etree.XMLSyntaxError, OSError) as exc:
@@ -239,6 +285,24 @@ def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XM
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # caching is an optimisation only
     return schema
+
+
+def _read_pickle(pickled: Path) -> xmlschema.XMLSchema11 | None:
+    # The pickle is ours, written into the user's own cache; a stale or broken one (another
+    # xmlschema version, a truncated file) is simply rebuilt.
+    try:
+        schema = pickle.loads(pickled.read_bytes())
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ):
+        return None
+    return schema if isinstance(schema, xmlschema.XMLSchema11) else None
 
 
 def validate_xsd(doc: Document, layer: Layer) -> list[Issue]:
@@ -259,5 +323,5 @@ def _xsd_message(err: xmlschema.XMLSchemaValidationError, el: etree._Element | N
     if reason.startswith("assertion test is false") and isinstance(test, str):
         reason = f"assertion {test!r} is false"
     if el is not None and isinstance(el.tag, str):
-        return f"<{show_name(el.tag)}>: {reason}"
+        return f"<{_el_name(el)}>: {reason}"
     return reason

@@ -1,0 +1,57 @@
+"""Shared fixtures: the repository, the TEI P5 schemas, a fresh conversion."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_dir(env: str, default: str) -> Path:
+    """A folder of shared test data, named by a setting; never skipped silently."""
+    value = os.environ.get(env)
+    path = Path(value) if value else REPO.parent / "shared" / default
+    if not path.is_dir():
+        pytest.fail(f"{path} not found: set {env} to the folder (see README, 'Tests')")
+    return path
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def tei_schema_dir() -> Path:
+    return shared_dir("EDITION_TEI_SCHEMA_DIR", "tei-p5")
+
+
+@pytest.fixture(scope="session")
+def tei_all_rng(tei_schema_dir: Path) -> etree.RelaxNG:
+    """tei_all compiled once per test session (it takes several seconds)."""
+    return etree.RelaxNG(etree.parse(str(tei_schema_dir / "tei_all.rng")))
+
+
+def run_edition(*args: str, cwd: Path = REPO, env: dict | None = None):
+    """Run the real CLI in a subprocess, as a user would."""
+    command = [sys.executable, "-m", "pipeline", *args]
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.fixture(scope="session")
+def fresh_tei(tmp_path_factory) -> Path:
+    """A fresh conversion of the bundled corpus into a temporary folder."""
+    out = tmp_path_factory.mktemp("fresh-tei")
+    result = run_edition("convert", "--out", str(out), "--report", str(out / "report.json"))
+    assert result.returncode == 0, result.stderr
+    shutil.copy(REPO / "tei" / "registers.xml", out / "registers.xml")
+    return out
