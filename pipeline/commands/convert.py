@@ -11,6 +11,7 @@ from pipeline.convert.registers import load_registers
 from pipeline.convert.report import report_json, report_text
 from pipeline.convert.run import convert_sources, find_sources
 from pipeline.convert.segment import load_style
+from pipeline.commands import user_error
 from pipeline.errors import EditionError
 from pipeline.xmltools import atomic_write
 
@@ -47,6 +48,6 @@ def convert(sources, out_dir, registers_path, style_path, report_path, config_pa
         if report_path:
             atomic_write(report_path, report_json(reports).encode("utf-8"))
     except EditionError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise user_error(exc) from None
     text = report_text(reports)
     click.echo(text.splitlines()[-1] if quiet else text, nl=not quiet)

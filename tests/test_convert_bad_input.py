@@ -1,0 +1,114 @@
+"""Bad input: one clear line naming the file, exit code 1, no traceback, nothing half-written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_edition
+
+GOOD = "1917-11-04-resignations-from-the-central-committee"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A small project: our config, registers, and one good source already converted."""
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "tei").mkdir()
+    shutil.copy(REPO / "tei" / "registers.xml", tmp_path / "tei" / "registers.xml")
+    for suffix in (".txt", ".toml"):
+        shutil.copy(REPO / "sources" / f"{GOOD}{suffix}", tmp_path / "sources")
+    result = run_edition("convert", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def tei_snapshot(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((project / "tei").iterdir())}
+
+
+def assert_clean_failure(project: Path, before: dict[str, bytes], *fragments: str) -> str:
+    result = run_edition("convert", cwd=project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    for fragment in fragments:
+        assert fragment in message, message
+    assert tei_snapshot(project) == before  # no partial file, earlier output untouched
+    return message
+
+
+def test_empty_source(project: Path):
+    before = tei_snapshot(project)
+    (project / "sources" / "empty.txt").write_bytes(b"")
+    assert_clean_failure(project, before, "sources/empty.txt", "source is empty")
+
+
+def test_binary_source(project: Path):
+    before = tei_snapshot(project)
+    (project / "sources" / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert_clean_failure(project, before, "sources/image.txt", "binary")
+
+
+def test_source_not_utf8(project: Path):
+    before = tei_snapshot(project)
+    (project / "sources" / "latin1.txt").write_bytes("Title\n\nCaf\xe9 au lait.\n".encode(
+        "latin-1"))
+    assert_clean_failure(project, before, "sources/latin1.txt:3:4", "not UTF-8")
+
+
+def test_sidecar_with_a_syntax_error(project: Path):
+    before = tei_snapshot(project)
+    sidecar = project / "sources" / f"{GOOD}.toml"
+    sidecar.write_text('genre = "statement"\n[creation\ndate = "x"\n', encoding="utf-8")
+    assert_clean_failure(project, before, f"sources/{GOOD}.toml:2:", "not valid TOML")
+
+
+def test_sidecar_with_an_unknown_key(project: Path):
+    before = tei_snapshot(project)
+    sidecar = project / "sources" / f"{GOOD}.toml"
+    sidecar.write_text('genre = "statement"\ngenra = "letter"\n', encoding="utf-8")
+    assert_clean_failure(project, before, f"{GOOD}.toml", "unknown key 'genra'")
+
+
+def test_intervention_that_matches_nothing(project: Path):
+    before = tei_snapshot(project)
+    sidecar = project / "sources" / f"{GOOD}.toml"
+    with sidecar.open("a", encoding="utf-8") as handle:
+        handle.write('\n[[intervention]]\ntype = "corr"\norig = "Trotsky"\nreading = "T."\n'
+                     'reason = "test"\n')
+    assert_clean_failure(project, before, f"{GOOD}.toml", "matches nothing")
+
+
+def test_intervention_that_matches_twice_without_occurrence(project: Path):
+    before = tei_snapshot(project)
+    sidecar = project / "sources" / f"{GOOD}.toml"
+    with sidecar.open("a", encoding="utf-8") as handle:
+        handle.write('\n[[intervention]]\ntype = "reg"\norig = "Central Committee"\n'
+                     'reading = "C.C."\nreason = "test"\n')
+    assert_clean_failure(project, before, "matches", "occurrence")
+
+
+def test_register_not_well_formed(project: Path):
+    registers = project / "tei" / "registers.xml"
+    registers.write_bytes(registers.read_bytes().replace(b"</listPerson>", b"", 1))
+    before = tei_snapshot(project)
+    message = assert_clean_failure(project, before, "tei/registers.xml:", "not well-formed")
+    line = int(message.split("registers.xml:")[1].split(":")[0])
+    assert line > 1
+
+
+def test_register_with_an_external_entity_is_not_resolved(project: Path):
+    registers = project / "tei" / "registers.xml"
+    secret = project / "secret.txt"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    data = registers.read_bytes().replace(
+        b"<TEI ", f'<!DOCTYPE TEI [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<TEI '.encode(), 1
+    ).replace(b"<surname>Lenin</surname>", b"<surname>Lenin&x;</surname>", 1)
+    registers.write_bytes(data)
+    run_edition("convert", cwd=project)
+    for path in (project / "tei").glob("*.xml"):
+        assert b"TOP SECRET" not in path.read_bytes()
