@@ -43,7 +43,8 @@ def run_edition(*args: str, cwd: Path = REPO, env: dict | None = None):
     """Run the real CLI in a subprocess, as a user would."""
     command = [sys.executable, "-m", "pipeline", *args]
     return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+        command, cwd=cwd, capture_output=True, text=True, check=False,
+        env={**os.environ, **(env or {})},
     )
 
 

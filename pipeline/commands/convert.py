@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands import user_error
 from pipeline.config import load_config
 from pipeline.convert.registers import load_registers
 from pipeline.convert.report import report_json, report_text
 from pipeline.convert.run import convert_sources, find_sources
 from pipeline.convert.segment import load_style
-from pipeline.commands import user_error
 from pipeline.errors import EditionError
 from pipeline.xmltools import atomic_write
 
