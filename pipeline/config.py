@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("registers", str, "tei/registers.xml", "the TEI registers file"),
     Setting("site", str, "site", "output folder of the HTML edition"),
     Setting("common-capitalised", list, [], "capitalised words that are never names"),
+    Setting("introduction", str, "", "the edition's introduction, for the home page"),
+    Setting("theme-dir", str, "", "folder whose templates and stylesheet override the built-in"),
 )
 
 
@@ -58,6 +60,8 @@ class EditionConfig:
     registers_path: Path
     site_dir: Path
     common_capitalised: frozenset[str] = field(default_factory=frozenset)
+    introduction: str = ""
+    theme_dir: Path | None = None
 
 
 def find_pyproject(start: Path) -> Path:
@@ -121,4 +125,6 @@ def config_from_table(table: dict[str, Any], root: Path, origin: Path | str) -> 
         registers_path=root / values["registers"],
         site_dir=root / values["site"],
         common_capitalised=frozenset(values["common-capitalised"]),
+        introduction=values["introduction"],
+        theme_dir=root / values["theme-dir"] if values["theme-dir"] else None,
     )

@@ -239,3 +239,21 @@ def test_interventions_are_choices_with_the_source_reading_kept():
     assert corr.get("cert") == "medium" and corr.get("resp") == "#editors"
     listed = one(root, "//tei:correction/tei:p/tei:list")
     assert "Union of Unions was founded" in text(listed)
+
+
+# Letters
+
+
+def test_letters_carry_correspdesc_with_both_calendars():
+    root = tei("our-tasks-and-the-soviet")
+    sent = one(root, "//tei:correspDesc/tei:correspAction[@type='sent']")
+    refs = [e.get("ref") for e in sent if e.get("ref")]
+    assert refs == ["registers.xml#lenin", "registers.xml#stockholm"]
+    date = sent.find("tei:date", NSMAP)
+    assert (date.get("from"), date.get("from-custom")) == ("1905-11-15", "1905-11-02")
+    received = one(root, "//tei:correspAction[@type='received']/tei:orgName")
+    assert received.get("ref") == "registers.xml#novaya-zhizn-editorial-board"
+    letter = tei("the-bolsheviks-must-assume-power")
+    addressees = letter.xpath("//tei:correspAction[@type='received']/*/@ref", namespaces=NSMAP)
+    assert len(addressees) == 3
+    assert not tei("from-the-cc-to-party-members").xpath("//tei:correspDesc", namespaces=NSMAP)

@@ -183,7 +183,8 @@ def _creation(layout: Layout, head, sidecar: Sidecar, metadata_blocks) -> Creati
         if meta.field == "written":
             matches, _ = find_dates(block.text, context)
             if matches:
-                return Creation(matches[0], block.text, "written", block)
+                match = matches[0]
+                return Creation(match, block.text[match.start:match.end], "written", block)
     for line, block in head:
         if line.kind == "title":
             matches, _ = find_dates(block.text, context)

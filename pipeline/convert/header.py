@@ -10,6 +10,7 @@ from pipeline import __version__
 from pipeline.config import EditionConfig
 from pipeline.convert.markup import render_block
 from pipeline.convert.registers import Registers
+from pipeline.errors import EditionError
 from pipeline.xmltools import XML_ID, tei
 
 if TYPE_CHECKING:
@@ -160,6 +161,10 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: Registe
     if text.creation.origin == "sidecar":
         _p(interpretation, f"The date of writing is not stated in the source; it is supplied "
                            f"by the editors: {text.sidecar.creation_reason}".rstrip(": "))
+    letter = text.sidecar.correspondence
+    if letter is not None and letter.reason:
+        _p(interpretation, f"Sender, addressee and place of sending are supplied by the "
+                           f"editors: {letter.reason}")
     if text.sidecar.authors and text.sidecar.authors_reason:
         _p(interpretation, f"The author is not named in the source; supplied by the editors: "
                            f"{text.sidecar.authors_reason}")
@@ -229,8 +234,41 @@ def _profile_desc(header, text: Text, registers: Registers) -> None:
         keywords = _sub(text_class, "keywords", scheme=f"{registers.file_name}#genres")
         _sub(keywords, "term", text.sidecar.genre,
              ref=f"{registers.file_name}#genre-{text.sidecar.genre}")
+    if text.sidecar.correspondence is not None:
+        _corresp_desc(profile, text, registers)
     calendars = _sub(profile, "calendarDesc")
     for key, description in CALENDARS.items():
         calendar = _sub(calendars, "calendar")
         calendar.set(XML_ID, key)
         _p(calendar, description)
+
+
+_ELEMENT_OF_KIND = {"person": "persName", "org": "orgName", "place": "placeName"}
+
+
+def _named(parent, name: str, registers: Registers, where: str) -> None:
+    """A name from the sidecar, tagged with its register entry; unknown names are errors."""
+    mentions = registers.find(name)
+    whole = [m for m in mentions if m.start == 0 and m.end == len(name) and not m.derived]
+    if not whole or whole[0].entry.kind not in _ELEMENT_OF_KIND:
+        raise EditionError(f"sidecar [correspondence] {where}: '{name}' is no person, "
+                           "organisation or place of the registers", registers.path)
+    entry = whole[0].entry
+    _sub(parent, _ELEMENT_OF_KIND[entry.kind], name, ref=registers.ref(entry))
+
+
+def _corresp_desc(profile, text: Text, registers: Registers) -> None:
+    letter = text.sidecar.correspondence
+    corresp = _sub(profile, "correspDesc")
+    sent = _sub(corresp, "correspAction", type="sent")
+    for name in letter.senders:
+        _named(sent, name, registers, "sender")
+    if letter.place:
+        _named(sent, letter.place, registers, "place")
+    if text.creation.match is not None:
+        date = _sub(sent, "date", text.creation.text)
+        for key, value in text.creation.match.attrs:
+            date.set(key, value)
+    received = _sub(corresp, "correspAction", type="received")
+    for name in letter.addressees:
+        _named(received, name, registers, "addressee")

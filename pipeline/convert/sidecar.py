@@ -38,6 +38,16 @@ class NoteRule:
 
 
 @dataclass(frozen=True)
+class Correspondence:
+    """A letter's sending and receiving, by register names (for correspDesc)."""
+
+    senders: tuple[str, ...]
+    addressees: tuple[str, ...]
+    place: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Sidecar:
     path: Path | None
     genre: str | None = None
@@ -51,6 +61,7 @@ class Sidecar:
     note_overrides: dict[str, NoteRule] = field(default_factory=dict)
     source_editors: str = ""
     interventions: tuple[Intervention, ...] = ()
+    correspondence: Correspondence | None = None
 
 
 EMPTY = Sidecar(path=None)
@@ -119,7 +130,7 @@ def _note_rule(reader: _Reader, base: NoteRule) -> NoteRule:
 
 def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
     top = _Reader(data, "top level", path)
-    top.only("genre", "creation", "author", "dates", "notes", "intervention")
+    top.only("genre", "creation", "author", "dates", "notes", "intervention", "correspondence")
 
     creation = top.table_of("creation")
     creation.only("date", "reason")
@@ -175,8 +186,25 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
             )
         )
 
+    correspondence = None
+    if "correspondence" in data:
+        letter = top.table_of("correspondence")
+        letter.only("sender", "addressee", "place", "reason")
+        people = {key: letter.get(key, list, []) for key in ("sender", "addressee")}
+        if not people["sender"] or not people["addressee"] or not all(
+            isinstance(n, str) for names in people.values() for n in names
+        ):
+            raise letter.fail("'sender' and 'addressee' must be non-empty lists of names")
+        correspondence = Correspondence(
+            senders=tuple(people["sender"]),
+            addressees=tuple(people["addressee"]),
+            place=letter.get("place", str),
+            reason=letter.get("reason", str, ""),
+        )
+
     return Sidecar(
         path=path,
+        correspondence=correspondence,
         genre=top.get("genre", str, None, GENRES),
         creation=creation.get("date", str),
         creation_reason=creation.get("reason", str, ""),
