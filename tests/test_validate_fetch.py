@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tei_schema_fixture import local_server, tei_schema_dir  # noqa: F401 - fixture
+from conftest import local_server
 
 from pipeline.cli import main
 from pipeline.validate.teip5 import (
@@ -40,7 +40,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_fetch_downloads_and_verifies(
     tmp_path: Path,
-    tei_schema_dir: Path,  # noqa: F811
+    tei_schema_dir: Path,
     isolated: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -66,7 +66,7 @@ def test_fetch_downloads_and_verifies(
 
 def test_checksum_mismatch_leaves_nothing(
     tmp_path: Path,
-    tei_schema_dir: Path,  # noqa: F811
+    tei_schema_dir: Path,
     isolated: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tei_schema_fixture import tei_env, tei_schema_dir  # noqa: F401 - fixtures
 
 from pipeline.cli import main
 
@@ -27,7 +26,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_text_verdict(name: str, tei_env: Path) -> None:  # noqa: F811
+def test_text_verdict(name: str, tei_env: Path) -> None:
     expected = MANIFEST[name]
     code, out, _ = run(str(FOREIGN / name))
     lines = out.splitlines()
@@ -52,7 +51,7 @@ def test_text_verdict(name: str, tei_env: Path) -> None:  # noqa: F811
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_json_verdict(name: str, tei_env: Path) -> None:  # noqa: F811
+def test_json_verdict(name: str, tei_env: Path) -> None:
     expected = MANIFEST[name]
     code, out, _ = run("--format", "json", str(FOREIGN / name))
     assert code == (0 if expected["valid"] else 1)
@@ -77,7 +76,7 @@ def test_json_verdict(name: str, tei_env: Path) -> None:  # noqa: F811
             assert found[0]["line"] == expected["line"]
 
 
-def test_quiet_hides_warnings(tei_env: Path) -> None:  # noqa: F811
+def test_quiet_hides_warnings(tei_env: Path) -> None:
     code, out, _ = run("--quiet", str(FOREIGN / "drama_sp.xml"), str(FOREIGN / "xinclude.xml"))
     assert code == 1
     assert ": warning: " not in out
@@ -85,7 +84,7 @@ def test_quiet_hides_warnings(tei_env: Path) -> None:  # noqa: F811
     assert out.splitlines()[-1].startswith("2 files checked, 1 valid, 1 invalid (1 error, ")
 
 
-def test_whole_folder_summary(tei_env: Path) -> None:  # noqa: F811
+def test_whole_folder_summary(tei_env: Path) -> None:
     code, out, _ = run(str(FOREIGN))
     valid = sum(1 for entry in MANIFEST.values() if entry["valid"])
     total = len(MANIFEST)
@@ -97,7 +96,7 @@ def test_whole_folder_summary(tei_env: Path) -> None:  # noqa: F811
     assert all(not line.startswith("/") for line in out.splitlines())
 
 
-def test_json_is_deterministic(tei_env: Path) -> None:  # noqa: F811
+def test_json_is_deterministic(tei_env: Path) -> None:
     first = json.loads(run("--format", "json", str(FOREIGN))[1])
     second = json.loads(run("--format", "json", str(FOREIGN))[1])
     first["summary"].pop("seconds")

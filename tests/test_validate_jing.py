@@ -10,7 +10,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from tei_schema_fixture import tei_schema_dir  # noqa: F401 - fixture
 
 from pipeline.validate import ValidationConfig, validate_paths
 
@@ -58,7 +57,7 @@ def jing_invalid(jing: str, rng: Path, files: list[Path]) -> set[str]:
     return invalid
 
 
-def test_same_verdicts_as_jing(tei_schema_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_same_verdicts_as_jing(tei_schema_dir: Path, tmp_path: Path) -> None:
     jing = jing_or_fail()
     copies = []
     for name, expected in MANIFEST.items():

@@ -10,7 +10,7 @@ from pipeline.commands import user_error
 from pipeline.config import load_config
 from pipeline.convert.registers import load_registers
 from pipeline.convert.report import report_json, report_text
-from pipeline.convert.run import convert_sources, find_sources
+from pipeline.convert.run import convert_sources, find_sources, refuse_invalid
 from pipeline.convert.segment import load_style
 from pipeline.errors import EditionError
 from pipeline.xmltools import atomic_write
@@ -40,6 +40,7 @@ def convert(sources, out_dir, registers_path, style_path, report_path, config_pa
             raise EditionError("no source texts (*.txt) found", config.sources_dir)
         results = convert_sources(paths, registers, style, config)
         target = out_dir or config.tei_dir
+        refuse_invalid(results, config, target)
         for result in results:
             path = target / result.output_name
             if not path.exists() or path.read_bytes() != result.data:

@@ -17,7 +17,8 @@ from pipeline.convert.segment import ArchiveStyle
 from pipeline.convert.sidecar import load_sidecar
 from pipeline.convert.source import read_source
 from pipeline.errors import EditionError
-from pipeline.xmltools import serialize
+from pipeline.validate import ValidationConfig, check_documents
+from pipeline.xmltools import parse_bytes, serialize
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,20 @@ def convert_sources(
         root, report = convert_text(source, sidecar, registers, style, config, name)
         results.append(Converted(source_path, f"{doc_id}.xml", serialize(root), report))
     return results
+
+
+def project_xsd(config: EditionConfig) -> Path:
+    return config.root / "schema" / "edition.xsd"
+
+
+def refuse_invalid(results: list[Converted], config: EditionConfig, target: Path) -> None:
+    """Check every converted document against the project schema before anything is written.
+
+    The project schema is a subset of TEI P5, so this keeps invalid TEI out of ``tei/``;
+    collection-wide rules (Schematron) run in ``edition validate`` and ``edition build``.
+    """
+    schema = project_xsd(config)
+    if not schema.is_file():
+        return
+    docs = [(str(target / r.output_name), parse_bytes(r.data, r.output_name)) for r in results]
+    check_documents(docs, [str(schema)], ValidationConfig(target, schema.parent))

@@ -17,7 +17,7 @@ LAYER_EDITION_SCH = "edition.sch"
 LAYER_TEI_ALL = "tei_all"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Issue:
     """One problem found in one file. ``line``/``column`` are 1-based; None when unknown."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-import tomllib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.config import find_pyproject, load_config
 from pipeline.errors import EditionError
 from pipeline.validate.document import Document, from_tree, load_file
 from pipeline.validate.model import (
@@ -55,21 +55,13 @@ class ValidationConfig:
     def discover(
         cls, start: Path | None = None, tei_schema_dir: Path | None = None
     ) -> ValidationConfig:
-        """Read the ``tei`` folder from ``[tool.edition]`` of the nearest pyproject.toml."""
+        """Our folders from ``[tool.edition]`` of the nearest pyproject.toml, if any."""
         here = (start or Path.cwd()).resolve()
-        for folder in (here, *here.parents):
-            pyproject = folder / "pyproject.toml"
-            if not pyproject.is_file():
-                continue
-            try:
-                settings = tomllib.loads(pyproject.read_text("utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
-            edition = settings.get("tool", {}).get("edition")
-            if isinstance(edition, dict):
-                tei = str(edition.get("tei", "tei"))
-                return cls(folder / tei, folder / "schema", tei_schema_dir)
-        return cls(here / "tei", here / "schema", tei_schema_dir)
+        try:
+            config = load_config(find_pyproject(here))
+        except EditionError:
+            return cls(here / "tei", here / "schema", tei_schema_dir)
+        return cls(config.tei_dir, config.root / "schema", tei_schema_dir)
 
 
 @dataclass
@@ -120,7 +112,7 @@ def _named_layers(
                 f"the project schema is missing: neither {xsd} nor {sch} exists"
             )
         for path in missing:
-            notes.append(f"{path} not found: that layer is skipped")
+            notes.append(f"{shown_path(path, Path.cwd())} not found: that layer is skipped")
         return found
     path = Path(name)
     kind = KIND_BY_SUFFIX.get(path.suffix.lower())

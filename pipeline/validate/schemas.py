@@ -4,8 +4,8 @@ Three kinds: RELAX NG (lxml/libxml2, used for TEI's ``tei_all``), XSD 1.1 (``xml
 used for the project schema) and ISO Schematron (``lxml.isoschematron``, see
 ``pipeline.validate.schematron``). Compiled schemas are cached per process, keyed by path
 and modification time, so a long-running process notices an edited schema. The XSD is also
-pickled into the user cache, keyed by the SHA-256 of its files, because building an XSD 1.1
-with ``xmlschema`` is slow and the pickle loads in a fraction of the time.
+pickled into the user cache, keyed by the SHA-256 of its files, so that ``xmlschema`` builds
+it once rather than on every run.
 """
 
 from __future__ import annotations
@@ -260,12 +260,12 @@ def xsd_cache_key(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_xsd11(path: Path, cache_dir: Path | None = None) -> xmlschema.XMLSchema11:
+def load_xsd11(path: Path, cache_dir: Path | None = None) -> xmlschema.XMLSchemaBase:
     return _load_xsd11(*_stamp(path), str(cache_dir) if cache_dir else None)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XMLSchema11:
+def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XMLSchemaBase:
     source = Path(path)
     folder = Path(cache_dir) if cache_dir else user_cache_dir() / "xsd"
     try:
@@ -287,7 +287,7 @@ def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XM
     return schema
 
 
-def _read_pickle(pickled: Path) -> xmlschema.XMLSchema11 | None:
+def _read_pickle(pickled: Path) -> xmlschema.XMLSchemaBase | None:
     # The pickle is ours, written into the user's own cache; a stale or broken one (another
     # xmlschema version, a truncated file) is simply rebuilt.
     try:
@@ -302,7 +302,7 @@ def _read_pickle(pickled: Path) -> xmlschema.XMLSchema11 | None:
         ValueError,
     ):
         return None
-    return schema if isinstance(schema, xmlschema.XMLSchema11) else None
+    return schema if isinstance(schema, xmlschema.XMLSchemaBase) else None
 
 
 def validate_xsd(doc: Document, layer: Layer) -> list[Issue]:

@@ -1,0 +1,187 @@
+"""Benchmark ``edition validate``: files/s and MB/s per layer, against jing on the same files.
+
+Runs on a folder of TEI files (default ``tei/``; while it holds no XML, the valid files of
+``tests/data/foreign``) and on N copies of it with unique ids, written to a temporary
+folder. For each set it times the lxml parse-only floor, each layer on its own (tei_all
+RELAX NG, the project XSD and Schematron when present), the whole ``validate_paths`` run,
+and one jing process over all the files. Schema compile times are reported separately.
+
+    python benchmarks/validate_bench.py --copies 100 --copies 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.validate import ValidationConfig, validate_paths
+from pipeline.validate.document import Document, load_file
+from pipeline.validate.schemas import (
+    RNG,
+    SCH,
+    XSD,
+    Layer,
+    compile_relaxng,
+    load_xsd11,
+    validate_relaxng,
+    validate_xsd,
+)
+from pipeline.validate.schematron import compile_schematron, validate_collection
+from pipeline.validate.teip5 import resolve_tei_dir
+
+REPO = Path(__file__).resolve().parent.parent
+FOREIGN = REPO / "tests" / "data" / "foreign"
+ID_ATTR = re.compile(rb'xml:id="([^"]+)"')
+
+
+def source_files(folder: Path | None) -> tuple[str, list[Path]]:
+    folder = folder or REPO / "tei"
+    files = sorted(folder.rglob("*.xml")) if folder.is_dir() else []
+    if files:
+        return str(folder), files
+    manifest = tomllib.loads((FOREIGN / "expected.toml").read_text("utf-8"))["files"]
+    valid = sorted(FOREIGN / name for name, entry in manifest.items() if entry["valid"])
+    return "tests/data/foreign (valid files)", valid
+
+
+def write_copies(files: list[Path], copies: int, dest: Path) -> list[Path]:
+    """``copies`` copies of every file, each copy's ids (and references to them) suffixed."""
+    written = []
+    for source in files:
+        data = source.read_bytes()
+        ids = sorted(set(ID_ATTR.findall(data)), key=len, reverse=True)
+        pattern = (
+            re.compile(rb'(xml:id="|#)(' + b"|".join(map(re.escape, ids)) + rb')(?=["\s])')
+            if ids
+            else None
+        )
+        for n in range(copies):
+            suffix = f"-c{n}".encode()
+            out = (
+                pattern.sub(lambda m, s=suffix: m.group(1) + m.group(2) + s, data)
+                if pattern
+                else data
+            )
+            target = dest / f"c{n:05d}" / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(out)
+            written.append(target)
+    return written
+
+
+def timed(action: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def parse_all(files: list[Path]) -> list[Document]:
+    return [load_file(f, str(f)) for f in files]
+
+
+def run_jing(jing: str, rng: Path, files: list[Path]) -> tuple[float, int]:
+    """One jing process over all files; returns seconds and the number of files it rejects."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [jing, str(rng), *map(str, files)], capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - start
+    rejected = {line.split(":", 1)[0] for line in proc.stdout.splitlines() if ": error:" in line}
+    return seconds, len(rejected)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, help="folder of TEI files (default: tei/)")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        action="append",
+        help="also run on N copies of the source set (repeatable; default: 100 and 1000)",
+    )
+    parser.add_argument("--tei-schema-dir", type=Path, help="folder holding tei_all.rng")
+    parser.add_argument("--jobs", type=int, default=2, help="workers for the parallel run")
+    parser.add_argument("--no-jing", action="store_true", help="skip jing")
+    args = parser.parse_args()
+
+    config = ValidationConfig.discover(REPO, tei_schema_dir=args.tei_schema_dir)
+    rng = Layer(RNG, resolve_tei_dir(config.tei_schema_dir) / "tei_all.rng", "tei_all")
+    xsd_path, sch_path = config.schema_dir / "edition.xsd", config.schema_dir / "edition.sch"
+    xsd = Layer(XSD, xsd_path, "edition.xsd") if xsd_path.is_file() else None
+    sch = Layer(SCH, sch_path, "edition.sch") if sch_path.is_file() else None
+    jing = None if args.no_jing else shutil.which("jing")
+
+    print("compile times")
+    seconds, _ = timed(lambda: compile_relaxng(rng.path))
+    print(f"  tei_all RELAX NG (lxml)   {seconds:8.2f} s")
+    if xsd:
+        seconds, _ = timed(lambda: load_xsd11(xsd.path))
+        print(f"  edition.xsd (xmlschema)   {seconds:8.2f} s  (pickle cache, if warm)")
+    if sch:
+        seconds, _ = timed(lambda: compile_schematron(sch.path))
+        print(f"  edition.sch (XSLT)        {seconds:8.2f} s")
+    label, files = source_files(args.source)
+    if jing:
+        seconds, _ = run_jing(jing, rng.path, files[:1])
+        print(f"  jing start + compile      {seconds:8.2f} s  (jing on one file)")
+    print()
+
+    rows: list[tuple[str, int, float, str, float]] = []
+    sets = [(label, files, None)]
+    with tempfile.TemporaryDirectory(prefix="validate-bench-") as tmp:
+        for copies in args.copies or [100, 1000]:
+            dest = Path(tmp) / f"x{copies}"
+            sets.append((f"{copies} copies", write_copies(files, copies, dest), dest))
+        for name, members, folder in sets:
+            megabytes = sum(f.stat().st_size for f in members) / 1e6
+
+            def add(layer: str, seconds: float, _n=name, _f=members, _mb=megabytes) -> None:
+                rows.append((_n, len(_f), _mb, layer, seconds))
+
+            seconds, docs = timed(lambda m=members: parse_all(m))
+            add("parse only (lxml floor)", seconds)
+            seconds, _ = timed(
+                lambda d=docs: [validate_relaxng(doc, rng) for doc in d if doc.checkable]
+            )
+            add("tei_all RELAX NG (after parse)", seconds)
+            if xsd:
+                seconds, _ = timed(
+                    lambda d=docs: [validate_xsd(doc, xsd) for doc in d if doc.checkable]
+                )
+                add("edition.xsd (after parse)", seconds)
+            if sch:
+                seconds, _ = timed(lambda d=docs: validate_collection(d, sch))
+                add("edition.sch collection (after parse)", seconds)
+            del docs
+            target = [folder] if folder else members
+            seconds, _ = timed(lambda t=target: validate_paths(t, ["tei_all"], config))
+            add("validate tei_all, 1 process", seconds)
+            seconds, _ = timed(
+                lambda t=target: validate_paths(t, ["tei_all"], config, jobs=args.jobs)
+            )
+            add(f"validate tei_all, --jobs {args.jobs}", seconds)
+            if jing:
+                seconds, rejected = run_jing(jing, rng.path, members)
+                add(f"jing, 1 process ({rejected} rejected)", seconds)
+
+    print(f"{'set':<34} {'files':>6} {'MB':>7}  {'layer':<38} {'s':>8} {'files/s':>9} {'MB/s':>7}")
+    for name, count, megabytes, layer, seconds in rows:
+        per_file = count / seconds if seconds else float("inf")
+        per_mb = megabytes / seconds if seconds else float("inf")
+        print(
+            f"{name:<34} {count:>6} {megabytes:>7.2f}  {layer:<38} {seconds:>8.3f} "
+            f"{per_file:>9.0f} {per_mb:>7.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
