@@ -6,6 +6,7 @@ import click
 
 from pipeline import __version__
 from pipeline.commands.convert import convert
+from pipeline.commands.export import export
 from pipeline.commands.schema import schema
 from pipeline.commands.validate import validate
 
@@ -19,3 +20,4 @@ def main() -> None:
 main.add_command(convert)
 main.add_command(validate)
 main.add_command(schema)
+main.add_command(export)

@@ -1,0 +1,103 @@
+"""Plain-text export: one UTF-8 file per document and one for the whole collection.
+
+Each document is a header block (title, author, date in both calendars, source,
+licence, which text it is), a rule, the text with one line per paragraph (lines are never
+hard-wrapped: a reader's program wraps them), and the notes after it. Everything comes
+from ``pipeline.reading``, so the text is the same as in the HTML edition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline.export import NamedDocument, check_names, in_creation_order
+from pipeline.reading import UNKNOWN, Document, date_label
+
+COLLECTION_NAME = "edition"
+RULE = "-" * 72
+DOUBLE_RULE = "=" * 72
+NOTE_INDENT = "    "
+
+MODE_DESCRIPTIONS = {
+    "reading": "reading text (the editors' corrections, regularisations and expansions "
+               "are applied)",
+    "original": "original text (as the source has it, without the editors' corrections "
+                "and regularisations)",
+}
+
+
+def header_lines(doc: Document) -> list[str]:
+    """The short header block that opens each document."""
+    lines = [*(doc.titles or (UNKNOWN,)), *doc.subtitles, ""]
+    label = "Authors" if len(doc.authors) > 1 else "Author"
+    lines.append(f"{label}: {'; '.join(doc.authors) or UNKNOWN}")
+    date = date_label(doc.date)
+    lines.append(f"Date: {date}")
+    if doc.date is not None and doc.date.written and doc.date.written != date:
+        lines.append(f"Date as given: {doc.date.written}")
+    lines.extend(f"Source: {source}" for source in doc.sources or (UNKNOWN,))
+    lines.extend(f"Licence: {licence}" for licence in doc.licences or (UNKNOWN,))
+    lines.append(f"Text: {MODE_DESCRIPTIONS[doc.mode]}")
+    if doc.xml_id:
+        lines.append(f"Identifier: {doc.xml_id}")
+    return lines
+
+
+def body_lines(doc: Document) -> list[str]:
+    """The blocks, a blank line between them (lines of verse stay together)."""
+    lines: list[str] = []
+    previous = None
+    for block in doc.blocks:
+        if lines and not (block.kind == "l" and previous == "l"):
+            lines.append("")
+        lines.append(block.text)
+        previous = block.kind
+    return lines
+
+
+def note_lines(doc: Document) -> list[str]:
+    """'[n] text' for each note; further paragraphs of a note indented under it."""
+    if not doc.notes:
+        return []
+    lines = ["Notes"]
+    for note in doc.notes:
+        first, *rest = note.paragraphs or ("",)
+        lines.extend(["", f"[{note.marker}] {first}".rstrip()])
+        for paragraph in rest:
+            lines.extend(["", NOTE_INDENT + paragraph.replace("\n", "\n" + NOTE_INDENT)])
+    return lines
+
+
+def document_text(doc: Document) -> str:
+    """One document as plain text, ending with a single newline."""
+    lines = [*header_lines(doc), "", RULE, "", *body_lines(doc)]
+    notes = note_lines(doc)
+    if notes:
+        lines.extend(["", "", *notes])
+    return "\n".join(lines) + "\n"
+
+
+def collection_text(documents: Sequence[NamedDocument], title: str,
+                    subtitle: str = "") -> str:
+    """All documents in order of creation, after a list of contents."""
+    ordered = in_creation_order(documents)
+    modes = sorted({doc.document.mode for doc in ordered})
+    lines = [title, *([subtitle] if subtitle else []), ""]
+    lines.append(f"Text: {'; '.join(MODE_DESCRIPTIONS[mode] for mode in modes)}")
+    lines.extend(["", f"Contents ({len(ordered)} texts, in order of creation):", ""])
+    for number, doc in enumerate(ordered, start=1):
+        lines.append(f"{number}. {doc.document.title} — {date_label(doc.document.date)}")
+    parts = ["\n".join(lines) + "\n"]
+    for doc in ordered:
+        parts.append(f"\n\n{DOUBLE_RULE}\n\n" + document_text(doc.document))
+    return "".join(parts)
+
+
+def txt_files(documents: Sequence[NamedDocument], title: str,
+              subtitle: str = "") -> dict[str, bytes]:
+    """File name -> UTF-8 bytes: ``<name>.txt`` for each document and ``edition.txt``."""
+    check_names(documents, reserved=[COLLECTION_NAME])
+    files = {f"{doc.name}.txt": document_text(doc.document).encode("utf-8")
+             for doc in documents}
+    files[f"{COLLECTION_NAME}.txt"] = collection_text(documents, title, subtitle).encode("utf-8")
+    return files

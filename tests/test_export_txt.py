@@ -1,0 +1,363 @@
+"""The plain-text export and the reading model behind it (pipeline/reading.py)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from pipeline.commands.export import export
+from pipeline.errors import EditionError
+from pipeline.export import NamedDocument, documents_from, load_documents
+from pipeline.export.txt import RULE, collection_text, document_text, txt_files
+from pipeline.reading import (
+    MODES,
+    choose,
+    date_label,
+    is_register_file,
+    read_date,
+    read_documents,
+    readable_text,
+)
+from pipeline.xmltools import TEI_NS, parse_file
+
+REPO = Path(__file__).resolve().parent.parent
+TEI_DIR = REPO / "tei"
+GOLDEN = Path(__file__).parent / "golden"
+FOREIGN = Path(__file__).parent / "data" / "foreign"
+CONFIG = REPO / "pyproject.toml"
+
+TEXTS = sorted(p for p in TEI_DIR.glob("*.xml") if not is_register_file(parse_file(p).getroot()))
+# Foreign files the reader must refuse, each for its own reason; all others must be read.
+UNREADABLE = {
+    "not_wellformed.xml": "not well-formed XML",
+    "duplicate_id.xml": "ID para1 already defined",
+    "not_tei_docbook.xml": "not a TEI document: the root element is <article>",
+    "p4_tei2.xml": "TEI P4 document",
+}
+READABLE = sorted(p for p in FOREIGN.glob("*.xml") if p.name not in UNREADABLE)
+
+
+def render(path: Path, mode: str) -> str:
+    [document] = read_documents(parse_file(path).getroot(), mode)
+    return document_text(document)
+
+
+def tei(xml: str) -> etree._Element:
+    return etree.fromstring(f'<TEI xmlns="{TEI_NS}">{xml}</TEI>')
+
+
+# --- goldens ---------------------------------------------------------------------------
+
+GOLDENS = sorted(GOLDEN.glob("*.txt"))
+
+
+def test_goldens_cover_both_modes() -> None:
+    modes = [p.name.split(".")[-2] for p in GOLDENS]
+    assert modes.count("reading") >= 2 and modes.count("original") >= 1
+
+
+@pytest.mark.parametrize("golden", GOLDENS, ids=lambda p: p.name)
+def test_golden(golden: Path) -> None:
+    stem, mode, _ = golden.name.rsplit(".", 2)
+    assert render(TEI_DIR / f"{stem}.xml", mode).encode("utf-8") == golden.read_bytes()
+
+
+def test_goldens_show_the_interventions_by_mode() -> None:
+    bolsheviks = {mode: render(TEI_DIR / "the-bolsheviks-must-assume-power.xml", mode)
+                  for mode in MODES}
+    assert "[2] May 6: announcement" in bolsheviks["reading"]
+    assert "[2] Mar 6: announcement" in bolsheviks["original"]
+    soviet = {mode: render(TEI_DIR / "our-tasks-and-the-soviet.xml", mode) for mode in MODES}
+    assert "for the tireless, steadfast advocacy" in soviet["reading"]
+    assert "for the tire less, steadfast advocacy" in soviet["original"]
+
+
+def test_header_gives_both_calendars() -> None:
+    text = render(TEI_DIR / "from-the-cc-to-party-members.xml", "reading")
+    assert ("Date: 5 or 6 November 1917 (O.S.) = 18 or 19 November 1917 (N.S.)\n"
+            "Date as given: November 5 or 6 (18 or 19), 1917\n") in text
+
+
+# --- no loss ---------------------------------------------------------------------------
+
+# An independent reading of the text, kept deliberately plain: the chosen readings by
+# name, notes set aside in document order, everything else as it stands in the XML.
+CHOSEN = {"reading": ("corr", "reg", "expan"), "original": ("sic", "orig", "abbr")}
+
+
+def reference(text: etree._Element, mode: str) -> tuple[str, list[str]]:
+    body: list[str] = []
+    notes: list[str] = []
+
+    def walk(el: etree._Element, out: list[str]) -> None:
+        local = etree.QName(el).localname if isinstance(el.tag, str) else None
+        if local == "note":
+            index = len(notes)
+            notes.append("")
+            note: list[str] = []
+            inner(el, note)
+            notes[index] = "".join(note)
+        elif local == "choice":
+            picked = [c for c in el if etree.QName(c).localname in CHOSEN[mode]]
+            if picked:
+                inner(picked[0], out)
+        elif local == "app":
+            lem = el.find(f"{{{TEI_NS}}}lem")
+            picked = lem if lem is not None else el.find(f"{{{TEI_NS}}}rdg")
+            if picked is not None:
+                inner(picked, out)
+        elif local is not None:
+            inner(el, out)
+
+    def inner(el: etree._Element, out: list[str]) -> None:
+        out.append(el.text or "")
+        for child in el:
+            walk(child, out)
+            out.append(child.tail or "")
+
+    inner(text, body)
+    return "".join(body), notes
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def split_txt(txt: str) -> tuple[str, list[str]]:
+    """Body and notes of one exported document, without the note markers."""
+    _, rest = txt.split(f"\n{RULE}\n", 1)
+    body, _, notes = rest.partition("\n\n\nNotes\n\n")
+    listed = re.split(r"^\[\w+\] ", notes, flags=re.MULTILINE)[1:]
+    return re.sub(r"\[\w+\]", "", body), listed
+
+
+def check_no_loss(path: Path, mode: str) -> None:
+    root = parse_file(path).getroot()
+    texts = root.findall(f".//{{{TEI_NS}}}TEI") or [root]
+    documents = read_documents(root, mode)
+    assert len(documents) == len(texts)
+    for tei_el, document in zip(texts, documents, strict=True):
+        text_el = tei_el.find(f"{{{TEI_NS}}}text")
+        expected_body, expected_notes = ("", []) if text_el is None else \
+            reference(text_el, mode)
+        body, notes = split_txt(document_text(document))
+        # Every word, in order, and nothing else; notes are listed by number, not by
+        # place, so they are compared as a set of word sequences.
+        assert words(body) == words(expected_body), path
+        assert sorted(map(words, notes)) == sorted(map(words, expected_notes)), path
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_no_word_lost_in_our_texts(path: Path, mode: str) -> None:
+    check_no_loss(path, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
+def test_no_word_lost_in_foreign_tei(path: Path, mode: str) -> None:
+    check_no_loss(path, mode)
+
+
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
+def test_foreign_files_that_are_not_tei_p5_are_refused(name: str) -> None:
+    with pytest.raises(EditionError, match=re.escape(UNREADABLE[name])) as info:
+        read_documents(parse_file(FOREIGN / name).getroot(), "reading")
+    assert info.value.path is not None and info.value.line is not None
+
+
+def test_notes_are_listed_in_number_order() -> None:
+    [document] = read_documents(
+        parse_file(TEI_DIR / "our-tasks-and-the-soviet.xml").getroot(), "reading")
+    assert [note.marker for note in document.notes] == [str(n) for n in range(1, 9)]
+    assert len(document.notes[3].paragraphs) == 7  # note 4 keeps its seven paragraphs
+
+
+# --- the reading model -----------------------------------------------------------------
+
+def choice(xml: str) -> etree._Element:
+    return etree.fromstring(f'<choice xmlns="{TEI_NS}">{xml}</choice>')
+
+
+@pytest.mark.parametrize("pair", [("sic", "corr"), ("orig", "reg"), ("abbr", "expan")])
+def test_choice_is_read_by_name_not_position(pair: tuple[str, str]) -> None:
+    source, edited = pair
+    forward = choice(f"<{source}>S</{source}><{edited}>E</{edited}>")
+    reverse = choice(f"<{edited}>E</{edited}><{source}>S</{source}>")
+    for element in (forward, reverse):
+        assert choose(element, "reading").text == "E"
+        assert choose(element, "original").text == "S"
+
+
+def test_reversed_choice_in_running_text() -> None:
+    root = tei('<text><body><p>from <choice><corr>May</corr><sic>Mar</sic></choice> 6'
+               '</p></body></text>')
+    p = root.find(f".//{{{TEI_NS}}}p")
+    assert readable_text(p, "reading").text == "from May 6"
+    assert readable_text(p, "original").text == "from Mar 6"
+
+
+def test_one_sided_choice_and_app() -> None:
+    assert choose(choice("<sic>only</sic>"), "reading").text == "only"
+    app = etree.fromstring(f'<app xmlns="{TEI_NS}"><rdg>b</rdg><lem>a</lem></app>')
+    assert choose(app, "original").text == "a" and choose(app, "reading").text == "a"
+    no_lem = etree.fromstring(f'<app xmlns="{TEI_NS}"><rdg>b</rdg><rdg>c</rdg></app>')
+    assert choose(no_lem, "reading").text == "b"
+    with pytest.raises(ValueError):
+        choose(app, "diplomatic")
+
+
+def test_notes_markers_breaks_and_whitespace() -> None:
+    root = tei(
+        '<teiHeader><fileDesc><titleStmt><title>T<note>header</note></title></titleStmt>'
+        '</fileDesc></teiHeader>'
+        '<text><body>'
+        '<p>One<note n="2"><p>First.</p><p>Second.</p></note> two <lb/>three'
+        '<pb n="5"/> four\u00a0five<note type="editorial">Ours.</note>.</p>'
+        '<lg><l>Line one</l><l>line <note>v</note>two</l></lg>'
+        '<closer><signed>A. B.<lb/>C. D.</signed></closer>'
+        '</body></text>')
+    [document] = read_documents(root, "reading")
+    assert [block.text for block in document.blocks] == [
+        "One[2] two three four\u00a0five[3].",
+        "Line one\nline [4]two",
+        "A. B.\nC. D.",
+    ]
+    assert [(n.marker, n.paragraphs) for n in document.notes] == [
+        ("2", ("First.", "Second.")), ("3", ("Ours.",)), ("4", ("v",))]
+    assert document.titles == ("T (header)",)
+
+
+def test_missing_header_parts_are_unknown() -> None:
+    [document] = read_documents(tei("<text><body><p>Only text.</p></body></text>"),
+                                "reading")
+    text = document_text(document)
+    assert text.startswith("unknown\n\nAuthor: unknown\nDate: unknown\nSource: unknown\n"
+                           "Licence: unknown\n")
+    assert text.endswith(f"{RULE}\n\nOnly text.\n")
+
+
+def test_corpus_gives_each_text_a_name() -> None:
+    root = parse_file(FOREIGN / "corpus.xml").getroot()
+    named = documents_from(root, FOREIGN / "corpus.xml", "reading")
+    assert [doc.name for doc in named] == ["corpus-text-1", "corpus-text-2"]
+    del root[2].attrib["{http://www.w3.org/XML/1998/namespace}id"]  # the second TEI
+    assert documents_from(root, "x/corpus.xml", "reading")[1].name == "corpus-2"
+
+
+def date(attributes: str) -> str:
+    return date_label(read_date(etree.fromstring(
+        f'<date xmlns="{TEI_NS}" {attributes}>as written</date>')))
+
+
+def test_date_labels() -> None:
+    julian = 'datingMethod="#julian"'
+    assert date(f'when="1917-11-07" when-custom="1917-10-25" {julian}') == \
+        "25 October 1917 (O.S.) = 7 November 1917 (N.S.)"
+    assert date(f'notBefore="1917-11-18" notAfter="1917-11-19" '
+                f'notBefore-custom="1917-11-05" notAfter-custom="1917-11-06" {julian}') == \
+        "5 or 6 November 1917 (O.S.) = 18 or 19 November 1917 (N.S.)"
+    assert date(f'from="1905-11-09" to="1905-12-16" from-custom="1905-10-27" '
+                f'to-custom="1905-12-03" {julian}') == \
+        "27 October – 3 December 1905 (O.S.) = 9 November – 16 December 1905 (N.S.)"
+    assert date('when="1940-11-05"') == "5 November 1940"
+    assert date('from="1900" to="1905"') == "1900–1905"
+    assert date('notBefore="1905-11-14" notAfter="1905-12-13" when-custom="1905-11" '
+                f'{julian}') == \
+        "November 1905 (O.S.) = between 14 November and 13 December 1905 (N.S.)"
+    assert date("") == "as written"
+    assert date_label(None) == "unknown"
+
+
+# --- the collection and the command ----------------------------------------------------
+
+def test_collection_is_in_order_of_creation() -> None:
+    documents = load_documents([TEI_DIR], "reading")
+    text = collection_text(documents, "Title", "Subtitle")
+    starts = [text.index(f"\n{document_text(doc.document)}") for doc in documents]
+    order = [doc.name for _, doc in sorted(zip(starts, documents, strict=True))]
+    assert order == [
+        "our-tasks-and-the-soviet", "the-bolsheviks-must-assume-power",
+        "speeches-at-the-central-committee", "resignations-from-the-central-committee",
+        "from-the-cc-to-party-members"]
+    assert text.startswith("Title\nSubtitle\n")
+
+
+def test_a_document_may_not_take_the_collection_name() -> None:
+    [document] = read_documents(tei("<text><body><p>x</p></body></text>"), "reading")
+    with pytest.raises(EditionError, match="'edition'"):
+        txt_files([NamedDocument("edition", "edition.xml", document)], "T")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(export, ["txt", "--config", str(CONFIG), *args])
+    # Only a clean exit: an unexpected exception would also give exit code 1.
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        result.exception
+    return result.exit_code, result.output
+
+
+def test_cli_exports_the_tei_folder(tmp_path: Path) -> None:
+    code, output = run("--out", str(tmp_path))
+    assert code == 0, output
+    expected = {f"{p.stem}.txt" for p in TEXTS} | {"edition.txt"}
+    assert {p.name for p in tmp_path.iterdir()} == expected  # the registers are skipped
+    assert "Mar 6" not in (tmp_path / "the-bolsheviks-must-assume-power.txt").read_text()
+
+
+def test_cli_original_mode(tmp_path: Path) -> None:
+    code, _ = run("--out", str(tmp_path), "--mode", "original",
+                  str(TEI_DIR / "the-bolsheviks-must-assume-power.xml"))
+    assert code == 0
+    assert "[2] Mar 6:" in (tmp_path / "the-bolsheviks-must-assume-power.txt").read_text()
+
+
+def test_cli_bad_file_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(TEI_DIR / "the-bolsheviks-must-assume-power.xml", inputs)
+    shutil.copy(FOREIGN / "not_wellformed.xml", inputs / "z_broken.xml")
+    out = tmp_path / "out"
+    code, output = run("--out", str(out), str(inputs))
+    assert code == 1
+    assert len(output.strip().splitlines()) == 1, output
+    assert re.search(r"z_broken\.xml:18:\d+: not well-formed XML", output), output
+    assert "Traceback" not in output
+    assert not out.exists()
+
+
+def test_cli_output_is_deterministic(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        assert run("--out", str(out))[0] == 0
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    assert run("--out", str(first))[0] == 0  # a second run over the first changes nothing
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_other_projects_structures() -> None:
+    def blocks(name: str) -> list[tuple[str, str]]:
+        [document] = read_documents(parse_file(FOREIGN / name).getroot(), "reading")
+        return [(block.kind, block.text) for block in document.blocks]
+
+    drama = blocks("drama_sp.xml")
+    assert ("sp", ("Martha\nWhich of these clocks has told the truth today?\n"
+                   "Neither, I fear, and both will have their say.")) in drama
+    assert ("sp", "Tobias\n(winding one)\nThis one is only a little late, mistress.") in drama
+    letter = blocks("letter_correspdesc.xml")
+    assert letter == [
+        ("opener", "St James's Square, Sunday\nMy dear Babbage,"),
+        ("p", "I send you the Notes as far as they are done. The rest will follow on Tuesday."),
+        ("closer", "Yours ever,\nA. A. L."),
+    ]
+    assert blocks("critical_app.xml") == [
+        ("lg", "The river runs down to the sea,\nand never comes back to me.")]
