@@ -8,6 +8,7 @@ from pipeline import __version__
 from pipeline.commands.convert import convert
 from pipeline.commands.export import export
 from pipeline.commands.schema import schema
+from pipeline.commands.serve import serve
 from pipeline.commands.validate import validate
 
 
@@ -21,3 +22,4 @@ main.add_command(convert)
 main.add_command(validate)
 main.add_command(schema)
 main.add_command(export)
+main.add_command(serve)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.commands import shown_path, user_error
+from pipeline.commands.exchange import bundle, cmif, dts, ids, registers, tei_corpus
 from pipeline.config import load_config
 from pipeline.errors import EditionError
 from pipeline.export import load_documents
@@ -50,3 +51,7 @@ def txt(paths: tuple[Path, ...], out_dir: Path | None, mode: str,
     except OSError as exc:
         raise user_error(EditionError(f"cannot write: {exc.strerror}", exc.filename)) from None
     click.echo(f"{len(files)} plain-text files ({mode} text) in {shown_path(target)}")
+
+
+for _command in (tei_corpus, bundle, registers, cmif, ids, dts):
+    export.add_command(_command)

@@ -319,9 +319,13 @@ def validate_xsd(doc: Document, layer: Layer) -> list[Issue]:
 
 def _xsd_message(err: xmlschema.XMLSchemaValidationError, el: etree._Element | None) -> str:
     reason = (err.reason or err.message or "invalid").strip()
-    test = getattr(err.validator, "path", None)
-    if reason.startswith("assertion test is false") and isinstance(test, str):
-        reason = f"assertion {test!r} is false"
+    if reason.startswith("assertion test is false"):
+        # An assertion's documentation is written as its message; its XPath is not.
+        annotation = getattr(err.validator, "annotation", None)
+        documentation = getattr(annotation, "documentation", None) or []
+        text = " ".join(" ".join((d.text or "").split()) for d in documentation).strip()
+        test = getattr(err.validator, "path", None)
+        reason = text or (f"assertion {test!r} is false" if isinstance(test, str) else reason)
     if el is not None and isinstance(el.tag, str):
         return f"<{_el_name(el)}>: {reason}"
     return reason

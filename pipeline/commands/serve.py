@@ -1,0 +1,49 @@
+"""``edition serve``: the built site and its DTS API on http://127.0.0.1 (never other hosts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from pipeline.commands import shown_path, user_error
+from pipeline.config import load_config
+from pipeline.dts.server import make_server
+from pipeline.errors import EditionError
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The built site (default: the configured site folder).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="pyproject.toml holding [tool.edition] (default: found from here up).")
+@click.option("--log", is_flag=True, help="Print one line per request.")
+def serve(port: int, site_dir: Path | None, config_path: Path | None, log: bool) -> None:
+    """Serve the site and the DTS API locally, with DTS content types.
+
+    DTS answers both path-style URLs (/dts/navigation/<id>/1.json) and query-style
+    ones (/dts/navigation?resource=<id>&down=1). Stop with Ctrl-C.
+    """
+    try:
+        config = load_config(config_path)
+        root = site_dir or config.site_dir
+        if not root.is_dir():
+            raise EditionError("no built site here: run the build first", root)
+        base_path = urlsplit(config.base_url).path or "/"
+        server = make_server(root, port, base_path, quiet=not log)
+    except EditionError as exc:
+        raise user_error(exc) from None
+    except OSError as exc:
+        raise user_error(EditionError(f"cannot listen on port {port}: {exc.strerror}")) from None
+    host, bound = server.server_address[:2]
+    click.echo(f"Serving {shown_path(root)} at http://{host}:{bound}/ "
+               f"(DTS: http://{host}:{bound}/dts/index.json); Ctrl-C stops")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

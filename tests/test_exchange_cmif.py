@@ -1,0 +1,122 @@
+"""The letters as CMIF: the header CMIF requires, its restricted correspDesc, valid TEI."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from pipeline.commands.exchange import cmif
+from pipeline.config import load_config
+from pipeline.errors import EditionError
+from pipeline.export.cmif import authority_uri, licence_for
+from pipeline.xmltools import NSMAP, XML_ID, parse_bytes
+
+REPO = Path(__file__).resolve().parent.parent
+URL = "https://example.org/edition/downloads/letters.xml"
+CMIF_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+LETTERS = ("our-tasks-and-the-soviet", "the-bolsheviks-must-assume-power")
+
+
+@pytest.fixture(scope="module")
+def cmif_root(tmp_path_factory: pytest.TempPathFactory) -> etree._Element:
+    out = tmp_path_factory.mktemp("cmif") / "cmif.xml"
+    result = CliRunner().invoke(
+        cmif, ["--out", str(out), "--url", URL, "--config", str(REPO / "pyproject.toml")])
+    assert result.exit_code == 0, result.output
+    return parse_bytes(out.read_bytes()).getroot()
+
+
+def _one(root: etree._Element, path: str) -> etree._Element:
+    found = root.findall(path, NSMAP)
+    assert len(found) == 1, path
+    return found[0]
+
+
+def test_cmif_is_valid_tei(cmif_root: etree._Element, tei_all_rng: etree.RelaxNG) -> None:
+    assert tei_all_rng.validate(cmif_root.getroottree()), tei_all_rng.error_log
+
+
+def test_the_header_cmif_requires(cmif_root: etree._Element) -> None:
+    file_desc = "tei:teiHeader/tei:fileDesc/"
+    assert _one(cmif_root, file_desc + "tei:titleStmt/tei:title").text
+    assert cmif_root.findall(file_desc + "tei:titleStmt/tei:editor", NSMAP)
+    publication = _one(cmif_root, file_desc + "tei:publicationStmt")
+    assert [etree.QName(c).localname for c in publication] == [
+        "publisher", "idno", "date", "availability"]
+    idno = _one(publication, "tei:idno")
+    assert idno.get("type") == "url" and idno.text == URL
+    assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+                    _one(publication, "tei:date").get("when"))
+    licence = _one(publication, "tei:availability/tei:licence")
+    assert licence.get("target") == "https://creativecommons.org/licenses/by/4.0/"
+    bibl = _one(cmif_root, file_desc + "tei:sourceDesc/tei:bibl")
+    assert bibl.get("type") in ("online", "print", "hybrid")
+    assert re.match(r"^[A-Za-z]", bibl.get(XML_ID))
+
+
+def test_one_correspdesc_per_letter(cmif_root: etree._Element) -> None:
+    bibl_id = _one(cmif_root, ".//tei:sourceDesc/tei:bibl").get(XML_ID)
+    descs = cmif_root.findall("tei:teiHeader/tei:profileDesc/tei:correspDesc", NSMAP)
+    assert [d.get("key") for d in descs] == list(LETTERS)
+    for desc in descs:
+        assert desc.get("ref") == f"https://example.org/edition/texts/{desc.get('key')}.html"
+        assert desc.get("source") == f"#{bibl_id}"
+        assert [a.get("type") for a in desc] == ["sent", "received"]
+
+
+def test_correspaction_holds_only_what_cmif_allows(cmif_root: etree._Element) -> None:
+    for action in cmif_root.iterfind(".//tei:correspAction", NSMAP):
+        assert not (action.text or "").strip()
+        names = [etree.QName(c).localname for c in action]
+        assert set(names) <= {"persName", "orgName", "placeName", "date"}
+        assert {"persName", "orgName"} & set(names)
+        for child in action:
+            if etree.QName(child).localname == "date":
+                assert len(child) == 0 and not child.text
+                assert set(child.attrib) <= {"when", "from", "to", "notBefore", "notAfter"}
+                assert all(CMIF_DATE.match(v) for v in child.attrib.values())
+            else:
+                assert len(child) == 0 and child.text.strip()
+                # No authority ids are verified in the registers: no @ref is made up.
+                assert child.get("ref") is None
+
+
+def test_sender_place_and_date_of_the_letters(cmif_root: etree._Element) -> None:
+    sent = cmif_root.findall(".//tei:correspAction[@type='sent']", NSMAP)
+    assert [s.findtext("tei:persName", namespaces=NSMAP) for s in sent] == [
+        "Vladimir Ilyich Lenin", "Vladimir Ilyich Lenin"]
+    assert [s.findtext("tei:placeName", namespaces=NSMAP) for s in sent] == [
+        "Stockholm", "Helsingfors"]
+    dates = [dict(s.find("tei:date", NSMAP).attrib) for s in sent]
+    assert dates == [{"from": "1905-11-15", "to": "1905-11-17"},
+                     {"from": "1917-09-25", "to": "1917-09-27"}]
+    received = cmif_root.findall(".//tei:correspAction[@type='received']", NSMAP)
+    assert len(received[1].findall("tei:orgName", NSMAP)) == 3
+
+
+def test_authority_uris_only_from_well_formed_ids() -> None:
+    def entry(kind: str, value: str) -> etree._Element:
+        return etree.fromstring(
+            f'<person xmlns="http://www.tei-c.org/ns/1.0"><idno type="{kind}">{value}</idno>'
+            "</person>")
+
+    assert authority_uri(entry("wikidata", "Q1394")) == "http://www.wikidata.org/entity/Q1394"
+    assert authority_uri(entry("viaf", "101787139")) == "http://viaf.org/viaf/101787139"
+    assert authority_uri(entry("geonames", "524901")) == "http://www.geonames.org/524901"
+    assert authority_uri(entry("viaf", "javascript:alert(1)")) is None
+    assert authority_uri(entry("wikidata", "Q1/../x")) is None
+    assert authority_uri(entry("made-up", "123")) is None
+    assert authority_uri(None) is None
+
+
+def test_cmif_needs_an_open_licence() -> None:
+    config = load_config(REPO / "pyproject.toml")
+    assert licence_for(config)[0] == "https://creativecommons.org/licenses/by/4.0/"
+    closed = dataclasses.replace(config, licence_url="https://example.org/all-rights-reserved")
+    with pytest.raises(EditionError, match="CC BY 4.0 or CC0"):
+        licence_for(closed)

@@ -1,0 +1,160 @@
+"""Persistent ids: a published xml:id never disappears without a redirect."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree, html
+
+from pipeline.commands.exchange import ids, read_edition
+from pipeline.config import load_config
+from pipeline.errors import EditionError
+from pipeline.export.ids import (
+    broken_redirects,
+    current_ids,
+    format_id_list,
+    parse_id_list,
+    parse_redirects,
+    redirect_anchors,
+    redirect_pages,
+    resolve,
+    vanished_ids,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+PUBLISHED = REPO / "tei" / "published-ids.txt"
+REDIRECTS = REPO / "tei" / "redirects.toml"
+
+
+def _current() -> set[str]:
+    return current_ids(read_edition(load_config(REPO / "pyproject.toml")).by_id(True))
+
+
+def _redirects() -> dict[str, str]:
+    if not REDIRECTS.exists():
+        return {}
+    return parse_redirects(REDIRECTS.read_text(encoding="utf-8"), REDIRECTS)
+
+
+def test_no_published_id_has_vanished_without_a_redirect() -> None:
+    published = parse_id_list(PUBLISHED.read_text(encoding="utf-8"))
+    assert published, "tei/published-ids.txt lists the released ids"
+    vanished = vanished_ids(published, _current(), _redirects())
+    assert vanished == [], (
+        "published ids are gone from tei/: keep them, or add each to tei/redirects.toml "
+        f"(old = new): {vanished}")
+
+
+def test_every_redirect_leads_to_an_existing_id() -> None:
+    assert broken_redirects(_redirects(), _current()) == []
+
+
+def test_the_published_list_is_sorted_and_well_formed() -> None:
+    text = PUBLISHED.read_text(encoding="utf-8")
+    published = parse_id_list(text)
+    assert published == sorted(set(published))
+    assert format_id_list(published) == text
+    assert "our-tasks-and-the-soviet#our-tasks-and-the-soviet-p1" in published
+    assert "registers#lenin" in published
+
+
+def test_vanished_ids_are_found_and_redirects_followed() -> None:
+    published = ["a", "a#p1", "a#p2", "a#p3", "b"]
+    current = {"a", "a#p1", "a#p4", "c"}
+    assert vanished_ids(published, current, {}) == ["a#p2", "a#p3", "b"]
+    redirects = {"a#p2": "a#p3", "a#p3": "a#p4", "b": "c"}
+    assert resolve(redirects, "a#p2") == "a#p4"
+    assert vanished_ids(published, current, redirects) == []
+    assert vanished_ids(published, current, {"b": "gone"}) == ["a#p2", "a#p3", "b"]
+    assert broken_redirects({"b": "gone"}, current) == ["b -> gone"]
+    with pytest.raises(EditionError, match="circle"):
+        resolve({"x": "y", "y": "x"}, "x")
+
+
+@pytest.mark.parametrize("bad", [
+    '[redirects]\n"../etc#x" = "a#b"\n',
+    '[redirects]\n"a#b" = "a#<script>"\n',
+    '[redirects]\n"a b" = "c"\n',
+    '[redirects]\n"a#p1" = "b"\n',
+    '[redirects]\n"a" = 3\n',
+    '[other]\n"a" = "b"\n',
+    "not toml [",
+])
+def test_redirect_entries_are_checked(bad: str) -> None:
+    with pytest.raises(EditionError):
+        parse_redirects(bad)
+
+
+def test_redirect_pages_and_anchors(tmp_path: Path) -> None:
+    redirects = parse_redirects(
+        '[redirects]\n"old-text" = "new-text"\n"new-text#p3" = "new-text#p4"\n')
+    pages = redirect_pages(redirects, tmp_path)
+    assert list(pages) == [tmp_path / "texts" / "old-text.html"]
+    page = html.fromstring(pages[tmp_path / "texts" / "old-text.html"])
+    refresh = page.find(".//meta[@http-equiv='refresh']").get("content")
+    assert refresh == "0; url=../texts/new-text.html"
+    assert page.find(".//link[@rel='canonical']").get("href") == "../texts/new-text.html"
+    assert page.find(".//a").get("href") == "../texts/new-text.html"
+
+    anchors = redirect_anchors(redirects)
+    assert list(anchors) == ["new-text"]
+    fragment = html.fromstring(anchors["new-text"])
+    moved = fragment.get_element_by_id("p3")
+    assert moved.find(".//a").get("href") == "../texts/new-text.html#p4"
+    assert '"p3": "../texts/new-text.html#p4"' in anchors["new-text"]
+
+
+def test_html_in_ids_cannot_get_into_the_pages(tmp_path: Path) -> None:
+    with pytest.raises(EditionError):
+        redirect_pages(parse_redirects('[redirects]\n"x\\"><b" = "y"\n'), tmp_path)
+
+
+def _small_edition(tmp_path: Path) -> Path:
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        "[tool.edition]\n"
+        'title = "T"\neditors = ["E"]\npublisher = "P"\nlicence = "CC BY 4.0"\n'
+        'licence-url = "https://creativecommons.org/licenses/by/4.0/"\n'
+        'release-date = "2026-11-23"\nbase-url = "https://example.org/e/"\n',
+        encoding="utf-8")
+    (tmp_path / "tei").mkdir()
+    for name in ("registers.xml", "speeches-at-the-central-committee.xml"):
+        shutil.copy(REPO / "tei" / name, tmp_path / "tei" / name)
+    return config
+
+
+def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
+    config = _small_edition(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(ids, ["--config", str(config)])
+    assert result.exit_code == 0, result.output
+    listed = parse_id_list((tmp_path / "tei" / "published-ids.txt").read_text("utf-8"))
+    assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in listed
+
+    # A paragraph id disappears: --check fails and names it.
+    text = tmp_path / "tei" / "speeches-at-the-central-committee.xml"
+    tree = etree.parse(str(text))
+    for element in tree.iter():
+        if element.get("{http://www.w3.org/XML/1998/namespace}id", "") == (
+                "speeches-at-the-central-committee-p2"):
+            del element.attrib["{http://www.w3.org/XML/1998/namespace}id"]
+    tree.write(str(text), encoding="UTF-8", xml_declaration=True)
+    result = runner.invoke(ids, ["--check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in (
+        result.output)
+
+    # A redirect entry makes it pass again; the list keeps the old id.
+    (tmp_path / "tei" / "redirects.toml").write_text(
+        '[redirects]\n"speeches-at-the-central-committee#speeches-at-the-central-committee-p2"'
+        ' = "speeches-at-the-central-committee#speeches-at-the-central-committee-p3"\n',
+        encoding="utf-8")
+    result = runner.invoke(ids, ["--check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(ids, ["--config", str(config)])
+    assert result.exit_code == 0, result.output
+    kept = parse_id_list((tmp_path / "tei" / "published-ids.txt").read_text("utf-8"))
+    assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in kept
