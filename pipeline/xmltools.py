@@ -25,8 +25,12 @@ XML_ID = f"{{{XML_NS}}}id"
 XML_LANG = f"{{{XML_NS}}}lang"
 
 
-def safe_parser(remove_blank_text: bool = False) -> etree.XMLParser:
-    """A parser that never resolves entities, loads a DTD or touches the network."""
+def safe_parser(remove_blank_text: bool = False, recover: bool = False) -> etree.XMLParser:
+    """A parser that never resolves entities, loads a DTD or touches the network.
+
+    ``recover`` only gets past errors that are not well-formedness errors (a repeated
+    ``xml:id``); callers check well-formedness first.
+    """
     return etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
@@ -34,6 +38,7 @@ def safe_parser(remove_blank_text: bool = False) -> etree.XMLParser:
         no_network=True,
         huge_tree=False,
         remove_blank_text=remove_blank_text,
+        recover=recover,
     )
 
 

@@ -36,11 +36,7 @@ def read_tei(data: bytes, path: str | Path = "<bytes>") -> etree._ElementTree:
             line, column = exc.position if exc.position else (None, None)
             message = exc.msg or str(exc)
             raise EditionError(f"not well-formed XML: {message}", path, line, column) from None
-    # Same safety settings as safe_parser; recovery only gets past the repeated id.
-    lenient = etree.XMLParser(
-        resolve_entities=False, load_dtd=False, no_network=True, recover=True
-    )
-    return etree.fromstring(data, lenient, base_url=str(path)).getroottree()
+    return etree.fromstring(data, safe_parser(recover=True), base_url=str(path)).getroottree()
 
 
 def _prolog_and_epilog(
