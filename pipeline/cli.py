@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline import __version__
+from pipeline.commands.build import build
 from pipeline.commands.convert import convert
 from pipeline.commands.export import export
 from pipeline.commands.schema import schema
@@ -19,6 +20,7 @@ def main() -> None:
 
 
 main.add_command(convert)
+main.add_command(build)
 main.add_command(validate)
 main.add_command(schema)
 main.add_command(export)

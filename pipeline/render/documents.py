@@ -1,0 +1,386 @@
+"""From a TEI document to what its page shows: header facts, reading text, notes.
+
+``analyse`` is the stage: one parsed ``TEI`` element in, one ``Document`` out. It reads
+nothing from disk. What the header holds is shown as far as it is understood (title,
+authors, dates, sources, responsibilities, licences, languages) and, in full, as a
+generic listing, so another project's header loses nothing either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from markupsafe import Markup, escape
+
+from pipeline import reading
+from pipeline.render.dates import DateInfo, read_date
+from pipeline.render.ids import IdRegistry, external_url, is_safe_id, safe_lang, slugify
+from pipeline.render.registers import Registers
+from pipeline.render.tei_html import (
+    DateMention,
+    Intervention,
+    Mention,
+    Note,
+    Renderer,
+    date_html,
+    plain,
+    reserve_ids,
+)
+from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG
+
+# Ids the document template uses; claimed before the TEI's, which never start with "ed-".
+PAGE_IDS = (
+    "ed-content", "ed-notes", "notes-heading", "ed-cite", "ed-cite-heading", "ed-downloads",
+    "ed-downloads-heading", "ed-header", "ed-header-heading", "ed-mode", "mode-reading",
+    "mode-original", "ed-title",
+)
+
+
+@dataclass(frozen=True)
+class Genre:
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    values: tuple[Markup, ...]
+    key: str = ""
+
+
+@dataclass(eq=False)
+class Document:
+    """One text of the edition, ready for its page and for the collection pages."""
+
+    slug: str  # the page is texts/<slug>.html; safe as a file name
+    source: Path
+    download: str  # file name of the TEI copy under downloads/
+    lang: str | None
+    title: str
+    subtitle: str
+    authors: tuple[str, ...]
+    creation: DateInfo | None
+    creation_html: Markup | None
+    creation_id: str
+    genres: tuple[Genre, ...]
+    fields: tuple[Field, ...]
+    full_header: Markup
+    body: Markup
+    has_h1: bool
+    notes: list[Note]
+    mentions: list[Mention]
+    dates: list[DateMention]
+    interventions: list[Intervention]
+    paragraphs: int
+    reading: reading.Document
+    tei: etree._Element = field(repr=False)
+    corpus_title: str = ""
+
+    @property
+    def page(self) -> str:
+        return f"texts/{self.slug}.html"
+
+    @property
+    def sort_key(self) -> tuple:
+        date = self.creation.sort_key if self.creation and self.creation.start else None
+        return (date is None, date or ((0, 0, 0), (0, 0, 0)), self.title.casefold(), self.slug)
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def document_name(tei: etree._Element, stem: str, index: int, count: int) -> str:
+    """The name of a document's page and downloads: its xml:id, else the file's stem.
+
+    The same rule as the exports' and the persistent ids', so every output of a text
+    goes by one name; a value that is not a safe identifier becomes a slug.
+    """
+    xml_id = tei.get(XML_ID)
+    if xml_id and is_safe_id(xml_id):
+        return xml_id
+    base = stem if is_safe_id(stem) else slugify(stem)
+    return base if count == 1 else f"{base}-{index}"
+
+
+def _find(el: etree._Element | None, path: str) -> list[etree._Element]:
+    return [] if el is None else el.findall(path, NSMAP)
+
+
+def _resp_names(tei: etree._Element) -> dict[str, str]:
+    names: dict[str, str] = {}
+    header = tei.find("tei:teiHeader", NSMAP)
+    if header is None:
+        return names
+    for el in header.iter(f"{{{TEI_NS}}}respStmt", f"{{{TEI_NS}}}editor",
+                          f"{{{TEI_NS}}}author", f"{{{TEI_NS}}}person"):
+        key = el.get(XML_ID)
+        if not key:
+            continue
+        name = el.find("tei:name", NSMAP)
+        if name is None:
+            name = el.find("tei:persName", NSMAP)
+        names[key] = plain(name if name is not None else el)
+    return names
+
+
+_HEADER_LABELS = {
+    "fileDesc": "File description", "titleStmt": "Title statement", "title": "Title",
+    "author": "Author", "editor": "Editor", "respStmt": "Responsibility", "resp": "Role",
+    "name": "Name", "publicationStmt": "Publication", "publisher": "Publisher",
+    "pubPlace": "Place of publication", "date": "Date", "idno": "Identifier",
+    "availability": "Availability", "licence": "Licence", "sourceDesc": "Source",
+    "bibl": "Bibliographic reference", "listBibl": "Bibliography", "msDesc": "Manuscript",
+    "msIdentifier": "Identifier", "encodingDesc": "Encoding", "projectDesc": "Project",
+    "editorialDecl": "Editorial principles", "profileDesc": "Profile",
+    "creation": "Creation", "langUsage": "Languages", "language": "Language",
+    "textClass": "Classification", "keywords": "Keywords", "term": "Term",
+    "calendarDesc": "Calendars", "calendar": "Calendar", "revisionDesc": "Revisions",
+    "change": "Change", "correspDesc": "Correspondence", "correspAction": "Action",
+    "particDesc": "Participants", "listPerson": "Persons", "person": "Person",
+    "persName": "Person", "placeName": "Place", "orgName": "Organisation",
+    "refsDecl": "Citation scheme", "citeStructure": "Citation structure",
+    "classDecl": "Classification scheme", "taxonomy": "Taxonomy", "category": "Category",
+    "catDesc": "Description", "normalization": "Normalisation", "correction": "Correction",
+    "hyphenation": "Hyphenation", "segmentation": "Segmentation", "quotation": "Quotation",
+    "interpretation": "Interpretation", "p": "Statement", "listWit": "Witnesses",
+    "witness": "Witness", "variantEncoding": "Variant encoding", "authority": "Authority",
+    "distributor": "Distributor", "extent": "Extent", "editionStmt": "Edition",
+    "seriesStmt": "Series", "notesStmt": "Notes", "note": "Note",
+}
+_PHRASE = {
+    "persName", "placeName", "orgName", "name", "rs", "title", "date", "time", "hi", "ref",
+    "ptr", "choice", "sic", "corr", "orig", "reg", "abbr", "expan", "emph", "foreign",
+    "term", "num", "measure", "forename", "surname", "roleName", "addName", "genName",
+    "nameLink", "quote", "q", "mentioned", "soCalled", "gi", "att", "val", "code", "lb",
+    "seg", "idno", "geogName", "country", "settlement", "region", "email", "address",
+    "addrLine", "street", "postCode", "affiliation", "origDate", "origPlace", "locus",
+}
+_SHOWN_ATTRS = ("type", "subtype", "n", "ident", "status", "when", "from", "to", "notBefore",
+                "notAfter", "when-custom", "calendar", "level", "role", "unit", "form",
+                "material", "mainLang", "scheme", "target", "wit", "cause", "method",
+                "marks", "eol", "place", "resp", "cert", "usage")
+
+
+def header_label(name: str) -> str:
+    if name in _HEADER_LABELS:
+        return _HEADER_LABELS[name]
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+    return words[:1].upper() + words[1:]
+
+
+def _is_phrase(el: etree._Element) -> bool:
+    return all(
+        _local(c) in _PHRASE and _is_phrase(c) for c in el if isinstance(c.tag, str)
+    )
+
+
+def header_tree(el: etree._Element, renderer: Renderer,
+                skip: frozenset[str] = frozenset()) -> Markup:
+    """Everything an element of the header holds, as nested definition lists."""
+    items = []
+    for child in el:
+        if not isinstance(child.tag, str) or _local(child) in skip:
+            continue
+        name = _local(child) if etree.QName(child).namespace == TEI_NS else child.tag
+        attrs = [
+            f"{a}: {child.get(a)}" for a in _SHOWN_ATTRS if child.get(a)
+        ]
+        attr_html = f' <span class="attrs">({escape("; ".join(attrs))})</span>' if attrs else ""
+        label = escape(header_label(str(name)))
+        if len(child) and not (child.text and child.text.strip()) and not _is_phrase(child):
+            value = Markup(f'<dl class="tei-tree">{header_tree(child, renderer)}</dl>')
+        else:
+            value = renderer.inline(child, header=True)
+        items.append(f"<dt>{label}{attr_html}</dt><dd>{value}</dd>")
+    return Markup("".join(items))
+
+
+def _field(label: str, values: list[Markup], key: str = "") -> Field | None:
+    values = [v for v in values if str(v).strip()]
+    return Field(label, tuple(values), key) if values else None
+
+
+def _licence_html(el: etree._Element, renderer: Renderer) -> Markup:
+    body = renderer.inline(el, header=True)
+    url = external_url(el.get("target"))
+    if url:
+        body = Markup(f'{body} <a href="{escape(url)}" class="url">{escape(url)}</a>')
+    return body
+
+
+def _sources(source_desc: etree._Element | None, renderer: Renderer) -> list[Markup]:
+    out: list[Markup] = []
+    if source_desc is None:
+        return out
+    for child in source_desc:
+        name = _local(child)
+        if name in ("listBibl", "listWit"):
+            out.extend(_sources(child, renderer))
+        elif name == "msDesc":
+            ident = child.find("tei:msIdentifier", NSMAP)
+            parts = [renderer.inline(c, header=True) for c in ident if isinstance(c.tag, str)] \
+                if ident is not None else []
+            out.append(Markup(", ").join(parts) if parts else renderer.inline(child, header=True))
+        elif name and name != "head":
+            out.append(renderer.inline(child, header=True))
+    return out
+
+
+def _creation(header: etree._Element, renderer: Renderer) -> tuple[
+        DateInfo | None, Markup | None, str]:
+    """The document's date: creation, else the sending of a letter, else its source."""
+    profile = header.find("tei:profileDesc", NSMAP)
+    candidates = [
+        ("tei:creation", ".//tei:date|.//tei:origDate"),
+        ("tei:correspDesc/tei:correspAction[@type='sent']", "tei:date"),
+    ]
+    for container_path, date_path in candidates:
+        for container in _find(profile, container_path):
+            date_el = container.xpath(date_path, namespaces=NSMAP)
+            if not date_el:
+                continue
+            renderer.date_kind = "written"
+            mark = len(renderer.dates)
+            html = renderer.inline(container, header=True) if container_path == "tei:creation" \
+                else renderer.element(date_el[0], header=True)
+            html_id = renderer.dates[mark].html_id if len(renderer.dates) > mark else ""
+            return read_date(date_el[0]), Markup(html), html_id
+    for date_el in header.iterfind("tei:fileDesc/tei:sourceDesc//*", NSMAP):
+        if _local(date_el) in ("date", "origDate") and read_date(date_el).start:
+            return read_date(date_el), None, ""
+    return None, None, ""
+
+
+def analyse(
+    tei: etree._Element,
+    *,
+    source: Path,
+    name: str,
+    download: str,
+    registers: Registers | None,
+    corpus_title: str = "",
+) -> Document:
+    """The stage: a parsed ``TEI`` element in, the ``Document`` its page shows out."""
+    ids = IdRegistry()
+    for page_id in PAGE_IDS:
+        ids.claim(page_id)
+    id_map = reserve_ids(tei, ids)
+    resp_names = _resp_names(tei)
+    read = reading.read_document(tei, "reading")
+    markers = {note.element: note.marker for note in read.notes}
+    common = {"slug": name, "root": "../", "registers": registers, "ids": ids,
+              "id_map": id_map, "resp_names": resp_names, "note_markers": markers}
+
+    header = tei.find("tei:teiHeader", NSMAP)
+    if header is None:
+        header = etree.Element(f"{{{TEI_NS}}}teiHeader")
+    head_r = Renderer(**common, record_mentions=False, date_prefix="hd", date_kind="source")
+    creation, creation_html, creation_id = _creation(header, head_r)
+
+    title_stmt = header.find("tei:fileDesc/tei:titleStmt", NSMAP)
+    fields: list[Field | None] = []
+    authors = _find(title_stmt, "tei:author")
+    if authors:
+        label = "Authors" if len(authors) > 1 else "Author"
+        fields.append(_field(label, [head_r.inline(a, header=True) for a in authors], "author"))
+    if creation_html is not None:
+        fields.append(_field("Written", [creation_html], "written"))
+    for action in _find(header, "tei:profileDesc/tei:correspDesc/tei:correspAction"):
+        label = {"sent": "Sent", "received": "Received"}.get(action.get("type") or "", "Action")
+        parts = [head_r.element(c, header=True) for c in action if _local(c)]
+        fields.append(_field(label, [Markup(", ").join(p for p in parts if str(p).strip())]))
+    genres = []
+    for term in _find(header, "tei:profileDesc/tei:textClass/tei:keywords/tei:term"):
+        category = registers.category(term.get("ref")) if registers else None
+        genres.append(Genre(plain(term), category.description if category else ""))
+    if genres:
+        fields.append(_field("Genre", [escape(g.label) for g in genres], "genre"))
+    languages = [
+        head_r.inline(lang, header=True)
+        for lang in _find(header, "tei:profileDesc/tei:langUsage/tei:language")
+    ]
+    fields.append(_field("Languages" if len(languages) > 1 else "Language", languages))
+    head_r.date_kind = "source"
+    fields.append(_field(
+        "Sources", _sources(header.find("tei:fileDesc/tei:sourceDesc", NSMAP), head_r), "sources"
+    ))
+    head_r.record_dates = False
+    resp = [head_r.inline(e, header=True) for e in _find(title_stmt, "tei:editor")]
+    for stmt in _find(title_stmt, "tei:respStmt"):
+        role = " ".join(plain(r) for r in stmt.findall("tei:resp", NSMAP))
+        who = [head_r.inline(n, header=True) for n in stmt if _local(n) != "resp"]
+        joined = Markup("; ").join(who)
+        resp.append(Markup(f"{escape(role)}: {joined}") if role else joined)
+    fields.append(_field("Responsibility", resp, "resp"))
+    pub = header.find("tei:fileDesc/tei:publicationStmt", NSMAP)
+    publication = [
+        head_r.inline(c, header=True) for c in _find(pub, "*")
+        if _local(c) in ("publisher", "distributor", "authority", "pubPlace", "p", "date")
+    ]
+    fields.append(_field("Publication", publication))
+    idnos = [
+        Markup(f'<span class="idno">{escape(plain(i))}</span>')
+        for i in _find(pub, "tei:idno") if i.get("type") != "URI"
+    ]
+    fields.append(_field("Identifier", idnos))
+    licences = [
+        _licence_html(child, head_r)
+        for availability in _find(pub, "tei:availability")
+        for child in availability if _local(child) in ("licence", "p", "ab")
+    ]
+    fields.append(_field("Licence", licences, "licence"))
+    fields.append(_field("Revisions", [
+        head_r.inline(c, header=True) for c in _find(header, "tei:revisionDesc//tei:change")
+    ]))
+    if corpus_title:
+        fields.append(_field("Part of", [escape(corpus_title)]))
+
+    full_r = Renderer(**common, record_mentions=False, record_dates=False)
+    full_header = header_tree(header, full_r)
+
+    body_r = Renderer(**common)
+    texts = tei.findall("tei:text", NSMAP) + tei.findall("tei:sourceDoc", NSMAP)
+    body_parts = [body_r.flow(text) for text in texts]
+    body = Markup("\n").join(body_parts)
+
+    title = read.title if read.titles else (read.title or name)
+    return Document(
+        slug=name,
+        source=source,
+        download=download,
+        lang=safe_lang(tei.get(XML_LANG)),
+        title=title if title != reading.UNKNOWN else name,
+        subtitle="; ".join(read.subtitles),
+        authors=read.authors,
+        creation=creation,
+        creation_html=creation_html,
+        creation_id=creation_id,
+        genres=tuple(genres),
+        fields=tuple(f for f in fields if f is not None),
+        full_header=full_header,
+        body=body,
+        has_h1=body_r.has_h1,
+        notes=body_r.notes,
+        mentions=body_r.mentions,
+        dates=head_r.dates + body_r.dates,
+        interventions=body_r.interventions,
+        paragraphs=body_r.paragraphs,
+        reading=read,
+        tei=tei,
+        corpus_title=corpus_title,
+    )
+
+
+def creation_label(doc: Document) -> Markup:
+    """The document's date for lists: as written, both calendars on hover and focus."""
+    if doc.creation is None:
+        return Markup("")
+    text = doc.reading.date.written if doc.reading.date else ""
+    if not text:
+        text = doc.creation.gregorian or doc.creation.julian
+    return date_html(doc.creation, text)

@@ -1,0 +1,1 @@
+"""Helpers for the tests of the HTML edition: built sites, a local server, Chromium, QA tools."""

@@ -1,0 +1,321 @@
+"""The HTML edition in a real browser: Chromium driven by Playwright, over local HTTP.
+
+One browser and one server for the whole module; the site is built once per test run.
+Screenshots of every kind of page, at phone and desktop widths, are kept in
+tests/artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser import sites, tools
+from browser.server import serve
+
+from pipeline.xmltools import XML_ID, parse_file
+
+SHOTS = tools.ARTIFACTS / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+PAGES = {
+    "home": "index.html",
+    "text": "texts/our-tasks-and-the-soviet.html",
+    "persons": "persons.html",
+    "places": "places.html",
+    "organisations": "organisations.html",
+    "publications": "publications.html",
+    "chronology": "chronology.html",
+    "search": "search.html?q=Kamenev",
+    "about": "about.html",
+}
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+CHOICE_TEXT = "texts/the-bolsheviks-must-assume-power.html"
+
+
+@pytest.fixture(scope="module")
+def playwright_api():
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        pytest.fail("Python Playwright is not installed: pip install playwright (a test "
+                    "dependency; the browser itself is Debian's chromium)", pytrace=False)
+    return sync_playwright, expect
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_api):
+    sync_playwright, _ = playwright_api
+    executable = tools.chromium()
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(executable), args=tools.CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def expect(playwright_api):
+    return playwright_api[1]
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    return sites.corpus_site()[0]
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
+
+
+def _context(browser, base_url: str, **options):
+    context = browser.new_context(**{"viewport": DESKTOP, **options})
+    outside: list[str] = []
+
+    def watch(request) -> None:
+        if not request.url.startswith((base_url, "file:")):
+            outside.append(request.url)
+
+    context.on("request", watch)
+    return context, outside
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context, outside = _context(browser, base_url)
+    yield context.new_page()
+    context.close()
+    assert not outside, f"the page asked for something outside the site: {outside}"
+
+
+@pytest.fixture
+def page_without_js(browser, base_url):
+    context, outside = _context(browser, base_url, java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+    assert not outside, f"the page asked for something outside the site: {outside}"
+
+
+def _url(pattern: str) -> re.Pattern:
+    return re.compile(re.escape(pattern) + "$")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def test_home_to_text_and_a_note_and_back(page, base_url: str, expect) -> None:
+    page.goto(base_url + "index.html")
+    page.get_by_role("link", name="Our Tasks and the Soviet of Workers’ Deputies").click()
+    expect(page).to_have_url(_url("texts/our-tasks-and-the-soviet.html"))
+    expect(page.locator("h1")).to_contain_text("Our Tasks and the")
+
+    marker = page.locator("p a.noteref").first
+    marker_id = marker.get_attribute("id")
+    note_id = marker.get_attribute("href").removeprefix("#")
+    note_text = page.locator(f"#{note_id} .note-body").inner_text()[:40]
+    marker.click()
+    popover = page.locator(".note-popover")
+    expect(popover).to_be_visible()
+    expect(popover).to_contain_text(note_text)
+    popover.get_by_role("link", name="Show in the list of notes").click()
+    expect(popover).to_be_hidden()
+    expect(page).to_have_url(_url(f"#{note_id}"))
+    expect(page.locator(f"#{note_id}")).to_be_in_viewport()
+    page.locator(f"#{note_id} a.backref").click()
+    expect(page).to_have_url(_url(f"#{marker_id}"))
+    expect(page.locator(f"#{marker_id}")).to_be_in_viewport()
+
+
+def test_notes_work_without_javascript(page_without_js, base_url: str, expect) -> None:
+    page = page_without_js
+    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    expect(page.locator("article .text p").first).to_be_visible()
+    marker = page.locator("p a.noteref").first
+    note_id = marker.get_attribute("href").removeprefix("#")
+    marker.click()
+    expect(page).to_have_url(_url(f"#{note_id}"))
+    expect(page.locator(f"#{note_id}")).to_be_in_viewport()
+    page.locator(f"#{note_id} a.backref").click()
+    expect(page).to_have_url(_url(f"#{marker.get_attribute('id')}"))
+
+
+def test_notes_from_the_keyboard(page, base_url: str, expect) -> None:
+    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    marker = page.locator("p a.noteref").first
+    marker.focus()
+    page.keyboard.press("Enter")
+    popover = page.locator(".note-popover")
+    expect(popover).to_be_visible()
+    assert page.evaluate("!!document.activeElement.closest('.note-popover')")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") in ("A", "BUTTON")
+    page.keyboard.press("Escape")
+    expect(popover).to_be_hidden()
+    assert page.evaluate("document.activeElement.id") == marker.get_attribute("id")
+
+
+def test_a_name_leads_to_its_register_entry_and_back(page, base_url: str, expect) -> None:
+    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    name = page.locator("p a.name-person").first
+    mention_id = name.get_attribute("id")
+    register, _, entry = name.get_attribute("href").removeprefix("../").partition("#")
+    name.click()
+    expect(page).to_have_url(_url(f"{register}#{entry}"))
+    expect(page.locator(f"#{entry}")).to_be_in_viewport()
+    back = page.locator(f"article.entry:has(#{entry}) a[href$='#{mention_id}']")
+    expect(back).to_have_count(1)
+    back.click()
+    expect(page).to_have_url(_url(f"texts/our-tasks-and-the-soviet.html#{mention_id}"))
+    expect(page.locator(f"#{mention_id}")).to_be_in_viewport()
+
+
+def _choice_id(site: Path) -> str:
+    """The first correction of the text, as its page numbers them."""
+    path = sites.config().tei_dir / "the-bolsheviks-must-assume-power.xml"
+    return f"{parse_file(path).getroot().get(XML_ID)}-c1"
+
+
+# The words of a choice a reader sees: the alternative on display, without the hidden
+# two-calendar gloss of a date inside it.
+SHOWN = """el => [...el.children]
+    .filter(alt => alt.getClientRects().length > 0)
+    .map(alt => { const copy = alt.cloneNode(true);
+                  copy.querySelectorAll('.date-gloss').forEach(g => g.remove());
+                  return copy.textContent; })
+    .join('|')"""
+
+
+def test_switching_to_the_source_reading(page, base_url: str, site: Path) -> None:
+    page.goto(base_url + CHOICE_TEXT)
+    choice = page.locator(f"#{_choice_id(site)}")
+    assert choice.evaluate(SHOWN) == "May 6"
+    page.get_by_text("As in the source", exact=True).click()
+    assert choice.evaluate(SHOWN) == "Mar 6"
+    page.reload()  # the choice is remembered
+    assert page.locator(f"#{_choice_id(site)}").evaluate(SHOWN) == "Mar 6"
+    page.get_by_text("Edited: with the editors’ corrections").click()
+    assert page.locator(f"#{_choice_id(site)}").evaluate(SHOWN) == "May 6"
+
+
+def test_switching_works_without_javascript(page_without_js, base_url: str, site: Path) -> None:
+    page = page_without_js
+    page.goto(base_url + CHOICE_TEXT)
+    choice = page.locator(f"#{_choice_id(site)}")
+    assert choice.evaluate(SHOWN) == "May 6"
+    page.get_by_text("As in the source", exact=True).click()
+    assert choice.evaluate(SHOWN) == "Mar 6"
+
+
+def test_a_date_shows_both_calendars_on_focus(page, base_url: str, expect) -> None:
+    page.goto(base_url + "texts/speeches-at-the-central-committee.html")
+    date = page.locator(".text .date[tabindex]").first
+    gloss = date.locator(".date-gloss")
+    assert gloss.bounding_box()["width"] <= 1
+    date.focus()
+    expect(gloss).to_contain_text("Old Style (Julian)")
+    assert gloss.bounding_box()["width"] > 50
+    page.keyboard.press("Escape")
+    assert gloss.bounding_box()["width"] <= 1
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def test_search_finds_a_person_and_opens_the_text(page, base_url: str, expect) -> None:
+    page.goto(base_url + "search.html")
+    page.locator("#search-q").fill("Kamenev")
+    page.keyboard.press("Enter")
+    results = page.locator("#search-results > li")
+    expect(results.first).to_be_visible()
+    expect(page.locator("#search-status")).to_contain_text("found for “Kamenev”")
+    link = page.locator("#search-results h2 a[href*='/texts/']").first
+    href = link.get_attribute("href")
+    assert "#" in href
+    link.click()
+    expect(page).to_have_url(re.compile(r"/texts/[^/]+\.html#.+$"))
+    target = href.split("#", 1)[1]
+    expect(page.locator(f"[id='{target}']")).to_contain_text("Kamenev")
+
+
+def test_search_opened_from_disk_explains_itself(browser, site: Path, expect) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((site / "search.html").as_uri() + "?q=Lenin")
+    expect(page.locator("#search-offline")).to_be_visible()
+    context.close()
+
+
+# --- layout, accessibility, screenshots ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_every_kind_of_page_fits_and_is_photographed(browser, base_url: str, viewport) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, outside = _context(browser, base_url, viewport=viewport)
+    page = context.new_page()
+    too_wide = []
+    for name, path in PAGES.items():
+        page.goto(base_url + path)
+        if name == "search":
+            page.locator("#search-results > li").first.wait_for()
+        page.screenshot(path=str(SHOTS / f"{name}-{viewport['width']}.png"),
+                        full_page=name in ("home", "text"))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > viewport["width"]:
+            too_wide.append(f"{name}: {width}px")
+    page.goto(base_url + CHOICE_TEXT)
+    page.locator("p a.noteref").first.click()
+    page.screenshot(path=str(SHOTS / f"note-popover-{viewport['width']}.png"))
+    context.close()
+    assert not too_wide, f"pages wider than the screen: {too_wide}"
+    assert not outside, outside
+
+
+def _axe(page, axe_js: Path) -> list[str]:
+    page.add_script_tag(path=str(axe_js))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(json.dumps(n["target"]) for n in v["nodes"][:4])
+        for v in result["violations"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_accessibility_violations(browser, base_url: str, scheme: str) -> None:
+    axe_js = tools.axe_script()
+    context, _ = _context(browser, base_url, color_scheme=scheme)
+    page = context.new_page()
+    found = {}
+    for name, path in PAGES.items():
+        page.goto(base_url + path)
+        if name == "search":
+            page.locator("#search-results > li").first.wait_for()
+        violations = _axe(page, axe_js)
+        if violations:
+            found[name] = violations
+    # The text as the source has it, with a note open in place.
+    page.goto(base_url + CHOICE_TEXT)
+    page.get_by_text("As in the source", exact=True).click()
+    page.locator("p a.noteref").first.click()
+    violations = _axe(page, axe_js)
+    if violations:
+        found["text, source reading, note open"] = violations
+    context.close()
+    assert not found, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_print_shows_the_text_without_the_controls(page, base_url: str, expect) -> None:
+    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-nav")).to_be_hidden()
+    expect(page.locator(".mode-switch")).to_be_hidden()
+    expect(page.locator("article .text p").first).to_be_visible()
+    expect(page.locator("#ed-cite")).to_be_visible()
