@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test setup system-deps lint clean
+.PHONY: build test setup system-deps tei-schemas lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ setup: $(BIN)/.installed
 system-deps:
 	scripts/install-system-deps
 
-build: setup
+# Full TEI P5 validation needs the TEI's schemas: fetched once (pinned, checksummed)
+# unless EDITION_TEI_SCHEMA_DIR names a copy. Offline, the build still runs on the
+# project schema, which admits only valid TEI.
+tei-schemas: setup
+	@$(BIN)/edition schema where >/dev/null 2>&1 || $(BIN)/edition schema fetch || \
+	  echo "note: TEI P5 schemas not fetched; full TEI P5 validation is skipped" >&2
+
+build: setup tei-schemas
 	$(BIN)/edition build
 
 test: setup system-deps
