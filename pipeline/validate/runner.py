@@ -26,8 +26,8 @@ from pipeline.validate.schemas import (
     SCH,
     XSD,
     Layer,
-    compile_relaxng,
     load_xsd11,
+    read_relaxng,
     validate_relaxng,
     validate_xsd,
 )
@@ -130,7 +130,7 @@ def compile_layers(layers: Iterable[Layer]) -> None:
     before any file is read and forked workers inherit the compiled schemas."""
     for layer in layers:
         if layer.kind == RNG:
-            compile_relaxng(layer.path)
+            read_relaxng(layer.path)  # compiled per document set, see relaxng_for
         elif layer.kind == XSD:
             load_xsd11(layer.path)
         else:
