@@ -125,6 +125,8 @@ def main() -> int:
     parser.add_argument("--tei-schema-dir", type=Path, help="folder holding tei_all.rng")
     parser.add_argument("--jobs", type=int, default=2, help="workers for the parallel run")
     parser.add_argument("--no-jing", action="store_true", help="skip jing")
+    parser.add_argument("--tei-all-only", action="store_true",
+                        help="skip the project XSD and Schematron rows (slow on big sets)")
     args = parser.parse_args()
 
     config = ValidationConfig.discover(REPO, tei_schema_dir=args.tei_schema_dir)
@@ -132,6 +134,8 @@ def main() -> int:
     xsd_path, sch_path = config.schema_dir / "edition.xsd", config.schema_dir / "edition.sch"
     xsd = Layer(XSD, xsd_path, "edition.xsd") if xsd_path.is_file() else None
     sch = Layer(SCH, sch_path, "edition.sch") if sch_path.is_file() else None
+    if args.tei_all_only:
+        xsd = sch = None
     jing = None if args.no_jing else shutil.which("jing")
 
     label, files = source_files(args.source)

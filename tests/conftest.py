@@ -93,14 +93,21 @@ class LocalServer:
 
 
 @contextlib.contextmanager
+def running(server: http.server.HTTPServer) -> Iterator[str]:
+    """Run ``server`` (bound to loopback) in a thread; yields its base URL."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextlib.contextmanager
 def local_server(root: Path) -> Iterator[LocalServer]:
     """Serve ``root`` on a free loopback port for the length of the block."""
     served = LocalServer(root)
-    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(served.server):
         yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
-        thread.join(timeout=5)

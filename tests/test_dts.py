@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from conftest import running
 from lxml import etree
 
 from pipeline.config import load_config
@@ -66,14 +66,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(site: Path) -> Iterator[str]:
     httpd = make_server(site, 0, BASE_PATH)
     assert httpd.server_address[0] == "127.0.0.1"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with running(httpd) as url:
+        yield url
 
 
 def fetch(url: str) -> tuple[int, Message, bytes]:

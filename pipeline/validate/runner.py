@@ -22,10 +22,12 @@ from pipeline.validate.model import (
 )
 from pipeline.validate.schemas import (
     KIND_BY_SUFFIX,
+    PRUNED_UP_TO_BYTES,
     RNG,
     SCH,
     XSD,
     Layer,
+    compile_relaxng,
     load_xsd11,
     read_relaxng,
     validate_relaxng,
@@ -125,12 +127,15 @@ def _named_layers(
     return [Layer(kind, path, path.name)]
 
 
-def compile_layers(layers: Iterable[Layer]) -> None:
+def compile_layers(layers: Iterable[Layer], total_bytes: int = 0) -> None:
     """Compile (or load from cache) every schema now, so that errors in a schema surface
     before any file is read and forked workers inherit the compiled schemas."""
     for layer in layers:
         if layer.kind == RNG:
-            read_relaxng(layer.path)  # compiled per document set, see relaxng_for
+            if total_bytes > PRUNED_UP_TO_BYTES:
+                compile_relaxng(layer.path)
+            else:
+                read_relaxng(layer.path)  # pruned per document set, see relaxng_for
         elif layer.kind == XSD:
             load_xsd11(layer.path)
         else:
@@ -268,7 +273,7 @@ def validate_paths(
     config = config or ValidationConfig.discover()
     files = collect_files(paths)
     plan = plan_layers(layers, config)
-    compile_layers(plan.all_layers())
+    compile_layers(plan.all_layers(), sum(_size(f) for f in files))
     cwd = Path.cwd().absolute()
     tasks: list[Task] = []
     any_ours = False
@@ -284,6 +289,13 @@ def validate_paths(
     else:
         results = _run_serial(tasks)
     return ValidationRun(results, notes, time.perf_counter() - started)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _run_serial(tasks: list[Task]) -> list[FileResult]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from conftest import running
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -19,12 +20,5 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def serve(folder: Path) -> Iterator[str]:
     """Serve ``folder``; yields the base URL, ending in a slash."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as url:
+        yield url + "/"
