@@ -10,7 +10,13 @@ import pytest
 from conftest import REPO
 from lxml import etree
 
-from pipeline.validate.schemas import prune_relaxng, read_relaxng, relaxng_for
+from pipeline.validate.schemas import (
+    PRUNED_NS,
+    element_names,
+    prune_relaxng,
+    read_relaxng,
+    relaxng_for,
+)
 from pipeline.xmltools import TEI_NS, safe_parser
 
 T = f"{{{TEI_NS}}}"
@@ -72,3 +78,24 @@ def test_pruning_keeps_the_elements_asked_for(tei_schema_dir):
             if d.find(rng + "element") is not None}
     assert {"TEI", "p"} <= kept and "sp" not in kept
     assert len(kept) < 20  # most element definitions became notAllowed
+
+
+def test_stub_pruned_grammar_agrees_over_the_whole_set(tei_all_rng, tei_schema_dir):
+    """The grammar for big batches: pruned to the union of the batch, with stubs."""
+    trees = []
+    for path in OURS + FOREIGN:
+        base = parse(path)
+        trees += [base, *mutations(base, seed=len(path.name) + 1)]
+    union = frozenset().union(*(element_names(t) for t in trees))
+    stubbed = etree.RelaxNG(prune_relaxng(read_relaxng(tei_schema_dir / "tei_all.rng"), union,
+                                          stub=True))
+    for number, tree in enumerate(trees):
+        assert stubbed.validate(tree) == tei_all_rng.validate(tree), number
+
+
+def test_a_document_posing_as_a_stub_gets_the_whole_grammar(tei_all_rng, tei_schema_dir):
+    tree = parse(OURS[0])
+    body = tree.find(f".//{T}body")
+    body.append(etree.Element(f"{{{PRUNED_NS}}}sp"))
+    assert not tei_all_rng.validate(tree)
+    assert not relaxng_for(tei_schema_dir / "tei_all.rng", tree).validate(tree)

@@ -27,8 +27,9 @@ from pipeline.validate.schemas import (
     SCH,
     XSD,
     Layer,
-    compile_relaxng,
+    element_names,
     load_xsd11,
+    prepare_relaxng,
     read_relaxng,
     validate_relaxng,
     validate_xsd,
@@ -132,10 +133,9 @@ def compile_layers(layers: Iterable[Layer], total_bytes: int = 0) -> None:
     before any file is read and forked workers inherit the compiled schemas."""
     for layer in layers:
         if layer.kind == RNG:
-            if total_bytes > PRUNED_UP_TO_BYTES:
-                compile_relaxng(layer.path)
-            else:
-                read_relaxng(layer.path)  # pruned per document set, see relaxng_for
+            read_relaxng(layer.path)  # pruned per batch of documents, see relaxng_for
+            # Big batches get the grammar that compiles slower but validates fast.
+            prepare_relaxng(layer.path, frozenset(), stub=total_bytes > PRUNED_UP_TO_BYTES)
         elif layer.kind == XSD:
             load_xsd11(layer.path)
         else:
@@ -243,11 +243,35 @@ def _is_below(path: Path, folder: Path) -> bool:
 Task = tuple[str, str, tuple[Layer, ...]]
 
 
-def _check_file(task: Task) -> FileResult:
-    path, shown, layers = task
-    doc = load_file(Path(path), shown)
-    check_document(doc, layers)
-    return to_result(doc)
+# Files are loaded and checked in batches, so that a pruned grammar is compiled once for
+# the elements of a whole batch rather than again for each file that brings a new one.
+BATCH = 256
+
+
+def _batches(tasks: list[Task]) -> list[list[Task]]:
+    return [tasks[i : i + BATCH] for i in range(0, len(tasks), BATCH)]
+
+
+def _load_batch(batch: list[Task]) -> list[Document]:
+    docs = [load_file(Path(path), shown) for path, shown, _ in batch]
+    names: dict[Path, frozenset[str]] = {}
+    for (_, _, chosen), doc in zip(batch, docs, strict=True):
+        if not doc.checkable:
+            continue
+        found = element_names(doc.tree)
+        for layer in chosen:
+            if layer.kind == RNG:
+                names[layer.path] = names.get(layer.path, frozenset()) | found
+    for path, union in names.items():
+        prepare_relaxng(path, union, stub=False)
+    return docs
+
+
+def _check_batch(batch: list[Task]) -> list[FileResult]:
+    docs = _load_batch(batch)
+    for (_, _, chosen), doc in zip(batch, docs, strict=True):
+        check_document(doc, chosen)
+    return [to_result(doc) for doc in docs]
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -300,18 +324,18 @@ def _size(path: Path) -> int:
 
 def _run_serial(tasks: list[Task]) -> list[FileResult]:
     docs: list[Document] = []
-    for path, shown, chosen in tasks:
-        doc = load_file(Path(path), shown)
-        check_document(doc, chosen)
-        docs.append(doc)
+    for batch in _batches(tasks):
+        loaded = _load_batch(batch)
+        for (_, _, chosen), doc in zip(batch, loaded, strict=True):
+            check_document(doc, chosen)
+        docs.extend(loaded)
     _collection_layers(tasks, docs)
     return [to_result(doc) for doc in docs]
 
 
 def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
-    chunk = max(1, len(tasks) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        results = list(pool.map(_check_file, tasks, chunksize=chunk))
+        results = [r for rs in pool.map(_check_batch, _batches(tasks)) for r in rs]
     # Schematron needs every document at once: the parent reads those that need it.
     needing = [i for i, (_, _, chosen) in enumerate(tasks) if any(not x.per_file for x in chosen)]
     if needing:

@@ -68,9 +68,9 @@ _RNG = "http://relaxng.org/ns/structure/1.0"
 # Whole grammars compiled in this process, by path and modification time.
 _WHOLE: dict[tuple[str, int], etree.RelaxNG] = {}
 
-# Below this many bytes of XML a pruned grammar wins: it compiles in milliseconds, but
-# libxml2 validates with it interpretively (about 3 ms per KB), while the whole tei_all
-# takes over ten seconds to compile and then validates at about 0.1 ms per KB.
+# Below this many bytes of XML the notAllowed-pruned grammar wins: it compiles in
+# milliseconds, but libxml2 validates with it interpretively (about 3 ms per KB). Larger
+# batches get the stub-pruned grammar: about a second to compile, then 0.1 ms per KB.
 PRUNED_UP_TO_BYTES = 2_000_000
 
 
@@ -107,14 +107,21 @@ def element_names(tree: etree._ElementTree) -> frozenset[str]:
     return frozenset(el.tag for el in tree.iter() if isinstance(el.tag, str))
 
 
-def prune_relaxng(schema: etree._ElementTree, keep: frozenset[str]) -> etree._ElementTree:
-    """A copy of the grammar where every named element outside ``keep`` is notAllowed.
+# Pruned definitions become elements of this namespace; no document may use it.
+PRUNED_NS = "urn:x-edition:pruned"
+
+
+def prune_relaxng(
+    schema: etree._ElementTree, keep: frozenset[str], stub: bool = False
+) -> etree._ElementTree:
+    """A copy of the grammar in which every named element outside ``keep`` is disabled.
 
     For a document whose elements are all in ``keep`` this changes no verdict: a pattern
-    for an element the document does not contain can never match any part of it, and
-    notAllowed matches nothing either (choice(notAllowed, p) is p; a required one fails
-    both ways). It makes compiling tei_all take milliseconds instead of seconds, because
-    libxml2's cost is in compiling the content models of all 588 elements.
+    for an element the document does not contain can never match any part of it.
+    Disabled as ``notAllowed`` the grammar compiles in milliseconds, but libxml2 then
+    validates it interpretively (slow on big inputs); disabled as an empty element of
+    the reserved namespace ``PRUNED_NS`` (``stub``) it compiles in about a second and
+    validates as fast as the whole grammar, which takes over ten seconds to compile.
     """
     pruned = etree.ElementTree(copy.deepcopy(schema.getroot()))
     for define in pruned.getroot().iter(f"{{{_RNG}}}define"):
@@ -132,36 +139,68 @@ def prune_relaxng(schema: etree._ElementTree, keep: frozenset[str]) -> etree._El
         if clark not in keep:
             for child in list(define):
                 define.remove(child)
-            etree.SubElement(define, f"{{{_RNG}}}notAllowed")
+            if stub:
+                placeholder = etree.SubElement(define, f"{{{_RNG}}}element",
+                                               name=name, ns=PRUNED_NS)
+                etree.SubElement(placeholder, f"{{{_RNG}}}empty")
+            else:
+                etree.SubElement(define, f"{{{_RNG}}}notAllowed")
     return pruned
 
 
-# The element names each RELAX NG schema has been pruned for in this process. It only
-# grows, so a run over many files compiles a handful of times, each in milliseconds.
-_PRUNED_FOR: dict[tuple[str, int], frozenset[str]] = {}
+@dataclass
+class _Pruning:
+    """What one schema is pruned for in this process. The element set only grows."""
+
+    stub: bool = False
+    covered: frozenset[str] = frozenset()
+    growths: int = 0
+
+
+_PRUNING: dict[tuple[str, int], _Pruning] = {}
+# Past this many recompilations for new elements, the whole grammar is cheaper.
+MAX_STUB_GROWTHS = 4
+
+
+def prepare_relaxng(path: Path, names: frozenset[str], stub: bool) -> None:
+    """Prune for a whole batch at once, so it compiles once rather than per new element."""
+    state = _PRUNING.setdefault(_stamp(path), _Pruning())
+    if stub and not state.stub:
+        state.stub, state.growths = True, 0
+    if not names <= state.covered:
+        state.covered |= names
+        state.growths += 1
 
 
 def relaxng_for(path: Path, tree: etree._ElementTree) -> etree.RelaxNG:
     """A compiled schema that gives ``tree`` the same verdict as the whole one."""
     stamp = _stamp(path)
+    if stamp in _WHOLE:
+        return _WHOLE[stamp]
     names = element_names(tree)
-    covered = _PRUNED_FOR.get(stamp, frozenset())
-    if not names <= covered:
-        covered = covered | names
-        _PRUNED_FOR[stamp] = covered
-    return _compile_pruned(*stamp, covered)
+    if any(name.startswith(f"{{{PRUNED_NS}}}") for name in names):
+        return compile_relaxng(path)  # a document may not pose as a pruned stub
+    state = _PRUNING.setdefault(stamp, _Pruning())
+    if not names <= state.covered:
+        state.covered |= names
+        state.growths += 1
+    if state.stub and state.growths > MAX_STUB_GROWTHS:
+        return compile_relaxng(path)
+    return _compile_pruned(*stamp, state.covered, state.stub)
 
 
 def forget_compiled() -> None:
     """Drop the compiled RELAX NG grammars of this process (for benchmarks)."""
-    _PRUNED_FOR.clear()
+    _PRUNING.clear()
     _compile_pruned.cache_clear()
     _WHOLE.clear()
 
 
 @functools.lru_cache(maxsize=4)
-def _compile_pruned(path: str, mtime_ns: int, keep: frozenset[str]) -> etree.RelaxNG:
-    return _compile(prune_relaxng(_read_relaxng(path, mtime_ns), keep), path)
+def _compile_pruned(
+    path: str, mtime_ns: int, keep: frozenset[str], stub: bool
+) -> etree.RelaxNG:
+    return _compile(prune_relaxng(_read_relaxng(path, mtime_ns), keep, stub), path)
 
 
 def validate_relaxng(doc: Document, layer: Layer) -> list[Issue]:
