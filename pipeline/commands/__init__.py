@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
-from pipeline.errors import EditionError
+from pipeline.errors import EditionError, shown_path
 
-
-def shown_path(path: str | Path) -> str:
-    """A path as the user should see it: relative to the working folder when inside it."""
-    relative = os.path.relpath(path)
-    return relative if not relative.startswith("..") else str(path)
+__all__ = ["shown_path", "user_error"]
 
 
 def user_error(exc: EditionError) -> click.ClickException:

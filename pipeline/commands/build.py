@@ -15,7 +15,7 @@ import click
 from pipeline.commands import shown_path, user_error
 from pipeline.config import EditionConfig, load_config
 from pipeline.convert.registers import load_registers
-from pipeline.convert.run import Converted, convert_sources, find_sources, refuse_invalid
+from pipeline.convert.run import Converted, convert_sources, find_sources
 from pipeline.convert.segment import load_style
 from pipeline.dts.static import dts_files, read_resources
 from pipeline.errors import EditionError
@@ -95,7 +95,6 @@ def _convert_and_validate(config: EditionConfig, tei_schema_dir: Path | None,
     registers = load_registers(config.registers_path)
     results = convert_sources(find_sources([config.sources_dir]), registers, load_style(),
                               config)
-    refuse_invalid(results, config, config.tei_dir)
     _validate_collection(results, config, _tei_layers(tei_schema_dir, quiet), tei_schema_dir)
     written = []
     for result in results:

@@ -12,7 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.config import find_pyproject, load_config
-from pipeline.errors import EditionError
+from pipeline.errors import EditionError, shown_path
 from pipeline.validate.document import Document, from_tree, load_file
 from pipeline.validate.model import (
     LAYER_EDITION_SCH,
@@ -115,7 +115,7 @@ def _named_layers(
                 f"the project schema is missing: neither {xsd} nor {sch} exists"
             )
         for path in missing:
-            notes.append(f"{shown_path(path, Path.cwd())} not found: that layer is skipped")
+            notes.append(f"{shown_path(path)} not found: that layer is skipped")
         return found
     path = Path(name)
     kind = KIND_BY_SUFFIX.get(path.suffix.lower())
@@ -223,15 +223,6 @@ def collect_files(paths: Sequence[str | Path]) -> list[Path]:
     return list(found)
 
 
-def shown_path(path: Path, cwd: Path) -> str:
-    """Relative to the working folder when the file is below it, else as absolute."""
-    absolute = path.absolute()
-    try:
-        return str(absolute.relative_to(cwd))
-    except ValueError:
-        return str(absolute)
-
-
 def _is_below(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
@@ -298,13 +289,12 @@ def validate_paths(
     files = collect_files(paths)
     plan = plan_layers(layers, config)
     compile_layers(plan.all_layers(), sum(_size(f) for f in files))
-    cwd = Path.cwd().absolute()
     tasks: list[Task] = []
     any_ours = False
     for file in files:
         ours = _is_below(file, config.tei_dir)
         any_ours = any_ours or ours
-        tasks.append((str(file), shown_path(file, cwd), plan.ours if ours else plan.foreign))
+        tasks.append((str(file), shown_path(file), plan.ours if ours else plan.foreign))
     # Notes about skipped project layers matter only when some file is ours.
     notes = plan.notes if any_ours or layers else []
 
