@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import xmlschema
 from click.testing import CliRunner
 from conftest import local_server
 from lxml import etree
@@ -183,7 +184,7 @@ def test_xsd_is_pickled_and_reused(project: Path, monkeypatch: pytest.MonkeyPatc
         raise AssertionError("the cached schema should have been used")
 
     schemas_module._load_xsd11.cache_clear()
-    monkeypatch.setattr(schemas_module.xmlschema, "XMLSchema11", no_compiling)
+    monkeypatch.setattr(xmlschema, "XMLSchema11", no_compiling)
     assert schemas_module.load_xsd11(xsd) is not None
     # A changed schema has another key: it is compiled again, not taken from the cache.
     xsd.write_text(EDITION_XSD.replace("@xml:id", "@n"), "utf-8")

@@ -23,6 +23,7 @@ from pipeline.validate.model import (
     Issue,
 )
 from pipeline.validate.positions import ColumnFinder
+from pipeline.validate.tailor import Usage
 from pipeline.validate.teip5 import TEI_VERSION, known_tei_all_version
 from pipeline.xmltools import TEI_NS, XI_NS, parse_bytes
 
@@ -42,6 +43,8 @@ class Document:
     source: bytes | None = None
     issues: list[Issue] = field(default_factory=list)
     unreadable: bool = False
+    # What the document uses of each RELAX NG grammar, by schema path (see ``tailor``).
+    usages: dict[Path, Usage] = field(default_factory=dict)
     _columns: ColumnFinder | None = None
 
     @property
@@ -133,10 +136,10 @@ def _doctype_issues(doc: Document) -> list[Issue]:
 def _root_issues(doc: Document, root: etree._Element) -> list[Issue]:
     qname = etree.QName(root)
     ns, local = qname.namespace, qname.localname
-    line = root.sourceline
-    col = doc.column(root)
     if ns == TEI_NS and local in TEI_ROOTS:
         return []
+    line = root.sourceline
+    col = doc.column(root)
     if local == "TEI.2":
         message = (
             "TEI P4 document (root <TEI.2>): TEI P5 needs <TEI> in the namespace "

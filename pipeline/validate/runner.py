@@ -22,15 +22,14 @@ from pipeline.validate.model import (
 )
 from pipeline.validate.schemas import (
     KIND_BY_SUFFIX,
-    PRUNED_UP_TO_BYTES,
     RNG,
     SCH,
     XSD,
     Layer,
-    element_names,
     load_xsd11,
     prepare_relaxng,
-    read_relaxng,
+    relaxng_usage,
+    tailorable,
     validate_relaxng,
     validate_xsd,
 )
@@ -128,14 +127,12 @@ def _named_layers(
     return [Layer(kind, path, path.name)]
 
 
-def compile_layers(layers: Iterable[Layer], total_bytes: int = 0) -> None:
+def compile_layers(layers: Iterable[Layer]) -> None:
     """Compile (or load from cache) every schema now, so that errors in a schema surface
     before any file is read and forked workers inherit the compiled schemas."""
     for layer in layers:
         if layer.kind == RNG:
-            read_relaxng(layer.path)  # pruned per batch of documents, see relaxng_for
-            # Big batches get the grammar that compiles slower but validates fast.
-            prepare_relaxng(layer.path, frozenset(), stub=total_bytes > PRUNED_UP_TO_BYTES)
+            tailorable(layer.path)  # tailored per batch of documents, see relaxng_for
         elif layer.kind == XSD:
             load_xsd11(layer.path)
         else:
@@ -223,9 +220,9 @@ def collect_files(paths: Sequence[str | Path]) -> list[Path]:
     return list(found)
 
 
-def _is_below(path: Path, folder: Path) -> bool:
+def _is_below(path: Path, resolved_folder: Path) -> bool:
     try:
-        path.resolve().relative_to(folder.resolve())
+        path.resolve().relative_to(resolved_folder)
     except (ValueError, OSError):
         return False
     return True
@@ -245,16 +242,15 @@ def _batches(tasks: list[Task]) -> list[list[Task]]:
 
 def _load_batch(batch: list[Task]) -> list[Document]:
     docs = [load_file(Path(path), shown) for path, shown, _ in batch]
-    names: dict[Path, frozenset[str]] = {}
     for (_, _, chosen), doc in zip(batch, docs, strict=True):
         if not doc.checkable:
             continue
-        found = element_names(doc.tree)
         for layer in chosen:
             if layer.kind == RNG:
-                names[layer.path] = names.get(layer.path, frozenset()) | found
-    for path, union in names.items():
-        prepare_relaxng(path, union, stub=False)
+                usage = relaxng_usage(layer.path, doc.tree)
+                if usage is not None:
+                    doc.usages[layer.path] = usage
+                    prepare_relaxng(layer.path, usage)
     return docs
 
 
@@ -288,11 +284,12 @@ def validate_paths(
     config = config or ValidationConfig.discover()
     files = collect_files(paths)
     plan = plan_layers(layers, config)
-    compile_layers(plan.all_layers(), sum(_size(f) for f in files))
+    compile_layers(plan.all_layers())
     tasks: list[Task] = []
     any_ours = False
+    tei_dir = config.tei_dir.resolve()
     for file in files:
-        ours = _is_below(file, config.tei_dir)
+        ours = _is_below(file, tei_dir)
         any_ours = any_ours or ours
         tasks.append((str(file), shown_path(file), plan.ours if ours else plan.foreign))
     # Notes about skipped project layers matter only when some file is ours.
@@ -303,13 +300,6 @@ def validate_paths(
     else:
         results = _run_serial(tasks)
     return ValidationRun(results, notes, time.perf_counter() - started)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _run_serial(tasks: list[Task]) -> list[FileResult]:

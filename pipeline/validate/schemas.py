@@ -10,7 +10,6 @@ it once rather than on every run.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import pickle
@@ -18,15 +17,19 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import xmlschema
 from lxml import etree
 
 from pipeline.errors import EditionError
 from pipeline.validate.document import Document
 from pipeline.validate.model import ERROR, Issue
+from pipeline.validate.tailor import Grammar, Usage
 from pipeline.validate.teip5 import user_cache_dir
 from pipeline.xmltools import TEI_NS, XML_NS, atomic_write, safe_parser
+
+if TYPE_CHECKING:
+    import xmlschema  # imported when an XSD is first used: it takes a tenth of a second
 
 RNG = "rng"
 XSD = "xsd"
@@ -62,16 +65,8 @@ def _stamp(path: Path) -> tuple[str, int]:
 # --- RELAX NG -------------------------------------------------------------------------------
 
 
-_RNG = "http://relaxng.org/ns/structure/1.0"
-
-
 # Whole grammars compiled in this process, by path and modification time.
 _WHOLE: dict[tuple[str, int], etree.RelaxNG] = {}
-
-# Below this many bytes of XML the notAllowed-pruned grammar wins: it compiles in
-# milliseconds, but libxml2 validates with it interpretively (about 3 ms per KB). Larger
-# batches get the stub-pruned grammar: about a second to compile, then 0.1 ms per KB.
-PRUNED_UP_TO_BYTES = 2_000_000
 
 
 def compile_relaxng(path: Path) -> etree.RelaxNG:
@@ -102,110 +97,70 @@ def _read_relaxng(path: str, mtime_ns: int) -> etree._ElementTree:
         raise SchemaError(f"cannot read RELAX NG schema: {exc}", path) from None
 
 
-def element_names(tree: etree._ElementTree) -> frozenset[str]:
-    """The (Clark) names of all elements in a document."""
-    return frozenset(el.tag for el in tree.iter() if isinstance(el.tag, str))
+def tailorable(path: Path) -> Grammar | None:
+    """The grammar analysed for tailoring (see ``tailor``); None if its form does not
+    allow it (includes, nested grammars), in which case the whole grammar is used."""
+    return _tailorable(*_stamp(path))
 
 
-# Pruned definitions become elements of this namespace; no document may use it.
-PRUNED_NS = "urn:x-edition:pruned"
+@functools.lru_cache(maxsize=8)
+def _tailorable(path: str, mtime_ns: int) -> Grammar | None:
+    try:
+        return Grammar(_read_relaxng(path, mtime_ns))
+    except ValueError:
+        return None
 
 
-def prune_relaxng(
-    schema: etree._ElementTree, keep: frozenset[str], stub: bool = False
-) -> etree._ElementTree:
-    """A copy of the grammar in which every named element outside ``keep`` is disabled.
-
-    For a document whose elements are all in ``keep`` this changes no verdict: a pattern
-    for an element the document does not contain can never match any part of it.
-    Disabled as ``notAllowed`` the grammar compiles in milliseconds, but libxml2 then
-    validates it interpretively (slow on big inputs); disabled as an empty element of
-    the reserved namespace ``PRUNED_NS`` (``stub``) it compiles in about a second and
-    validates as fast as the whole grammar, which takes over ten seconds to compile.
-    """
-    pruned = etree.ElementTree(copy.deepcopy(schema.getroot()))
-    for define in pruned.getroot().iter(f"{{{_RNG}}}define"):
-        children = [c for c in define if isinstance(c.tag, str)]
-        if len(children) != 1 or children[0].tag != f"{{{_RNG}}}element":
-            continue
-        element = children[0]
-        name = element.get("name")
-        if not name or ":" in name:
-            continue  # name classes and prefixed names are left alone
-        namespace = next((a.get("ns") for a in element.iterancestors()
-                          if a.get("ns") is not None), element.get("ns") or "")
-        namespace = element.get("ns", namespace)
-        clark = f"{{{namespace}}}{name}" if namespace else name
-        if clark not in keep:
-            for child in list(define):
-                define.remove(child)
-            if stub:
-                placeholder = etree.SubElement(define, f"{{{_RNG}}}element",
-                                               name=name, ns=PRUNED_NS)
-                etree.SubElement(placeholder, f"{{{_RNG}}}empty")
-            else:
-                etree.SubElement(define, f"{{{_RNG}}}notAllowed")
-    return pruned
+# What the documents validated so far in this process use of each grammar. It only grows,
+# so that once a collection's vocabulary is covered no batch needs a new grammar.
+_COVERED: dict[tuple[str, int], Usage] = {}
 
 
-@dataclass
-class _Pruning:
-    """What one schema is pruned for in this process. The element set only grows."""
-
-    stub: bool = False
-    covered: frozenset[str] = frozenset()
-    growths: int = 0
+def relaxng_usage(path: Path, tree: etree._ElementTree) -> Usage | None:
+    grammar = tailorable(path)
+    return grammar.usage(tree) if grammar is not None else None
 
 
-_PRUNING: dict[tuple[str, int], _Pruning] = {}
-# Past this many recompilations for new elements, the whole grammar is cheaper.
-MAX_STUB_GROWTHS = 4
+def prepare_relaxng(path: Path, usage: Usage) -> None:
+    """Cover a whole batch at once, so the grammar is tailored once, not per new file."""
+    stamp = _stamp(path)
+    covered = _COVERED.get(stamp, Usage())
+    if not covered.covers(usage):
+        _COVERED[stamp] = covered | usage
 
 
-def prepare_relaxng(path: Path, names: frozenset[str], stub: bool) -> None:
-    """Prune for a whole batch at once, so it compiles once rather than per new element."""
-    state = _PRUNING.setdefault(_stamp(path), _Pruning())
-    if stub and not state.stub:
-        state.stub, state.growths = True, 0
-    if not names <= state.covered:
-        state.covered |= names
-        state.growths += 1
-
-
-def relaxng_for(path: Path, tree: etree._ElementTree) -> etree.RelaxNG:
+def relaxng_for(
+    path: Path, tree: etree._ElementTree, usage: Usage | None = None
+) -> etree.RelaxNG:
     """A compiled schema that gives ``tree`` the same verdict as the whole one."""
     stamp = _stamp(path)
     if stamp in _WHOLE:
         return _WHOLE[stamp]
-    names = element_names(tree)
-    if any(name.startswith(f"{{{PRUNED_NS}}}") for name in names):
-        return compile_relaxng(path)  # a document may not pose as a pruned stub
-    state = _PRUNING.setdefault(stamp, _Pruning())
-    if not names <= state.covered:
-        state.covered |= names
-        state.growths += 1
-    if state.stub and state.growths > MAX_STUB_GROWTHS:
+    if usage is None:
+        usage = relaxng_usage(path, tree)
+    if usage is None:
         return compile_relaxng(path)
-    return _compile_pruned(*stamp, state.covered, state.stub)
+    prepare_relaxng(path, usage)
+    return _compile_tailored(*stamp, _COVERED[stamp])
 
 
 def forget_compiled() -> None:
     """Drop the compiled RELAX NG grammars of this process (for benchmarks)."""
-    _PRUNING.clear()
-    _compile_pruned.cache_clear()
+    _COVERED.clear()
+    _compile_tailored.cache_clear()
     _WHOLE.clear()
 
 
 @functools.lru_cache(maxsize=4)
-def _compile_pruned(
-    path: str, mtime_ns: int, keep: frozenset[str], stub: bool
-) -> etree.RelaxNG:
-    return _compile(prune_relaxng(_read_relaxng(path, mtime_ns), keep, stub), path)
+def _compile_tailored(path: str, mtime_ns: int, usage: Usage) -> etree.RelaxNG:
+    grammar = _tailorable(path, mtime_ns)
+    assert grammar is not None
+    return _compile(grammar.tailor(usage), path)
 
 
 def validate_relaxng(doc: Document, layer: Layer) -> list[Issue]:
     assert doc.tree is not None
-    quick = _WHOLE.get(_stamp(layer.path)) or relaxng_for(layer.path, doc.tree)
+    quick = relaxng_for(layer.path, doc.tree, doc.usages.get(layer.path))
     if quick.validate(doc.tree):
         return []
     # The whole schema, compiled once, gives the errors: a pruned grammar gives libxml2
@@ -386,6 +341,7 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 def xsd_cache_key(path: Path) -> str:
     """SHA-256 over the schema and its sibling .xsd files (the ones it may include or import),
     plus the xmlschema and Python versions, since a pickle is only good for those."""
+    import xmlschema
     digest = hashlib.sha256()
     digest.update(f"xmlschema {xmlschema.__version__} python {sys.version_info[:2]}".encode())
     files = sorted({path.resolve(), *path.resolve().parent.glob("*.xsd")})
@@ -401,6 +357,7 @@ def load_xsd11(path: Path, cache_dir: Path | None = None) -> xmlschema.XMLSchema
 
 @functools.lru_cache(maxsize=8)
 def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XMLSchemaBase:
+    import xmlschema
     source = Path(path)
     folder = Path(cache_dir) if cache_dir else user_cache_dir() / "xsd"
     try:
@@ -425,6 +382,7 @@ def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XM
 def _read_pickle(pickled: Path) -> xmlschema.XMLSchemaBase | None:
     # The pickle is ours, written into the user's own cache; a stale or broken one (another
     # xmlschema version, a truncated file) is simply rebuilt.
+    import xmlschema
     try:
         schema = pickle.loads(pickled.read_bytes())
     except (

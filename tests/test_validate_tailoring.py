@@ -1,0 +1,180 @@
+"""A tailored tei_all grammar gives every document the same verdict as the whole one."""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from lxml import etree
+
+from pipeline.validate.schemas import read_relaxng, relaxng_for, tailorable
+from pipeline.validate.tailor import Grammar, Usage
+from pipeline.xmltools import TEI_NS, XML_NS, safe_parser
+
+T = f"{{{TEI_NS}}}"
+R = "{http://relaxng.org/ns/structure/1.0}"
+OURS = sorted((REPO / "tei").glob("*.xml"))
+FOREIGN = [p for p in sorted((REPO / "tests" / "data" / "foreign").glob("*.xml"))
+           if p.name not in {"not_wellformed.xml", "duplicate_id.xml"}]
+
+# Attribute changes of the kinds editors make by mistake: an attribute the element does
+# not have, a value that breaks a datatype or a pattern facet, a required one dropped.
+ATTRIBUTE_CHANGES = [
+    ("type", "two words"),
+    ("type", ""),
+    ("type", "ok"),
+    ("ref", "#a #b"),
+    ("ref", ""),
+    ("ref", " #padded "),
+    ("when", "1917-13-01"),
+    ("when", "1917-10"),
+    ("place", "bottom"),
+    ("rend", "italic\u00a0bold"),
+    ("n", "3 a"),
+    ("unit", "page"),
+    ("calendar", "#julian"),
+    ("bogus", "x"),
+    (f"{{{XML_NS}}}lang", "ru"),
+    (f"{{{XML_NS}}}lang", "not a language"),
+    ("drop", None),
+]
+
+
+def parse(path: Path) -> etree._ElementTree:
+    return etree.parse(str(path), safe_parser())
+
+
+def mutations(tree: etree._ElementTree, seed: int) -> list[etree._ElementTree]:
+    """Small, mostly invalid changes to elements and attributes."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(20):
+        changed = copy.deepcopy(tree)
+        targets = [e for e in changed.iter() if isinstance(e.tag, str)
+                   and e.getparent() is not None]
+        victim = targets[rng.randrange(len(targets))]
+        kind = rng.choice(["drop", "move-up", "stray", "swap", "duplicate",
+                           "attribute", "attribute"])
+        parent = victim.getparent()
+        if kind == "drop":
+            parent.remove(victim)
+        elif kind == "move-up" and parent.getparent() is not None:
+            parent.getparent().append(victim)
+        elif kind == "stray":
+            victim.append(etree.Element(T + rng.choice(["speaker", "l", "p", "div", "body"])))
+        elif kind == "swap":
+            other = targets[rng.randrange(len(targets))]
+            if other is not victim and victim not in other.iterancestors() and \
+                    other not in victim.iterancestors():
+                victim.addprevious(copy.deepcopy(other))
+        elif kind == "attribute":
+            name, value = ATTRIBUTE_CHANGES[rng.randrange(len(ATTRIBUTE_CHANGES))]
+            if value is None:
+                with_attributes = [e for e in targets if e.attrib]
+                if with_attributes:
+                    chosen = with_attributes[rng.randrange(len(with_attributes))]
+                    del chosen.attrib[rng.choice(sorted(chosen.attrib))]
+            else:
+                victim.set(name, value)
+        else:
+            victim.addnext(copy.deepcopy(victim))
+        out.append(changed)
+    return out
+
+
+@pytest.mark.parametrize("path", OURS + FOREIGN, ids=lambda p: p.name)
+def test_tailored_and_whole_grammar_agree(path: Path, tei_all_rng, tei_schema_dir):
+    rng_path = tei_schema_dir / "tei_all.rng"
+    base = parse(path)
+    grammar = tailorable(rng_path)
+    assert grammar is not None
+    for number, tree in enumerate([base, *mutations(base, seed=len(path.name))]):
+        alone = etree.RelaxNG(grammar.tailor(grammar.usage(tree))).validate(tree)
+        whole = tei_all_rng.validate(tree)
+        assert alone == whole, f"{path.name} mutation {number}: tailored {alone}, whole {whole}"
+
+
+def test_one_grammar_tailored_for_a_whole_batch_agrees(tei_all_rng, tei_schema_dir):
+    """The runner tailors once for a batch: every member keeps its verdict."""
+    grammar = tailorable(tei_schema_dir / "tei_all.rng")
+    trees = []
+    for path in OURS + FOREIGN:
+        base = parse(path)
+        trees += [base, *mutations(base, seed=len(path.name) + 1)]
+    usage = Usage()
+    for tree in trees:
+        usage = usage | grammar.usage(tree)
+    batch = etree.RelaxNG(grammar.tailor(usage))
+    verdicts = [tei_all_rng.validate(tree) for tree in trees]
+    assert True in verdicts and False in verdicts
+    for number, (tree, whole) in enumerate(zip(trees, verdicts, strict=True)):
+        assert batch.validate(tree) == whole, number
+
+
+def test_tailored_grammar_keeps_only_what_the_documents_use(tei_schema_dir):
+    grammar = tailorable(tei_schema_dir / "tei_all.rng")
+    tree = parse(REPO / "tei" / "resignations-from-the-central-committee.xml")
+    usage = grammar.usage(tree)
+    tailored = grammar.tailor(usage).getroot()
+    named = {e.get("name") for e in tailored.iter(R + "element") if e.get("name")}
+    used = {etree.QName(t).localname for t in usage.elements}
+    assert named <= used and "p" in named and "sp" not in named
+    # nothing libxml2 would refuse to compile into automata
+    assert tailored.find(f".//{R}notAllowed") is None
+    # a <p> may carry only the attributes some <p> of the document carries
+    p_attributes = {a.get("name") for d in tailored.iter(R + "element")
+                    if d.get("name") == "p" for a in d.iter(R + "attribute")}
+    carried = {etree.QName(n).localname if not n.startswith(f"{{{XML_NS}}}") else
+               "xml:" + etree.QName(n).localname
+               for p in tree.iter(T + "p") for n in p.attrib}
+    assert p_attributes == carried
+
+
+def test_pattern_facets_are_dropped_only_when_every_value_satisfies_them(tei_schema_dir):
+    grammar = tailorable(tei_schema_dir / "tei_all.rng")
+    tree = parse(REPO / "tei" / "resignations-from-the-central-committee.xml")
+    clean = grammar.usage(tree)
+    assert clean.failing == frozenset()
+    assert not grammar.tailor(clean).getroot().xpath(
+        "//r:param[@name='pattern']", namespaces={"r": R[1:-1]})
+
+    broken = copy.deepcopy(tree)
+    # @rend is a list of teidata.word, split at XML whitespace only: a no-break space
+    # inside a word breaks the word's pattern facet.
+    broken.find(f".//{T}p").set("rend", "two\u00a0words")
+    usage = grammar.usage(broken)
+    assert usage.failing
+    patterns = grammar.tailor(usage).getroot().xpath(
+        "//r:param[@name='pattern']/text()", namespaces={"r": R[1:-1]})
+    assert "[^\\p{C}\\p{Z}]+" in patterns
+    assert not etree.RelaxNG(grammar.tailor(usage)).validate(broken)
+
+
+def test_usage_only_grows():
+    a = Usage(frozenset({"x"}), frozenset({("x", "n")}), frozenset({1}))
+    b = Usage(frozenset({"y"}), frozenset(), frozenset())
+    both = a | b
+    assert both.covers(a) and both.covers(b) and not a.covers(b)
+
+
+def test_a_grammar_that_cannot_be_tailored_is_used_whole(tmp_path):
+    included = tmp_path / "part.rng"
+    included.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0">'
+        '<define name="doc"><element name="doc"><text/></element></define></grammar>'
+    )
+    main = tmp_path / "main.rng"
+    main.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0">'
+        '<include href="part.rng"/><start><ref name="doc"/></start></grammar>'
+    )
+    with pytest.raises(ValueError):
+        Grammar(read_relaxng(main))
+    assert tailorable(main) is None
+    tree = etree.ElementTree(etree.fromstring("<doc>text</doc>"))
+    assert relaxng_for(main, tree).validate(tree)
+    bad = etree.ElementTree(etree.fromstring("<doc><x/></doc>"))
+    assert not relaxng_for(main, bad).validate(bad)
