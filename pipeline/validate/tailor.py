@@ -210,7 +210,6 @@ class Grammar:
         elements: set[str] = set()
         by_element: dict[str, set[str]] = {}
         failing: set[int] = set()
-        reach = self.reach
         checked = self._reach_names
         verdicts = self._value_verdicts
         if len(verdicts) > 200_000:
@@ -263,9 +262,15 @@ class Grammar:
 
     # --- tailoring ----------------------------------------------------------------------------
 
-    def tailor(self, usage: Usage) -> etree._ElementTree:
-        """A grammar giving every document within ``usage`` the whole grammar's verdict."""
-        return _Tailoring(self, usage).grammar()
+    def tailor(self, usage: Usage, stand_ins: bool = False) -> etree._ElementTree:
+        """A grammar giving every document within ``usage`` the whole grammar's verdict.
+
+        With ``stand_ins`` it is tailored for error messages rather than speed: an element
+        nobody uses becomes an empty stand-in (still never matching, but still named where
+        libxml2 says what it expected) and attributes and facets are all kept, so that a
+        missing required element or attribute is reported where it is missing.
+        """
+        return _Tailoring(self, usage, stand_ins).grammar()
 
 
 def _facet_check(data: etree._Element) -> etree.RelaxNG:
@@ -289,9 +294,10 @@ def _facet_check(data: etree._Element) -> etree.RelaxNG:
 class _Tailoring:
     """One tailoring run: statuses of the defines for a usage, then the new grammar."""
 
-    def __init__(self, grammar: Grammar, usage: Usage) -> None:
+    def __init__(self, grammar: Grammar, usage: Usage, stand_ins: bool = False) -> None:
         self.g = grammar
         self.usage = usage
+        self.stand_ins = stand_ins
         by_element: dict[str, set[str]] = {}
         for element, attribute in usage.attributes:
             by_element.setdefault(element, set()).add(attribute)
@@ -351,12 +357,12 @@ class _Tailoring:
         if tag == _R + "element":
             name = self.g.names[id(p)]
             if name is not None and name not in self.usage.elements:
-                return NOTHING
+                return CONTENT if self.stand_ins else NOTHING
             return CONTENT if self._group(_patterns(p), self._element_ctx(p)) else NOTHING
         if tag == _R + "attribute":
             name = self.g.names[id(p)]
             allowed = self.all_attributes if ctx is None else ctx
-            if name is not None and name not in allowed:
+            if name is not None and name not in allowed and not self.stand_ins:
                 return NOTHING
             return CONTENT if self._group(_patterns(p), None) else NOTHING
         if tag == _R + "choice":
@@ -419,7 +425,7 @@ class _Tailoring:
             copied = _bare_copy(p)
             index = self.g._facet_index.get(id(p))
             if index is not None and index not in self.usage.failing and \
-                    index not in self.g.text_facets:
+                    index not in self.g.text_facets and not self.stand_ins:
                 for param in copied.findall(_R + "param"):
                     if param.get("name") == "pattern":
                         copied.remove(param)
@@ -438,6 +444,11 @@ class _Tailoring:
                 choice = etree.SubElement(target, _R + "choice")
                 for child in kept:
                     self._emit_one(choice, child, ctx)
+            return
+        if tag == _R + "element" and self.g.names[id(p)] is not None and \
+                self.g.names[id(p)] not in self.usage.elements:
+            stand_in = etree.SubElement(parent, tag, dict(p.attrib))
+            etree.SubElement(stand_in, _R + "empty")
             return
         if tag in (_R + "element", _R + "attribute"):
             node = etree.SubElement(parent, tag, dict(p.attrib))
