@@ -59,18 +59,20 @@ def source_files(folder: Path | None) -> tuple[str, list[Path]]:
 
 
 def write_copies(files: list[Path], copies: int, dest: Path) -> list[Path]:
-    """``copies`` copies of every file, each copy's ids (and references to them) suffixed."""
+    """``copies`` copies of the set, each in its own folder, with every id of the set (and
+    every pointer to one, in any of its files) suffixed, so that the copies are distinct
+    collections whose links still resolve within each copy."""
+    sources = [(source, source.read_bytes()) for source in files]
+    ids = sorted({i for _, data in sources for i in ID_ATTR.findall(data)}, key=len, reverse=True)
+    pattern = (
+        re.compile(rb'(xml:id="|#)(' + b"|".join(map(re.escape, ids)) + rb')(?=["\s])')
+        if ids
+        else None
+    )
     written = []
-    for source in files:
-        data = source.read_bytes()
-        ids = sorted(set(ID_ATTR.findall(data)), key=len, reverse=True)
-        pattern = (
-            re.compile(rb'(xml:id="|#)(' + b"|".join(map(re.escape, ids)) + rb')(?=["\s])')
-            if ids
-            else None
-        )
-        for n in range(copies):
-            suffix = f"-c{n}".encode()
+    for n in range(copies):
+        suffix = f"-c{n}".encode()
+        for source, data in sources:
             out = (
                 pattern.sub(lambda m, s=suffix: m.group(1) + m.group(2) + s, data)
                 if pattern

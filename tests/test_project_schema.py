@@ -8,7 +8,6 @@ has one, so they keep working as the corpus grows.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import shutil
 import time
@@ -21,10 +20,14 @@ from conftest import run_edition
 from lxml import etree, isoschematron
 from xmlschema.validators import XsdAssert
 
+from pipeline.validate.document import Document
+from pipeline.validate.schematron import build_collection
+
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO / "schema"
 TEI_DIR = REPO / "tei"
 TEI_NS = "http://www.tei-c.org/ns/1.0"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 NS = {"t": TEI_NS}
 XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -72,14 +75,8 @@ def xsd_messages(schema: xmlschema.XMLSchema11, tree: etree._ElementTree) -> lis
 
 
 def wrap(trees: dict[str, etree._ElementTree]) -> etree._ElementTree:
-    """The collection as the validation stage hands it to the Schematron: a ``collection``
-    root with one ``file`` per document (``@path`` = the path shown to the user), holding
-    a copy of the document's TEI root; both wrapper elements are in no namespace."""
-    collection = etree.Element("collection")
-    for path, tree in trees.items():
-        holder = etree.SubElement(collection, "file", path=path)
-        holder.append(copy.deepcopy(tree.getroot()))
-    return etree.ElementTree(collection)
+    """The collection exactly as the validation stage hands it to the Schematron."""
+    return build_collection([Document(path, tree) for path, tree in trees.items()])
 
 
 def sch_messages(schematron: isoschematron.Schematron, tree: etree._ElementTree) -> list[str]:
@@ -810,3 +807,20 @@ def test_registers_may_sit_anywhere_in_the_collection(schematron):
     trees = {f"/data/edition/{name.replace('tei/', '')}": tree
              for name, tree in corpus_trees().items()}
     assert sch_messages(schematron, wrap(trees)) == []
+
+
+def test_a_pointer_to_another_file_resolves_in_its_own_folder(schematron):
+    """Two copies of the collection checked together: "registers.xml#x" in one copy
+    means the registers beside it, as a relative link would."""
+    trees = {f"{copy_}/{path.name}": parse(path) for copy_ in ("one", "two")
+             for path in corpus_files()}
+    registers = trees["two/registers.xml"]
+    lenin = registers.xpath("//t:person[@xml:id='lenin']", namespaces=NS)[0]
+    lenin.set(f"{{{XML_NS}}}id", "lenin-elsewhere")
+    messages = sch_messages(schematron, wrap(trees))
+    pointing = [m for m in messages if '"registers.xml#lenin"' in m]
+    assert pointing and all("points to nothing" in m for m in pointing)
+    # copy one still resolves to its own registers, which have the entry
+    assert sch_messages(schematron, wrap({k: v for k, v in trees.items()
+                                          if k.startswith("one/")})) == []
+    assert any("lenin-elsewhere" in m and "used nowhere" in m for m in messages)

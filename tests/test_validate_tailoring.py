@@ -10,7 +10,14 @@ import pytest
 from conftest import REPO
 from lxml import etree
 
-from pipeline.validate.schemas import read_relaxng, relaxng_for, tailorable
+from pipeline.validate import BATCH, ValidationConfig, validate_paths
+from pipeline.validate.schemas import (
+    forget_compiled,
+    quickly_valid,
+    read_relaxng,
+    relaxng_for,
+    tailorable,
+)
 from pipeline.validate.tailor import Grammar, Usage
 from pipeline.xmltools import TEI_NS, XML_NS, safe_parser
 
@@ -219,3 +226,48 @@ def test_the_grammar_for_messages_keeps_every_verdict(tei_all_rng, tei_schema_di
             first_error_same += _errors(stand_ins)[:1] == whole_errors[:1]
     # libxml2 sometimes names another of the expected elements, never another place
     assert invalid > 100 and first_error_same >= 0.95 * invalid
+
+
+def test_the_quick_check_never_passes_what_the_grammar_was_not_tailored_to(tei_schema_dir):
+    rng_path = tei_schema_dir / "tei_all.rng"
+    forget_compiled()
+    plain = parse(REPO / "tei" / "resignations-from-the-central-committee.xml")
+    assert relaxng_for(rng_path, plain).validate(plain)
+    assert quickly_valid(rng_path, plain)
+    # valid, but with an element the grammar was not tailored to: not quickly valid
+    with_new_element = copy.deepcopy(plain)
+    with_new_element.find(f".//{T}p").append(etree.Element(T + "unclear"))
+    assert not quickly_valid(rng_path, with_new_element)
+    assert relaxng_for(rng_path, with_new_element).validate(with_new_element)
+    # a value breaking a facet the tailored grammar dropped: not quickly valid
+    broken = copy.deepcopy(plain)
+    broken.find(f".//{T}p").set("rend", "two\u00a0words")
+    forget_compiled()
+    assert relaxng_for(rng_path, plain).validate(plain)
+    assert not quickly_valid(rng_path, broken)
+    assert not relaxng_for(rng_path, broken).validate(broken)
+    forget_compiled()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_files_after_the_first_batch_get_their_own_verdicts(tmp_path, tei_env, jobs):
+    """Past the first batch the runner checks with the grammar tailored so far: a file
+    with new vocabulary, or a value breaking a dropped facet, must still be judged right."""
+    source = REPO / "tei" / "resignations-from-the-central-committee.xml"
+    for n in range(BATCH + 20):
+        (tmp_path / f"a{n:04d}.xml").write_bytes(source.read_bytes())
+    tree = parse(source)
+    tree.find(f".//{T}p").append(etree.Element(T + "unclear"))
+    tree.write(str(tmp_path / "z1-new-element.xml"), encoding="utf-8")
+    tree = parse(source)
+    tree.find(f".//{T}p").set("rend", "two\u00a0words")
+    tree.write(str(tmp_path / "z2-broken-facet.xml"), encoding="utf-8")
+    forget_compiled()
+    run = validate_paths([tmp_path], ["tei_all"], ValidationConfig(tei_schema_dir=tei_env),
+                         jobs=jobs)
+    forget_compiled()
+    verdicts = {Path(r.path).name: r.valid for r in run.results}
+    assert len(verdicts) == BATCH + 22
+    assert verdicts.pop("z1-new-element.xml") is True
+    assert verdicts.pop("z2-broken-facet.xml") is False
+    assert all(verdicts.values())

@@ -8,6 +8,7 @@ import click
 
 from pipeline.errors import EditionError
 from pipeline.validate import (
+    BATCH,
     InputError,
     SchemaError,
     SchemaUnavailable,
@@ -18,6 +19,24 @@ from pipeline.validate.report import text_lines, to_json
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+
+
+class JobsType(click.ParamType):
+    """A positive number of worker processes, or ``auto`` (given on as None)."""
+
+    name = "N|auto"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | None:
+        if value is None or value == "auto":
+            return None
+        if isinstance(value, int) and value >= 1:
+            return value
+        text = str(value)
+        if not text.isdigit() or int(text) < 1:
+            self.fail(f"{text!r} is not a positive number or 'auto'", param, ctx)
+        return int(text)
 
 
 @click.command()
@@ -42,10 +61,11 @@ EXIT_USAGE = 2
 @click.option(
     "--jobs",
     "-j",
-    type=click.IntRange(min=1),
-    default=1,
+    type=JobsType(),
+    default="auto",
     show_default=True,
-    help="Worker processes.",
+    help="Worker processes; auto: one per CPU when there are more files than one batch "
+    f"({BATCH}), else 1.",
 )
 @click.option(
     "--tei-schema-dir",
@@ -59,7 +79,7 @@ def validate(
     schemas: tuple[str, ...],
     fmt: str,
     quiet: bool,
-    jobs: int,
+    jobs: int | None,
     tei_schema_dir: str | None,
 ) -> None:
     """Validate TEI files and folders (default: the edition's tei/ folder).

@@ -13,6 +13,7 @@ on the first error) to refuse to write invalid documents.
 
 from pipeline.validate.model import ERROR, WARNING, FileResult, Issue
 from pipeline.validate.runner import (
+    BATCH,
     InputError,
     ValidationConfig,
     ValidationRun,
@@ -26,6 +27,7 @@ from pipeline.validate.schemas import SchemaError
 from pipeline.validate.teip5 import SchemaUnavailable, fetch_tei_schemas, resolve_tei_dir
 
 __all__ = [
+    "BATCH",
     "ERROR",
     "WARNING",
     "FileResult",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,8 +27,10 @@ from pipeline.validate.schemas import (
     SCH,
     XSD,
     Layer,
+    has_tailored,
     load_xsd11,
     prepare_relaxng,
+    quickly_valid,
     relaxng_usage,
     tailorable,
     validate_relaxng,
@@ -241,16 +244,25 @@ def _batches(tasks: list[Task]) -> list[list[Task]]:
 
 
 def _load_batch(batch: list[Task]) -> list[Document]:
+    """Read a batch, and tailor each RELAX NG grammar to it once (see ``tailor``): to the
+    whole first batch, then to the documents that the grammar so far does not accept."""
     docs = [load_file(Path(path), shown) for path, shown, _ in batch]
-    for (_, _, chosen), doc in zip(batch, docs, strict=True):
-        if not doc.checkable:
-            continue
-        for layer in chosen:
-            if layer.kind == RNG:
-                usage = relaxng_usage(layer.path, doc.tree)
-                if usage is not None:
-                    doc.usages[layer.path] = usage
-                    prepare_relaxng(layer.path, usage)
+    grammars = {layer.path for _, _, chosen in batch for layer in chosen if layer.kind == RNG}
+    for path in sorted(grammars):
+        members = [
+            doc
+            for (_, _, chosen), doc in zip(batch, docs, strict=True)
+            if doc.checkable and any(x.kind == RNG and x.path == path for x in chosen)
+        ]
+        first = not has_tailored(path)
+        for doc in members:
+            if not first and quickly_valid(path, doc.tree):
+                doc.passed.add(path)
+                continue
+            usage = relaxng_usage(path, doc.tree)
+            if usage is not None:
+                doc.usages[path] = usage
+                prepare_relaxng(path, usage)
     return docs
 
 
@@ -259,6 +271,13 @@ def _check_batch(batch: list[Task]) -> list[FileResult]:
     for (_, _, chosen), doc in zip(batch, docs, strict=True):
         check_document(doc, chosen)
     return [to_result(doc) for doc in docs]
+
+
+def available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -272,10 +291,11 @@ def validate_paths(
     paths: Sequence[str | Path],
     layers: Sequence[str] | None = None,
     config: ValidationConfig | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
 ) -> ValidationRun:
     """Validate files and folders; ``layers`` as for ``--schema``.
 
+    ``jobs`` None: one worker per CPU when there is more than one batch of files.
     Files below the configured ``tei/`` folder are ours and get all layers by default;
     others get tei_all. Raises InputError for a missing path and SchemaUnavailable or
     SchemaError for a schema that cannot be had.
@@ -295,6 +315,8 @@ def validate_paths(
     # Notes about skipped project layers matter only when some file is ours.
     notes = plan.notes if any_ours or layers else []
 
+    if jobs is None:
+        jobs = available_cpus() if len(tasks) > BATCH else 1
     if jobs > 1 and len(tasks) > 1:
         results = _run_parallel(tasks, jobs)
     else:
@@ -303,14 +325,22 @@ def validate_paths(
 
 
 def _run_serial(tasks: list[Task]) -> list[FileResult]:
-    docs: list[Document] = []
-    for batch in _batches(tasks):
+    results: list[FileResult] = []
+    # Only documents that a collection layer (Schematron) needs stay in memory.
+    kept: list[tuple[int, Document]] = []
+    for start, batch in zip(range(0, len(tasks), BATCH), _batches(tasks), strict=True):
         loaded = _load_batch(batch)
-        for (_, _, chosen), doc in zip(batch, loaded, strict=True):
+        for offset, ((_, _, chosen), doc) in enumerate(zip(batch, loaded, strict=True)):
             check_document(doc, chosen)
-        docs.extend(loaded)
-    _collection_layers(tasks, docs)
-    return [to_result(doc) for doc in docs]
+            results.append(to_result(doc))
+            if any(not layer.per_file for layer in chosen):
+                kept.append((start + offset, doc))
+    if kept:
+        before = [len(doc.issues) for _, doc in kept]
+        _collection_layers([tasks[i] for i, _ in kept], [doc for _, doc in kept])
+        for (i, doc), count in zip(kept, before, strict=True):
+            results[i].issues.extend(doc.issues[count:])
+    return results
 
 
 def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:

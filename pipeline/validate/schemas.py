@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 import re
 import sys
@@ -56,8 +57,9 @@ class Layer:
 
 
 def _stamp(path: Path) -> tuple[str, int]:
+    # Asked for every file validated: one stat() call, no resolving of the path.
     try:
-        return str(path.resolve()), path.stat().st_mtime_ns
+        return os.path.abspath(path), os.stat(path).st_mtime_ns
     except OSError as exc:
         raise SchemaError(f"cannot read schema: {exc.strerror}", path) from None
 
@@ -129,6 +131,28 @@ def prepare_relaxng(path: Path, usage: Usage) -> None:
         _COVERED[stamp] = covered | usage
 
 
+def has_tailored(path: Path) -> bool:
+    """Whether a grammar has been tailored to some documents in this process."""
+    return _stamp(path) in _COVERED
+
+
+def quickly_valid(path: Path, tree: etree._ElementTree) -> bool:
+    """True only if ``tree`` is valid: checked with the grammar tailored so far.
+
+    A tailored grammar without dropped facets accepts a subset of what the whole grammar
+    accepts, so a document it accepts, whose values satisfy the facets it dropped, is
+    valid. False says nothing: the document may use what the grammar was not tailored to.
+    """
+    stamp = _stamp(path)
+    if stamp in _WHOLE:
+        return bool(_WHOLE[stamp].validate(tree))
+    covered = _COVERED.get(stamp)
+    grammar = tailorable(path)
+    if covered is None or grammar is None or not grammar.facets_hold(tree, covered.failing):
+        return False
+    return bool(_compile_tailored(*stamp, covered).validate(tree))
+
+
 def relaxng_for(
     path: Path, tree: etree._ElementTree, usage: Usage | None = None
 ) -> etree.RelaxNG:
@@ -179,6 +203,8 @@ def _compile_stand_ins(path: str, mtime_ns: int, usage: Usage) -> etree.RelaxNG:
 
 def validate_relaxng(doc: Document, layer: Layer) -> list[Issue]:
     assert doc.tree is not None
+    if layer.path in doc.passed:
+        return []
     quick = relaxng_for(layer.path, doc.tree, doc.usages.get(layer.path))
     if quick.validate(doc.tree):
         return []

@@ -12,7 +12,9 @@ one in-memory wrapper and the rules run once over it::
     </collection>
 
 ``collection`` and ``file`` are in no namespace. A rule sees its own file through
-``ancestor::file`` (its name is ``ancestor::file/@path``) and the others through
+``ancestor::file`` (its name is ``ancestor::file/@path``, its folder ``@dir``, up to and
+including the last separator, so that a relative link resolves against it) and the others
+through
 ``/collection/file``, for example ``//tei:*[@xml:id = current()/@xml:id]`` for cross-file
 uniqueness (prefer ``xsl:key`` for large collections). Rules must not use absolute paths
 from the document root such as ``/tei:TEI``: write ``tei:TEI`` instead.
@@ -63,7 +65,8 @@ def build_collection(docs: list[Document]) -> etree._ElementTree:
     wrapper = etree.Element("collection")
     for doc in docs:
         assert doc.tree is not None
-        holder = etree.SubElement(wrapper, "file", path=doc.path)
+        folder = doc.path[: max(doc.path.rfind("/"), doc.path.rfind("\\")) + 1]
+        holder = etree.SubElement(wrapper, "file", path=doc.path, dir=folder)
         holder.append(copy.deepcopy(doc.tree.getroot()))
     return etree.ElementTree(wrapper)
 

@@ -24,6 +24,7 @@ what matter here: error messages still come from the whole grammar (see ``schema
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,6 +37,14 @@ _R = f"{{{RNG_NS}}}"
 _NAME_CLASSES = {_R + "name", _R + "anyName", _R + "nsName", _R + "except"}
 _LEAVES = {_R + "text", _R + "data", _R + "value", _R + "list", _R + "empty"}
 
+_ALL_ATTRIBUTES = etree.XPath("//@*")
+
+# TEI's commonest facets, with a condition enough for a value to satisfy each (checked in
+# Python: most values are plain ASCII); any other value is checked by libxml2 itself.
+_ENOUGH = {
+    "\\S+": re.compile(r"[^ \t\n\r]+"),
+    "[^\\p{C}\\p{Z}]+": re.compile(r"[!-~]+"),
+}
 _XML_SPACES = str.maketrans("\t\n\r", "   ")
 
 # Statuses of a pattern for a batch, ordered so that a fixpoint can only climb.
@@ -129,6 +138,7 @@ class Grammar:
             if any(p.get("name") == "pattern" for p in d.iter(_R + "param"))
         ]
         self._facet_index = {id(d): i for i, d in enumerate(self.facets)}
+        self._enough = {i: _enough(d) for i, d in enumerate(self.facets)}
         self.reach, self.text_facets = self._facet_reach()
         self._reach_names = frozenset(self.reach)
         self._facet_checks: dict[int, etree.RelaxNG] = {}
@@ -237,6 +247,22 @@ class Grammar:
         attributes = {(tag, name) for tag, names in by_element.items() for name in names}
         return Usage(frozenset(elements), frozenset(attributes), frozenset(failing))
 
+    def facets_hold(self, tree: etree._ElementTree, failing: frozenset[int]) -> bool:
+        """Whether every attribute value of ``tree`` satisfies each pattern facet it may
+        meet, other than those in ``failing`` (which a tailored grammar keeps)."""
+        checked = self._reach_names
+        verdicts = self._value_verdicts
+        for value in _ALL_ATTRIBUTES(tree):
+            name = value.attrname
+            if name in checked:
+                key = (name, str(value))  # a plain str: the result would keep the tree alive
+                bad = verdicts.get(key)
+                if bad is None:
+                    bad = verdicts[key] = self._failing_facets(*key)
+                if bad and not bad <= failing:
+                    return False
+        return True
+
     def _failing_facets(self, name: str, value: str) -> frozenset[int]:
         """The facets reachable from attribute ``name`` that ``value`` does not satisfy."""
         bad = set()
@@ -249,6 +275,9 @@ class Grammar:
         return frozenset(bad)
 
     def _satisfies(self, index: int, value: str) -> bool:
+        enough = self._enough[index]
+        if enough is not None and enough.fullmatch(value):
+            return True
         key = (index, value)
         verdict = self._verdicts.get(key)
         if verdict is None:
@@ -271,6 +300,11 @@ class Grammar:
         missing required element or attribute is reported where it is missing.
         """
         return _Tailoring(self, usage, stand_ins).grammar()
+
+
+def _enough(data: etree._Element) -> re.Pattern[str] | None:
+    patterns = [p.text or "" for p in data.iter(_R + "param") if p.get("name") == "pattern"]
+    return _ENOUGH.get(patterns[0]) if len(patterns) == 1 else None
 
 
 def _facet_check(data: etree._Element) -> etree.RelaxNG:
