@@ -42,6 +42,7 @@ from pipeline.validate.schemas import (
 )
 from pipeline.validate.schematron import compile_schematron, validate_collection
 from pipeline.validate.teip5 import resolve_tei_dir
+from pipeline.validate.teisch import saxon_available, tei_schematron, validate_tei_schematron
 
 REPO = Path(__file__).resolve().parent.parent
 FOREIGN = REPO / "tests" / "data" / "foreign"
@@ -158,6 +159,9 @@ def main() -> int:
     if sch:
         seconds, _ = timed(lambda: compile_schematron(sch.path))
         print(f"  edition.sch (XSLT)        {seconds:8.2f} s")
+    if saxon_available() and not args.tei_all_only:
+        seconds, _ = timed(lambda: tei_schematron(rng.path))
+        print(f"  TEI Schematron (Saxon)    {seconds:8.2f} s  (XSLT 3.0, from tei_all)")
     if jing:
         seconds, _ = run_jing(jing, rng.path, files[:1])
         print(f"  jing start + compile      {seconds:8.2f} s  (jing on one file)")
@@ -198,6 +202,16 @@ def main() -> int:
             if sch:
                 seconds, _ = timed(lambda d=docs: validate_collection(d, sch))
                 add("edition.sch collection (after parse)", seconds)
+            if saxon_available() and not args.tei_all_only:
+                tei_schematron(rng.path)  # compiled once, as in the command
+
+                def saxon_run(d=docs) -> None:
+                    for doc in d:
+                        if doc.checkable:
+                            validate_tei_schematron(doc, rng.path, "tei_schematron")
+
+                seconds, _ = timed(saxon_run)
+                add("TEI Schematron, Saxon (after parse)", seconds)
             del docs
             target = [folder] if folder else members
             forget_compiled()

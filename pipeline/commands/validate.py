@@ -45,9 +45,10 @@ class JobsType(click.ParamType):
     "--schema",
     "schemas",
     multiple=True,
-    metavar="edition|tei_all|PATH",
-    help="Layer to check (repeatable): the project schemas, TEI P5 tei_all, or a .xsd, "
-    ".rng or .sch file. Default: all for files under tei/, tei_all for others.",
+    metavar="edition|tei_all|tei_schematron|PATH",
+    help="Layer to check (repeatable): the project schemas, TEI P5 tei_all, TEI's own "
+    "Schematron rules (needs the tei-schematron extra), or a .xsd, .rng or .sch file. "
+    "Default: all but tei_schematron for files under tei/, tei_all for others.",
 )
 @click.option(
     "--format",

@@ -187,7 +187,7 @@ def _xml_model_issues(doc: Document, root: etree._Element) -> list[Issue]:
         elif typens == SCH_NS:
             message = (
                 "xml-model names the Schematron rules embedded in tei_all: they are "
-                "not checked (they need XPath 2)"
+                "checked only with --schema tei_schematron (they need XPath 2, from Saxon)"
             )
         elif version not in ("current", TEI_VERSION):
             message = (

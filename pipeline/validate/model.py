@@ -15,6 +15,7 @@ LAYER_IO = "io"  # the file could not be read
 LAYER_EDITION_XSD = "edition.xsd"
 LAYER_EDITION_SCH = "edition.sch"
 LAYER_TEI_ALL = "tei_all"
+LAYER_TEI_SCHEMATRON = "tei_schematron"  # TEI's own Schematron, embedded in tei_all
 
 
 @dataclass(frozen=True)

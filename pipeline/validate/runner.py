@@ -19,12 +19,14 @@ from pipeline.validate.model import (
     LAYER_EDITION_SCH,
     LAYER_EDITION_XSD,
     LAYER_TEI_ALL,
+    LAYER_TEI_SCHEMATRON,
     FileResult,
 )
 from pipeline.validate.schemas import (
     KIND_BY_SUFFIX,
     RNG,
     SCH,
+    TEI_SCH,
     XSD,
     Layer,
     has_tailored,
@@ -38,9 +40,16 @@ from pipeline.validate.schemas import (
 )
 from pipeline.validate.schematron import compile_schematron, validate_collection
 from pipeline.validate.teip5 import RNG_NAME, SchemaUnavailable, resolve_tei_dir
+from pipeline.validate.teisch import (
+    INSTALL_HINT,
+    SaxonUnavailable,
+    saxon_available,
+    validate_tei_schematron,
+)
 
 EDITION = "edition"
 TEI_ALL = "tei_all"
+TEI_SCHEMATRON = "tei_schematron"
 
 
 class InputError(EditionError):
@@ -103,6 +112,9 @@ def _named_layers(
 ) -> list[Layer]:
     if name == TEI_ALL:
         return [Layer(RNG, resolve_tei_dir(config.tei_schema_dir) / RNG_NAME, LAYER_TEI_ALL)]
+    if name == TEI_SCHEMATRON:
+        rng = resolve_tei_dir(config.tei_schema_dir) / RNG_NAME
+        return [Layer(TEI_SCH, rng, LAYER_TEI_SCHEMATRON)]
     if name == EDITION:
         xsd = config.schema_dir / "edition.xsd"
         sch = config.schema_dir / "edition.sch"
@@ -123,7 +135,8 @@ def _named_layers(
     kind = KIND_BY_SUFFIX.get(path.suffix.lower())
     if kind is None:
         raise SchemaUnavailable(
-            f"unknown schema {name!r}: use edition, tei_all, or a .xsd, .rng or .sch file"
+            f"unknown schema {name!r}: use edition, tei_all, tei_schematron, or a .xsd, .rng "
+            "or .sch file"
         )
     if not path.is_file():
         raise SchemaUnavailable(f"schema file not found: {path}")
@@ -138,6 +151,10 @@ def compile_layers(layers: Iterable[Layer]) -> None:
             tailorable(layer.path)  # tailored per batch of documents, see relaxng_for
         elif layer.kind == XSD:
             load_xsd11(layer.path)
+        elif layer.kind == TEI_SCH:
+            # Compiled in each process that uses it (Saxon's state is not fork-safe).
+            if not saxon_available():
+                raise SaxonUnavailable(f"the TEI Schematron layer needs Saxon: {INSTALL_HINT}")
         else:
             compile_schematron(layer.path)
 
@@ -151,6 +168,8 @@ def check_document(doc: Document, layers: Iterable[Layer]) -> None:
             doc.issues.extend(validate_relaxng(doc, layer))
         elif layer.kind == XSD:
             doc.issues.extend(validate_xsd(doc, layer))
+        elif layer.kind == TEI_SCH:
+            doc.issues.extend(validate_tei_schematron(doc, layer.path, layer.label))
 
 
 def check_collection(docs: list[Document], layers: Iterable[Layer]) -> None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 RNG = "rng"
 XSD = "xsd"
 SCH = "sch"
+TEI_SCH = "tei-sch"  # the XPath 2 Schematron embedded in a RELAX NG grammar (Saxon)
 KIND_BY_SUFFIX = {".rng": RNG, ".xsd": XSD, ".sch": SCH}
 
 
