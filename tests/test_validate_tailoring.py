@@ -271,3 +271,52 @@ def test_files_after_the_first_batch_get_their_own_verdicts(tmp_path, tei_env, j
     assert verdicts.pop("z1-new-element.xml") is True
     assert verdicts.pop("z2-broken-facet.xml") is False
     assert all(verdicts.values())
+
+
+OTHER_GRAMMAR = """<grammar xmlns="http://relaxng.org/ns/structure/1.0"
+    xmlns:x="urn:x-other" datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+  <start><ref name="doc"/></start>
+  <div ns="urn:x-doc">
+    <define name="doc">
+      <element name="doc">
+        <optional><attribute name="when"><data type="date"/></attribute></optional>
+        <optional><attribute name="x:kind"><data type="token">
+          <param name="pattern">[a-z]+</param></data></attribute></optional>
+        <oneOrMore><choice><ref name="p"/><ref name="note"/><ref name="x-item"/></choice>
+        </oneOrMore>
+      </element>
+    </define>
+    <define name="p"><element name="p"><optional><attribute name="n">
+      <data type="integer"/></attribute></optional><text/></element></define>
+    <define name="note"><element name="note"><attribute name="place">
+      <choice><value>foot</value><value>end</value></choice></attribute><text/></element>
+    </define>
+  </div>
+  <define name="x-item"><element name="x:item"><data type="string"/></element></define>
+</grammar>"""
+
+
+@pytest.mark.parametrize("document", [
+    '<doc xmlns="urn:x-doc"><p>a</p></doc>',
+    '<doc xmlns="urn:x-doc" when="1917-10-25"><p n="3">a</p></doc>',
+    '<doc xmlns="urn:x-doc" when="1917-13-25"><p>a</p></doc>',
+    '<doc xmlns="urn:x-doc"><p n="three">a</p></doc>',
+    '<doc xmlns="urn:x-doc"><note place="foot">n</note></doc>',
+    '<doc xmlns="urn:x-doc"><note>n</note></doc>',
+    '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other" x:kind="abc"><x:item>i</x:item></doc>',
+    '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other" x:kind="a b"><p>a</p></doc>',
+    '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other"><item>i</item></doc>',
+    '<doc><p>no namespace</p></doc>',
+])
+def test_another_project_s_grammar_keeps_its_verdicts(tmp_path, document):
+    """A namespace inherited through a div, prefixed names, datatypes and facets."""
+    path = tmp_path / "other.rng"
+    path.write_text(OTHER_GRAMMAR, encoding="utf-8")
+    whole = etree.RelaxNG(etree.parse(str(path)))
+    grammar = tailorable(path)
+    assert grammar is not None
+    tree = etree.ElementTree(etree.fromstring(document))
+    usage = grammar.usage(tree)
+    assert etree.RelaxNG(grammar.tailor(usage)).validate(tree) == whole.validate(tree)
+    stand_ins = etree.RelaxNG(grammar.tailor(usage, stand_ins=True))
+    assert stand_ins.validate(tree) == whole.validate(tree)

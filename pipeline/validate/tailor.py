@@ -464,6 +464,8 @@ class _Tailoring:
                     if param.get("name") == "pattern":
                         copied.remove(param)
             parent.append(copied)
+            for ref in copied.iter(_R + "ref"):  # inside an except
+                self.needed.setdefault(ref.get("name"), None)
             return
         if tag == _R + "choice":
             statuses = [(c, self._of(c, ctx)) for c in _patterns(p)]
@@ -481,11 +483,14 @@ class _Tailoring:
             return
         if tag == _R + "element" and self.g.names[id(p)] is not None and \
                 self.g.names[id(p)] not in self.usage.elements:
-            stand_in = etree.SubElement(parent, tag, dict(p.attrib))
+            stand_in = etree.SubElement(parent, tag, dict(p.attrib), nsmap=p.nsmap)
+            _settle_inherited(p, stand_in)
             etree.SubElement(stand_in, _R + "empty")
             return
         if tag in (_R + "element", _R + "attribute"):
-            node = etree.SubElement(parent, tag, dict(p.attrib))
+            # nsmap: a prefixed name needs its prefix declared wherever it is written
+            node = etree.SubElement(parent, tag, dict(p.attrib), nsmap=p.nsmap)
+            _settle_inherited(p, node)
             for child in p:
                 if isinstance(child.tag, str) and child.tag in _NAME_CLASSES:
                     node.append(copy.deepcopy(child))
@@ -499,6 +504,8 @@ class _Tailoring:
             self._emit_group(parent, _patterns(p), ctx)
             return
         node = etree.SubElement(parent, tag, dict(p.attrib))
+        if tag == _R + "list":
+            _settle_inherited(p, node)
         self._emit_group(node, _patterns(p), ctx)
 
     def _emit_one(self, parent: etree._Element, p: etree._Element,
@@ -530,4 +537,26 @@ def _bare_copy(node: etree._Element) -> etree._Element:
     for child in list(copied):
         if not isinstance(child.tag, str) or not child.tag.startswith(_R):
             copied.remove(child)
+    _settle_inherited(node, copied)
     return copied
+
+
+def _inherited(node: etree._Element, name: str) -> str | None:
+    for holder in (node, *node.iterancestors()):
+        value = holder.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _settle_inherited(source: etree._Element, written: etree._Element) -> None:
+    """Write out the ``ns`` and ``datatypeLibrary`` a pattern inherits in the source
+    grammar: the tailored grammar drops the groups, divs and defines it inherited them
+    through. (An attribute pattern does not inherit ``ns``.)"""
+    names = ("datatypeLibrary",) if source.tag == _R + "attribute" else (
+        "ns", "datatypeLibrary")
+    for name in names:
+        if written.get(name) is None:
+            value = _inherited(source, name)
+            if value is not None:
+                written.set(name, value)
