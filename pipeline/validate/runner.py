@@ -253,8 +253,8 @@ def _is_below(path: Path, resolved_folder: Path) -> bool:
 Task = tuple[str, str, tuple[Layer, ...]]
 
 
-# Files are loaded and checked in batches, so that a pruned grammar is compiled once for
-# the elements of a whole batch rather than again for each file that brings a new one.
+# Files are loaded and checked in batches, so that a tailored grammar is compiled once for
+# what a whole batch uses rather than again for each file that brings something new.
 BATCH = 256
 
 

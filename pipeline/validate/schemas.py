@@ -1,8 +1,10 @@
 """Compiling schemas once per process, and running them on documents.
 
-Three kinds: RELAX NG (lxml/libxml2, used for TEI's ``tei_all``), XSD 1.1 (``xmlschema``,
-used for the project schema) and ISO Schematron (``lxml.isoschematron``, see
-``pipeline.validate.schematron``). Compiled schemas are cached per process, keyed by path
+Three kinds: RELAX NG (lxml/libxml2, used for TEI's ``tei_all``, tailored to the documents
+at hand by ``pipeline.validate.tailor``), XSD 1.1 (``xmlschema``, used for the project
+schema) and ISO Schematron (``lxml.isoschematron``, see ``pipeline.validate.schematron``;
+TEI's own XPath 2 rules are in ``pipeline.validate.teisch``). Compiled schemas are cached
+per process, keyed by path
 and modification time, so a long-running process notices an edited schema. The XSD is also
 pickled into the user cache, keyed by the SHA-256 of its files, so that ``xmlschema`` builds
 it once rather than on every run.
