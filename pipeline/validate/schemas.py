@@ -173,7 +173,7 @@ def relaxng_for(
 
 def relaxng_for_messages(path: Path, tree: etree._ElementTree) -> etree.RelaxNG:
     """A compiled schema for reporting the errors of ``tree``: its messages are the whole
-    grammar's (a test compares them), but it compiles in about a second, not ten."""
+    grammar's (a test compares them), but it compiles in a fraction of a second, not ten."""
     stamp = _stamp(path)
     if stamp in _WHOLE or stamp not in _COVERED:
         relaxng_for(path, tree)

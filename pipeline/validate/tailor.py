@@ -48,7 +48,10 @@ _ENOUGH = {
 _XML_SPACES = str.maketrans("\t\n\r", "   ")
 
 # Statuses of a pattern for a batch, ordered so that a fixpoint can only climb.
-NOTHING, EMPTY, CONTENT = 0, 1, 2
+NOTHING, RESCUE, EMPTY, CONTENT = 0, 1, 2, 3
+# RESCUE (grammars for messages only): matches nothing in these documents, but is kept, as
+# stand-ins, where dropping it would leave its parent matching nothing either; then
+# libxml2 can say which element it expected there.
 
 
 def _patterns(node: etree._Element) -> list[etree._Element]:
@@ -294,10 +297,11 @@ class Grammar:
     def tailor(self, usage: Usage, stand_ins: bool = False) -> etree._ElementTree:
         """A grammar giving every document within ``usage`` the whole grammar's verdict.
 
-        With ``stand_ins`` it is tailored for error messages rather than speed: an element
-        nobody uses becomes an empty stand-in (still never matching, but still named where
-        libxml2 says what it expected) and attributes and facets are all kept, so that a
-        missing required element or attribute is reported where it is missing.
+        With ``stand_ins`` it is tailored for error messages rather than speed: where
+        dropping the elements nobody uses would leave a required part matching nothing,
+        they stay, as empty stand-ins (still never matching, but named when libxml2 says
+        what it expected), and attributes and facets are all kept, so that a missing
+        required element or attribute is reported where it is missing.
         """
         return _Tailoring(self, usage, stand_ins).grammar()
 
@@ -361,12 +365,14 @@ class _Tailoring:
 
     def _group(self, children: Iterable[etree._Element], ctx: frozenset[str] | None) -> int:
         result = EMPTY
+        rescued = False
         for child in children:
             status = self._of(child, ctx)
             if status == NOTHING:
                 return NOTHING
+            rescued = rescued or status == RESCUE
             result = max(result, status)
-        return result
+        return RESCUE if rescued else result
 
     def _element_ctx(self, node: etree._Element) -> frozenset[str] | None:
         name = self.g.names[id(node)]
@@ -391,7 +397,7 @@ class _Tailoring:
         if tag == _R + "element":
             name = self.g.names[id(p)]
             if name is not None and name not in self.usage.elements:
-                return CONTENT if self.stand_ins else NOTHING
+                return RESCUE if self.stand_ins else NOTHING
             return CONTENT if self._group(_patterns(p), self._element_ctx(p)) else NOTHING
         if tag == _R + "attribute":
             name = self.g.names[id(p)]
@@ -416,7 +422,7 @@ class _Tailoring:
     def grammar(self) -> etree._ElementTree:
         root = etree.Element(self.g.root.tag, dict(self.g.root.attrib), nsmap=self.g.root.nsmap)
         start = etree.SubElement(root, _R + "start", dict(self.g.start.attrib))
-        if self._group(_patterns(self.g.start), None) == CONTENT:
+        if self._group(_patterns(self.g.start), None) in (CONTENT, RESCUE):
             self._emit_children(start, _patterns(self.g.start), None)
         else:
             etree.SubElement(start, _R + "notAllowed")
@@ -435,7 +441,7 @@ class _Tailoring:
     ) -> None:
         """Append the patterns of a group (all known not to be NOTHING), leaving out those
         that match only the empty sequence; ``<empty/>`` if nothing else remains."""
-        kept = [c for c in children if self._of(c, ctx) == CONTENT]
+        kept = [c for c in children if self._of(c, ctx) in (CONTENT, RESCUE)]
         for child in kept:
             self._emit(parent, child, ctx)
         if not len(parent) or all(c.tag in _NAME_CLASSES for c in parent):
@@ -470,7 +476,9 @@ class _Tailoring:
         if tag == _R + "choice":
             statuses = [(c, self._of(c, ctx)) for c in _patterns(p)]
             kept = [c for c, s in statuses if s == CONTENT]
-            optional = any(s == EMPTY for _, s in statuses)
+            optional = bool(kept) and any(s == EMPTY for _, s in statuses)
+            if not kept:  # all stand-ins: this choice is a required part of its parent
+                kept = [c for c, s in statuses if s == RESCUE]
             target = parent
             if optional:
                 target = etree.SubElement(parent, _R + "optional")
@@ -522,7 +530,7 @@ class _Tailoring:
                     ctx: frozenset[str] | None) -> None:
         # libxml2 mishandles groups of one pattern and stray <empty/>s in some grammars
         # (it loops forever checking attributes), so neither is ever written.
-        kept = [c for c in children if self._of(c, ctx) == CONTENT]
+        kept = [c for c in children if self._of(c, ctx) in (CONTENT, RESCUE)]
         if not kept:
             etree.SubElement(parent, _R + "empty")
             return
