@@ -59,7 +59,8 @@ class Layer:
         return self.kind != SCH
 
 
-def _stamp(path: Path) -> tuple[str, int]:
+def schema_stamp(path: Path) -> tuple[str, int]:
+    """What a compiled schema is cached under: its path and modification time."""
     # Asked for every file validated: one stat() call, no resolving of the path.
     try:
         return os.path.abspath(path), os.stat(path).st_mtime_ns
@@ -76,7 +77,7 @@ _WHOLE: dict[tuple[str, int], etree.RelaxNG] = {}
 
 def compile_relaxng(path: Path) -> etree.RelaxNG:
     """The whole schema, compiled once per process (for tei_all: over ten seconds)."""
-    stamp = _stamp(path)
+    stamp = schema_stamp(path)
     if stamp not in _WHOLE:
         _WHOLE[stamp] = _compile(read_relaxng(path), stamp[0])
     return _WHOLE[stamp]
@@ -91,7 +92,7 @@ def _compile(tree: etree._ElementTree, path: str) -> etree.RelaxNG:
 
 def read_relaxng(path: Path) -> etree._ElementTree:
     """The schema's XML, parsed once per process; compiling is the expensive part."""
-    return _read_relaxng(*_stamp(path))
+    return _read_relaxng(*schema_stamp(path))
 
 
 @functools.lru_cache(maxsize=8)
@@ -105,7 +106,7 @@ def _read_relaxng(path: str, mtime_ns: int) -> etree._ElementTree:
 def tailorable(path: Path) -> Grammar | None:
     """The grammar analysed for tailoring (see ``tailor``); None if its form does not
     allow it (includes, nested grammars), in which case the whole grammar is used."""
-    return _tailorable(*_stamp(path))
+    return _tailorable(*schema_stamp(path))
 
 
 @functools.lru_cache(maxsize=8)
@@ -128,7 +129,7 @@ def relaxng_usage(path: Path, tree: etree._ElementTree) -> Usage | None:
 
 def prepare_relaxng(path: Path, usage: Usage) -> None:
     """Cover a whole batch at once, so the grammar is tailored once, not per new file."""
-    stamp = _stamp(path)
+    stamp = schema_stamp(path)
     covered = _COVERED.get(stamp, Usage())
     if not covered.covers(usage):
         _COVERED[stamp] = covered | usage
@@ -136,7 +137,7 @@ def prepare_relaxng(path: Path, usage: Usage) -> None:
 
 def has_tailored(path: Path) -> bool:
     """Whether a grammar has been tailored to some documents in this process."""
-    return _stamp(path) in _COVERED
+    return schema_stamp(path) in _COVERED
 
 
 def quickly_valid(path: Path, tree: etree._ElementTree) -> bool:
@@ -146,7 +147,7 @@ def quickly_valid(path: Path, tree: etree._ElementTree) -> bool:
     accepts, so a document it accepts, whose values satisfy the facets it dropped, is
     valid. False says nothing: the document may use what the grammar was not tailored to.
     """
-    stamp = _stamp(path)
+    stamp = schema_stamp(path)
     if stamp in _WHOLE:
         return bool(_WHOLE[stamp].validate(tree))
     covered = _COVERED.get(stamp)
@@ -160,7 +161,7 @@ def relaxng_for(
     path: Path, tree: etree._ElementTree, usage: Usage | None = None
 ) -> etree.RelaxNG:
     """A compiled schema that gives ``tree`` the same verdict as the whole one."""
-    stamp = _stamp(path)
+    stamp = schema_stamp(path)
     if stamp in _WHOLE:
         return _WHOLE[stamp]
     if usage is None:
@@ -174,34 +175,28 @@ def relaxng_for(
 def relaxng_for_messages(path: Path, tree: etree._ElementTree) -> etree.RelaxNG:
     """A compiled schema for reporting the errors of ``tree``: its messages are the whole
     grammar's (a test compares them), but it compiles in a fraction of a second, not ten."""
-    stamp = _stamp(path)
+    stamp = schema_stamp(path)
     if stamp in _WHOLE or stamp not in _COVERED:
         relaxng_for(path, tree)
     if stamp in _WHOLE or tailorable(path) is None:
         return compile_relaxng(path)
-    return _compile_stand_ins(*stamp, _COVERED[stamp])
+    return _compile_tailored(*stamp, _COVERED[stamp], stand_ins=True)
 
 
 def forget_compiled() -> None:
     """Drop the compiled RELAX NG grammars of this process (for benchmarks)."""
     _COVERED.clear()
     _compile_tailored.cache_clear()
-    _compile_stand_ins.cache_clear()
     _WHOLE.clear()
 
 
 @functools.lru_cache(maxsize=4)
-def _compile_tailored(path: str, mtime_ns: int, usage: Usage) -> etree.RelaxNG:
+def _compile_tailored(
+    path: str, mtime_ns: int, usage: Usage, stand_ins: bool = False
+) -> etree.RelaxNG:
     grammar = _tailorable(path, mtime_ns)
     assert grammar is not None
-    return _compile(grammar.tailor(usage), path)
-
-
-@functools.lru_cache(maxsize=2)
-def _compile_stand_ins(path: str, mtime_ns: int, usage: Usage) -> etree.RelaxNG:
-    grammar = _tailorable(path, mtime_ns)
-    assert grammar is not None
-    return _compile(grammar.tailor(usage, stand_ins=True), path)
+    return _compile(grammar.tailor(usage, stand_ins), path)
 
 
 def validate_relaxng(doc: Document, layer: Layer) -> list[Issue]:
@@ -402,7 +397,7 @@ def xsd_cache_key(path: Path) -> str:
 
 
 def load_xsd11(path: Path, cache_dir: Path | None = None) -> xmlschema.XMLSchemaBase:
-    return _load_xsd11(*_stamp(path), str(cache_dir) if cache_dir else None)
+    return _load_xsd11(*schema_stamp(path), str(cache_dir) if cache_dir else None)
 
 
 @functools.lru_cache(maxsize=8)

@@ -37,7 +37,7 @@ from lxml import etree, isoschematron
 from pipeline.validate.document import Document
 from pipeline.validate.model import ERROR, WARNING, Issue
 from pipeline.validate.positions import ColumnFinder
-from pipeline.validate.schemas import Layer, SchemaError, _stamp
+from pipeline.validate.schemas import Layer, SchemaError, schema_stamp
 from pipeline.xmltools import safe_parser
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
@@ -45,7 +45,7 @@ WARNING_ROLES = {"warning", "warn", "info", "information", "nonfatal"}
 
 
 def compile_schematron(path: Path) -> isoschematron.Schematron:
-    return _compile_schematron(*_stamp(path))
+    return _compile_schematron(*schema_stamp(path))
 
 
 @functools.lru_cache(maxsize=8)

@@ -188,7 +188,7 @@ class Grammar:
                 if tag in (_R + "element", _R + "attribute") and node is not p:
                     continue
                 if tag == _R + "data":
-                    index = self._facet_index.get(id(node))
+                    index = self.facet_of(node)
                     if index is not None:
                         found.add((index, listed))
                     continue
@@ -215,6 +215,10 @@ class Grammar:
         text.update(i for i, _ in reach.get("*", ()))
         return reach, text
 
+    def facet_of(self, data: etree._Element) -> int | None:
+        """The index of a ``data`` pattern of this grammar with a pattern facet."""
+        return self._facet_index.get(id(data))
+
     # --- what a document uses ---------------------------------------------------------------
 
     def usage(self, tree: etree._ElementTree | etree._Element) -> Usage:
@@ -224,9 +228,6 @@ class Grammar:
         by_element: dict[str, set[str]] = {}
         failing: set[int] = set()
         checked = self._reach_names
-        verdicts = self._value_verdicts
-        if len(verdicts) > 200_000:
-            verdicts.clear()  # a memo, not a record: keep memory bounded
         for el in root.iter():
             tag = el.tag
             if tag.__class__ is not str:
@@ -241,11 +242,7 @@ class Grammar:
             for name, value in items:
                 names.add(name)
                 if name in checked:
-                    bad = verdicts.get((name, value))
-                    if bad is None:
-                        bad = verdicts[(name, value)] = self._failing_facets(name, value)
-                    if bad:
-                        failing.update(bad)
+                    failing.update(self._failing_facets(name, value))
         elements.update(by_element)
         attributes = {(tag, name) for tag, names in by_element.items() for name in names}
         return Usage(frozenset(elements), frozenset(attributes), frozenset(failing))
@@ -254,28 +251,29 @@ class Grammar:
         """Whether every attribute value of ``tree`` satisfies each pattern facet it may
         meet, other than those in ``failing`` (which a tailored grammar keeps)."""
         checked = self._reach_names
-        verdicts = self._value_verdicts
         for value in _ALL_ATTRIBUTES(tree):
             name = value.attrname
-            if name in checked:
-                key = (name, str(value))  # a plain str: the result would keep the tree alive
-                bad = verdicts.get(key)
-                if bad is None:
-                    bad = verdicts[key] = self._failing_facets(*key)
-                if bad and not bad <= failing:
-                    return False
+            # str(): the memo must not keep the XPath result, and so the tree, alive
+            if name in checked and not self._failing_facets(name, str(value)) <= failing:
+                return False
         return True
 
     def _failing_facets(self, name: str, value: str) -> frozenset[int]:
-        """The facets reachable from attribute ``name`` that ``value`` does not satisfy."""
-        bad = set()
+        """The facets reachable from attribute ``name`` that ``value`` does not satisfy
+        (remembered per name and value)."""
+        bad = self._value_verdicts.get((name, value))
+        if bad is not None:
+            return bad
+        found = set()
         for index, listed in self.reach[name]:
             # A list splits at XML whitespace only (str.split would split at no-break space).
             values = value.translate(_XML_SPACES).split(" ") if listed else (value,)
-            values = [v for v in values if v] if listed else values
-            if not all(self._satisfies(index, v) for v in values):
-                bad.add(index)
-        return frozenset(bad)
+            if not all(self._satisfies(index, v) for v in values if v or not listed):
+                found.add(index)
+        if len(self._value_verdicts) > 200_000:
+            self._value_verdicts.clear()  # a memo, not a record: keep memory bounded
+        bad = self._value_verdicts[(name, value)] = frozenset(found)
+        return bad
 
     def _satisfies(self, index: int, value: str) -> bool:
         enough = self._enough[index]
@@ -463,7 +461,7 @@ class _Tailoring:
             return
         if tag == _R + "data":
             copied = _bare_copy(p)
-            index = self.g._facet_index.get(id(p))
+            index = self.g.facet_of(p)
             if index is not None and index not in self.usage.failing and \
                     index not in self.g.text_facets and not self.stand_ins:
                 for param in copied.findall(_R + "param"):
@@ -534,8 +532,6 @@ class _Tailoring:
         if not kept:
             etree.SubElement(parent, _R + "empty")
             return
-        if parent.tag in (_R + "choice",) and len(kept) > 1:
-            parent = etree.SubElement(parent, _R + "group")
         for child in kept:
             self._emit(parent, child, ctx)
 

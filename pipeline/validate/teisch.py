@@ -13,6 +13,7 @@ which is mapped back to a line and column through lxml.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from pathlib import Path
@@ -22,7 +23,7 @@ from lxml import etree
 
 from pipeline.validate.document import Document
 from pipeline.validate.model import ERROR, WARNING, Issue
-from pipeline.validate.schemas import SchemaError, _stamp, read_relaxng
+from pipeline.validate.schemas import SchemaError, read_relaxng, schema_stamp
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 _S = f"{{{SCH_NS}}}"
@@ -52,13 +53,8 @@ def extract_schematron(grammar: etree._ElementTree) -> etree._ElementTree:
     for ns in grammar.getroot().iter(_S + "ns"):
         schema.append(etree.Element(_S + "ns", prefix=ns.get("prefix", ""), uri=ns.get("uri", "")))
     for pattern in grammar.getroot().iter(_S + "pattern"):
-        schema.append(_detached(pattern))
+        schema.append(copy.deepcopy(pattern))
     return etree.ElementTree(schema)
-
-
-def _detached(node: etree._Element) -> etree._Element:
-    copied = etree.fromstring(etree.tostring(node))
-    return copied
 
 
 def compile_to_xslt(schema: etree._ElementTree) -> etree._ElementTree:
@@ -141,7 +137,6 @@ class TeiSchematron:
             raise SaxonUnavailable(
                 f"the TEI Schematron layer needs Saxon: {INSTALL_HINT}", rng_path
             ) from None
-        self._error = PySaxonApiError
         self.processor = PySaxonProcessor(license=False)
         stylesheet = compile_to_xslt(extract_schematron(read_relaxng(rng_path)))
         text = etree.tostring(stylesheet, encoding="unicode")
@@ -175,7 +170,7 @@ def _compiled(path: str, mtime_ns: int) -> TeiSchematron:
 
 
 def tei_schematron(rng_path: Path) -> TeiSchematron:
-    return _compiled(*_stamp(rng_path))
+    return _compiled(*schema_stamp(rng_path))
 
 
 _STEP = re.compile(r"Q\{([^}]*)\}([^\[/]+)\[(\d+)\]")
