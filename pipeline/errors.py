@@ -1,16 +1,32 @@
-"""Errors that carry a position, so every failure can be reported as one line."""
+"""Errors that carry a position, so every failure can be reported as one line.
+
+``EditionError`` is the one exception the command line turns into a message and an exit
+code (see ``pipeline.cli``): ``path:line:column: error: message``. Subclasses say which
+exit code they mean: 1 for a failed run, 2 for a usage or configuration error.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+# libxml2 and other libraries repeat the position at the end of their messages.
+_TRAILING_POSITION = re.compile(r",?\s*\(?(?:at\s+)?line \d+,? column \d+\)?\s*$")
+
+
+def clean_message(message: str) -> str:
+    """One line: no repeated position, no stray newlines or spaces."""
+    text = " ".join(str(message).split())
+    return _TRAILING_POSITION.sub("", text).rstrip(" ,;")
 
 
 class EditionError(Exception):
-    """A user-facing error: ``path:line:column: message``.
+    """A user-facing error: ``path:line:column: message``; never shown as a traceback."""
 
-    The CLI turns it into a one-line message and exit code 1, never a traceback.
-    """
+    exit_code = 1
+    # Lines to show before the error itself (each problem of a validation, one a line).
+    details: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -19,8 +35,8 @@ class EditionError(Exception):
         line: int | None = None,
         column: int | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        self.message = clean_message(message)
+        super().__init__(self.message)
         self.path = str(path) if path is not None else None
         self.line = line
         self.column = column
@@ -33,8 +49,40 @@ class EditionError(Exception):
         where = self.location()
         return f"{where}: {self.message}" if where else self.message
 
+    def shown(self) -> str:
+        """The line a user sees: the path relative to the working folder."""
+        path = shown_path(self.path) if self.path is not None else None
+        where = ":".join(str(p) for p in (path, self.line, self.column) if p is not None)
+        return f"{where}: error: {self.message}" if where else f"error: {self.message}"
+
+
+class UsageError(EditionError):
+    """The command was asked for something it cannot do: exit code 2."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A setting is missing, unknown or of the wrong kind: exit code 2."""
+
+
+class InputRefused(EditionError):
+    """An input that is not read at all: a link out of its folder, a FIFO, a device..."""
+
+
+def os_error(exc: OSError, doing: str = "cannot write") -> EditionError:
+    """An ``OSError`` (full disk, permissions...) as one line naming the path."""
+    reason = exc.strerror or str(exc)
+    return EditionError(f"{doing}: {reason}", exc.filename)
+
 
 def shown_path(path: str | Path) -> str:
     """A path as the user should see it: relative to the working folder when inside it."""
-    relative = os.path.relpath(path)
+    text = str(path)
+    if text.startswith("<"):  # not a file: "<bytes>", "<config>"
+        return text
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(Path(path).absolute())
     return relative if not relative.startswith("..") else str(Path(path).absolute())

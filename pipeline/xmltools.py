@@ -1,9 +1,7 @@
-"""Shared XML helpers: namespaces, the safe parser, canonical output, atomic writes."""
+"""Shared XML helpers: namespaces, the safe parser and canonical output."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from lxml import etree
@@ -91,33 +89,3 @@ def serialize(root: etree._Element) -> bytes:
     indent_structure(root)
     body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place.
-
-    A failed run leaves the earlier good file untouched and no partial file behind.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private; published files get the usual permissions.
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -17,6 +17,55 @@ import pytest
 from lxml import etree
 
 REPO = Path(__file__).resolve().parent.parent
+# The least [tool.edition] an edition needs (the required settings).
+MINIMAL_SETTINGS = (
+    "[tool.edition]\n"
+    'title = "T"\neditors = ["E"]\npublisher = "P"\nlicence = "CC BY 4.0"\n'
+    'licence-url = "https://creativecommons.org/licenses/by/4.0/"\n'
+    'release-date = "2026-11-23"\n'
+)
+# What a project is made of: copying these gives a working edition elsewhere.
+PROJECT_PARTS = ("pyproject.toml", "sources", "tei", "schema")
+
+
+def project_config():
+    from pipeline.config import load_config
+
+    return load_config(REPO / "pyproject.toml")
+
+
+def project_collection():
+    """The bundled edition's TEI and registers, as every stage sees them."""
+    from pipeline.structure import load_collection
+
+    return load_collection(project_config(), sources=False)
+
+
+def letters() -> dict:
+    """The letters of the edition, as their sidecars declare them: id -> Correspondence."""
+    from pipeline.convert.sidecar import load_sidecar
+    from pipeline.structure import load_collection
+
+    config = project_config()
+    found = {}
+    for source in load_collection(config).sources:
+        sidecar = load_sidecar(source.sidecar_data(), source.sidecar or source.path,
+                               config.encoding.calendar)
+        if sidecar.correspondence is not None:
+            found[source.slug] = sidecar.correspondence
+    return found
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the edition (settings, sources, TEI, schema) in ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, symlinks=True)
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
 
 
 def shared_dir(env: str, default: str) -> Path:

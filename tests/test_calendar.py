@@ -9,14 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.convert.calendar import (
-    RUSSIAN_CUTOVER_GREGORIAN,
-    RUSSIAN_CUTOVER_JULIAN,
     Day,
+    convert_day,
     days_in_month,
     gregorian_to_julian,
     is_valid,
     julian_offset,
     julian_to_gregorian,
+    last_day_before,
 )
 
 
@@ -58,12 +58,20 @@ def test_known_equivalences(julian: Day, gregorian: Day) -> None:
     assert gregorian_to_julian(gregorian) == julian
 
 
-def test_russian_cutover_constants() -> None:
-    assert RUSSIAN_CUTOVER_JULIAN == (1918, 1, 31)
-    assert RUSSIAN_CUTOVER_GREGORIAN == (1918, 2, 14)
-    # The Julian day after the last Old Style day is the first New Style day.
-    following = _next_julian(RUSSIAN_CUTOVER_JULIAN)
-    assert julian_to_gregorian(following) == RUSSIAN_CUTOVER_GREGORIAN
+@pytest.mark.parametrize("change_over", [(1918, 2, 14), (1582, 10, 15), (1752, 9, 14),
+                                         (1923, 3, 1)])
+def test_last_old_day_before_a_change_over(change_over: Day) -> None:
+    # Russia (1918), Rome (1582), Britain (1752), Greece (1923): the Julian day after the
+    # last Old Style day is the first New Style day, whatever the date of the change.
+    last = last_day_before(change_over, "gregorian", "julian")
+    assert julian_to_gregorian(_next_julian(last)) == change_over
+    assert convert_day(last, "julian", "gregorian") < change_over
+
+
+def test_convert_day_between_and_within_calendars() -> None:
+    assert convert_day((1917, 10, 25), "julian", "gregorian") == (1917, 11, 7)
+    assert convert_day((1917, 11, 7), "gregorian", "julian") == (1917, 10, 25)
+    assert convert_day((1917, 11, 7), "gregorian", "gregorian") == (1917, 11, 7)
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 from conftest import REPO, run_edition, shared_dir
 from lxml import etree
 
-from pipeline.convert.document import document_id
 from pipeline.convert.fidelity import check_fidelity
+from pipeline.structure import source_slug as document_id
 from pipeline.xmltools import NSMAP, XML_ID
 
 SOURCES = sorted((REPO / "sources").glob("*.txt"))
@@ -22,8 +22,9 @@ def test_sources_are_the_received_seeds_byte_for_byte():
     seeds = shared_dir("EDITION_SEEDS_DIR", "seeds")
     received = {hashlib.sha256(p.read_bytes()).hexdigest() for p in seeds.iterdir()}
     ours = {hashlib.sha256(p.read_bytes()).hexdigest() for p in SOURCES}
-    assert len(SOURCES) == 5
-    assert ours == received
+    assert received, seeds
+    # Every text received is in sources/, unchanged (an edition may have added more).
+    assert received <= ours
 
 
 def test_committed_tei_equals_a_fresh_conversion(fresh_tei: Path):

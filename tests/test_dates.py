@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -10,11 +11,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import project_config
+
 from pipeline.convert.dates import DateContext, DateMatch, DateProblem, find_dates
+from pipeline.convert.document import date_context
+from pipeline.convert.sidecar import Sidecar
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 
 Attrs = tuple[tuple[str, str], ...]
+
+# The edition's calendar policy, from its settings: the tests below read dates as it does.
+_CALENDAR = project_config().encoding.calendar
+_EDITION = date_context(_CALENDAR, Sidecar(path=None, default_calendar=_CALENDAR.default), None)
+
+
+def Context(**values: object) -> DateContext:  # noqa: N802 - stands for DateContext
+    """A date context of the edition's settings, with some values changed."""
+    return replace(_EDITION, **values)  # type: ignore[arg-type]
+
 
 DUAL = ("datingMethod", "#julian"), ("calendar", "#julian #gregorian")
 JULIAN = ("datingMethod", "#julian"), ("calendar", "#julian")
@@ -28,7 +43,7 @@ def only_match(
     default_calendar: str = "julian",
     overrides: Mapping[str, str] | None = None,
 ) -> DateMatch:
-    context = DateContext(year, default_calendar, overrides or {})
+    context = Context(year=year, default_calendar=default_calendar, overrides=overrides or {})
     matches, problems = find_dates(text, context)
     assert problems == []
     assert len(matches) == 1, [text[m.start : m.end] for m in matches]
@@ -329,7 +344,7 @@ def test_form(text: str, year: int | None, attrs: Attrs, from_context: bool) -> 
 
 def test_coordinated_months_are_two_dates() -> None:
     text = "held in Moscow in August and November 1905."
-    matches, problems = find_dates(text, DateContext(year=1905))
+    matches, problems = find_dates(text, Context(year=1905))
     assert problems == []
     assert [text[m.start : m.end] for m in matches] == ["August", "November 1905"]
     august, november = matches
@@ -350,7 +365,7 @@ def test_coordinated_months_are_two_dates() -> None:
 
 def test_range_and_following_date() -> None:
     text = "events from May 6 to August 31 and to September 12."
-    matches, _ = find_dates(text, DateContext(year=1917))
+    matches, _ = find_dates(text, Context(year=1917))
     assert [text[m.start : m.end] for m in matches] == ["May 6 to August 31", "September 12"]
     assert matches[0].attrs == (
         ("from", "1917-05-19"),
@@ -387,12 +402,12 @@ def test_range_and_following_date() -> None:
     ],
 )
 def test_not_dates(text: str) -> None:
-    assert find_dates(text, DateContext(year=1917)) == ([], [])
+    assert find_dates(text, Context(year=1917)) == ([], [])
 
 
 def test_mismatched_dual_date_is_a_problem() -> None:
     text = "On November 3 (20), 1917 the committee met."
-    matches, problems = find_dates(text, DateContext(year=1917))
+    matches, problems = find_dates(text, Context(year=1917))
     assert matches == []
     assert problems == [
         DateProblem(
@@ -411,7 +426,7 @@ def test_nineteenth_century_pair_uses_twelve_days() -> None:
         ("when-custom", "1870-04-10"),
         *DUAL,
     )
-    _, problems = find_dates("April 10 (23), 1870", DateContext())
+    _, problems = find_dates("April 10 (23), 1870", Context())
     assert "12-day" in problems[0].message
 
 
@@ -430,32 +445,32 @@ def test_dual_order_comes_from_relation_not_position() -> None:
 
 
 def test_marker_contradicting_dual_date_is_a_problem() -> None:
-    _, problems = find_dates("November 14 (1), 1917 (O.S.)", DateContext())
+    _, problems = find_dates("November 14 (1), 1917 (O.S.)", Context())
     assert len(problems) == 1
     assert "marked O.S." in problems[0].message
 
 
 def test_unpaired_days_are_a_problem() -> None:
-    matches, problems = find_dates("November 5 or 6 (18), 1917", DateContext())
+    matches, problems = find_dates("November 5 or 6 (18), 1917", Context())
     assert matches == []
     assert [p.text for p in problems] == ["November 5 or 6 (18), 1917"]
 
 
 def test_invalid_day_is_a_problem() -> None:
-    matches, problems = find_dates("February 29, 1917 and June 31, 1917", DateContext())
+    matches, problems = find_dates("February 29, 1917 and June 31, 1917", Context())
     assert matches == []
     assert [p.text for p in problems] == ["February 29, 1917", "June 31, 1917"]
     assert "not a valid julian date" in problems[0].message
 
 
 def test_missing_year_without_context_is_a_problem() -> None:
-    matches, problems = find_dates("On November 3 they met.", DateContext())
+    matches, problems = find_dates("On November 3 they met.", Context())
     assert matches == []
     assert [p.text for p in problems] == ["November 3"]
 
 
 def test_override_reads_one_expression_as_gregorian() -> None:
-    context = DateContext(year=1917, overrides={"November 3": "gregorian"})
+    context = Context(year=1917, overrides={"November 3": "gregorian"})
     matches, _ = find_dates("On November 3 and November 4 they met.", context)
     assert [m.attrs for m in matches] == [
         (("when", "1917-11-03"), *GREGORIAN, *FROM_CONTEXT),
@@ -502,7 +517,7 @@ def test_russian_cutover() -> None:
 
 @pytest.mark.parametrize(
     "context",
-    [DateContext(default_calendar="hebrew"), DateContext(overrides={"May 1905": "old"})],
+    [Context(default_calendar="hebrew"), Context(overrides={"May 1905": "old"})],
 )
 def test_bad_context_raises(context: DateContext) -> None:
     with pytest.raises(ValueError):
@@ -511,7 +526,7 @@ def test_bad_context_raises(context: DateContext) -> None:
 
 def test_longest_expression_wins() -> None:
     text = "Written on November 2-4 (15-17), 1905"
-    matches, _ = find_dates(text, DateContext(year=1905))
+    matches, _ = find_dates(text, Context(year=1905))
     assert [text[m.start : m.end] for m in matches] == ["November 2-4 (15-17), 1905"]
 
 
@@ -574,7 +589,7 @@ KNOWN = {
 
 @pytest.mark.parametrize("path", sorted(SOURCES.glob("*.txt")), ids=lambda p: p.name[:10])
 def test_sources(path: Path) -> None:
-    context = DateContext(year=int(path.name[:4]))
+    context = Context(year=int(path.name[:4]))
     found: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         matches, problems = find_dates(line, context)
@@ -607,7 +622,7 @@ def test_any_text_gives_disjoint_well_formed_results(
     pieces: list[str], year: int | None, calendar: str
 ) -> None:
     text = "".join(pieces)
-    matches, problems = find_dates(text, DateContext(year=year, default_calendar=calendar))
+    matches, problems = find_dates(text, Context(year=year, default_calendar=calendar))
     spans = sorted([(m.start, m.end) for m in matches] + [(p.start, p.end) for p in problems])
     for (_, end), (start, _) in pairwise(spans):
         assert end <= start

@@ -17,9 +17,11 @@ import pytest
 from conftest import running
 from lxml import etree
 
+from pipeline.build import write_files
 from pipeline.config import load_config
-from pipeline.dts import write_dts
+from pipeline.dts import collection_resources, dts_files
 from pipeline.dts.server import make_server
+from pipeline.structure import load_collection
 from pipeline.xmltools import TEI_NS, XML_ID, parse_bytes, parse_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,11 +54,18 @@ def expand(template: str, values: dict[str, Any]) -> str:
 
 # --- the server -----------------------------------------------------------------------------
 
+
+def write_dts(paths: list[Path], out: Path) -> None:
+    collection = load_collection(CONFIG, tei_paths=paths, registers_path=CONFIG.registers_path,
+                                 sources=False)
+    write_files(out, dts_files(collection_resources(collection), CONFIG), prune=True)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site")
-    paths = sorted((REPO / "tei").glob("*.xml"))
-    write_dts(paths, CONFIG.registers_path, CONFIG, root / "dts")
+    paths = sorted(p for p in (REPO / "tei").glob("*.xml") if p != CONFIG.registers_path)
+    write_dts(paths, root / "dts")
     (root / "index.html").write_text("<!DOCTYPE html><title>Edition</title>\n",
                                      encoding="utf-8")
     return root
@@ -296,10 +305,10 @@ def test_pages_are_html_with_a_charset(server: str) -> None:
 def test_the_api_files_are_rebuilt_without_stale_passages(tmp_path: Path) -> None:
     paths = [REPO / "tei" / "speeches-at-the-central-committee.xml"]
     out = tmp_path / "dts"
-    write_dts(paths, CONFIG.registers_path, CONFIG, out)
+    write_dts(paths, out)
     stale = out / "document" / "speeches-at-the-central-committee" / "old-passage.xml"
     stale.write_bytes(b"<old/>")
     first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p != stale}
-    write_dts(paths, CONFIG.registers_path, CONFIG, out)
+    write_dts(paths, out)
     assert not stale.exists()
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == first

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import letters, project_collection
 from lxml import etree
 
-from pipeline.commands.exchange import cmif
+from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import EditionError
 from pipeline.export.cmif import authority_uri, licence_for
@@ -19,14 +19,15 @@ from pipeline.xmltools import NSMAP, XML_ID, parse_bytes
 REPO = Path(__file__).resolve().parent.parent
 URL = "https://example.org/edition/downloads/letters.xml"
 CMIF_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-LETTERS = ("our-tasks-and-the-soviet", "the-bolsheviks-must-assume-power")
+DATES = ("when", "from", "to", "notBefore", "notAfter")
 
 
 @pytest.fixture(scope="module")
 def cmif_root(tmp_path_factory: pytest.TempPathFactory) -> etree._Element:
     out = tmp_path_factory.mktemp("cmif") / "cmif.xml"
-    result = CliRunner().invoke(
-        cmif, ["--out", str(out), "--url", URL, "--config", str(REPO / "pyproject.toml")])
+    result = CliRunner().invoke(main, [
+        "export", "cmif", "--out", str(out), "--url", URL,
+        "--config", str(REPO / "pyproject.toml")])
     assert result.exit_code == 0, result.output
     return parse_bytes(out.read_bytes()).getroot()
 
@@ -62,9 +63,10 @@ def test_the_header_cmif_requires(cmif_root: etree._Element) -> None:
 def test_one_correspdesc_per_letter(cmif_root: etree._Element) -> None:
     bibl_id = _one(cmif_root, ".//tei:sourceDesc/tei:bibl").get(XML_ID)
     descs = cmif_root.findall("tei:teiHeader/tei:profileDesc/tei:correspDesc", NSMAP)
-    assert [d.get("key") for d in descs] == list(LETTERS)
+    assert [d.get("key") for d in descs] == sorted(letters())
+    base = load_config(REPO / "pyproject.toml").base_url
     for desc in descs:
-        assert desc.get("ref") == f"https://example.org/edition/texts/{desc.get('key')}.html"
+        assert desc.get("ref") == f"{base}texts/{desc.get('key')}.html"
         assert desc.get("source") == f"#{bibl_id}"
         assert [a.get("type") for a in desc] == ["sent", "received"]
 
@@ -87,16 +89,36 @@ def test_correspaction_holds_only_what_cmif_allows(cmif_root: etree._Element) ->
 
 
 def test_sender_place_and_date_of_the_letters(cmif_root: etree._Element) -> None:
-    sent = cmif_root.findall(".//tei:correspAction[@type='sent']", NSMAP)
-    assert [s.findtext("tei:persName", namespaces=NSMAP) for s in sent] == [
-        "Vladimir Ilyich Lenin", "Vladimir Ilyich Lenin"]
-    assert [s.findtext("tei:placeName", namespaces=NSMAP) for s in sent] == [
-        "Stockholm", "Helsingfors"]
-    dates = [dict(s.find("tei:date", NSMAP).attrib) for s in sent]
-    assert dates == [{"from": "1905-11-15", "to": "1905-11-17"},
-                     {"from": "1917-09-25", "to": "1917-09-27"}]
-    received = cmif_root.findall(".//tei:correspAction[@type='received']", NSMAP)
-    assert len(received[1].findall("tei:orgName", NSMAP)) == 3
+    """Each letter as its sidecar declares it: names as the registers give them, the
+    date as the letter's TEI gives it (Gregorian only)."""
+    collection = project_collection()
+    registers = collection.registers
+    texts = {f.tree().getroot().get(XML_ID): f.tree().getroot() for f in collection.texts()}
+    declared = letters()
+    for desc in cmif_root.iterfind("tei:teiHeader/tei:profileDesc/tei:correspDesc", NSMAP):
+        letter = declared[desc.get("key")]
+        sent = desc.find("tei:correspAction[@type='sent']", NSMAP)
+        received = desc.find("tei:correspAction[@type='received']", NSMAP)
+
+        def register_names(names: tuple[str, ...]) -> list[str]:
+            return [registers.entries[registers_id(n)].name for n in names]
+
+        def registers_id(name: str) -> str:
+            found = [e for e in registers if name in e.names]
+            assert found, name
+            return found[0].id
+
+        shown = [c.text for c in sent if etree.QName(c).localname != "date"]
+        expected = register_names(letter.senders)
+        if letter.place:
+            expected += register_names((letter.place,))
+        assert shown == expected
+        assert [c.text for c in received] == register_names(letter.addressees)
+        tei_date = texts[desc.get("key")].find(
+            "tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction[@type='sent']"
+            "/tei:date", NSMAP)
+        expected_date = {a: tei_date.get(a) for a in DATES if tei_date.get(a)}
+        assert dict(sent.find("tei:date", NSMAP).attrib) == expected_date
 
 
 def test_authority_uris_only_from_well_formed_ids() -> None:
@@ -117,6 +139,6 @@ def test_authority_uris_only_from_well_formed_ids() -> None:
 def test_cmif_needs_an_open_licence() -> None:
     config = load_config(REPO / "pyproject.toml")
     assert licence_for(config)[0] == "https://creativecommons.org/licenses/by/4.0/"
-    closed = dataclasses.replace(config, licence_url="https://example.org/all-rights-reserved")
+    closed = config.replace(licence_url="https://example.org/all-rights-reserved")
     with pytest.raises(EditionError, match="CC BY 4.0 or CC0"):
         licence_for(closed)

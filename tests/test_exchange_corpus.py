@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from pipeline.commands.exchange import read_edition, tei_corpus
+from conftest import project_collection
+
+from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import EditionError
 from pipeline.export.tei_corpus import POINTER_ATTRIBUTES, build_corpus, corpus_bytes
@@ -23,7 +26,8 @@ TEXT_IDS = sorted(p.stem for p in (REPO / "tei").glob("*.xml") if p.name != "reg
 def corpus_data(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = tmp_path_factory.mktemp("corpus") / "corpus.xml"
     result = CliRunner().invoke(
-        tei_corpus, ["--out", str(out), "--config", str(REPO / "pyproject.toml")])
+        main, ["export", "tei-corpus", "--out", str(out), "--config",
+               str(REPO / "pyproject.toml")])
     assert result.exit_code == 0, result.output
     return out.read_bytes()
 
@@ -107,19 +111,28 @@ def test_shared_encoding_is_given_once_and_explained(corpus: etree._Element) -> 
 
 
 def test_the_source_files_are_not_changed_and_output_is_stable(corpus_data: bytes) -> None:
-    config = load_config(REPO / "pyproject.toml")
-    edition = read_edition(config)
-    before = {name: etree.tostring(tree) for name, tree in edition.trees.items()}
-    again = corpus_bytes(edition.ordered, edition.registers_name, config)
+    collection = project_collection()
+    files = _ordered(collection)
+    before = {name: etree.tostring(tree) for name, tree in files.items()}
+    again = corpus_bytes(files, collection.registers_file.name, collection.config)
     assert again == corpus_data
-    assert {name: etree.tostring(tree) for name, tree in edition.trees.items()} == before
+    assert {name: etree.tostring(tree) for name, tree in files.items()} == before
 
 
 def test_a_pointer_to_a_missing_register_entry_is_an_error() -> None:
-    config = load_config(REPO / "pyproject.toml")
-    edition = read_edition(config)
-    broken = parse_bytes(edition.raw["our-tasks-and-the-soviet.xml"].replace(
-        b"registers.xml#lenin", b"registers.xml#nobody", 1))
-    files = {**edition.ordered, "our-tasks-and-the-soviet.xml": broken}
+    collection = project_collection()
+    files = _ordered(collection)
+    name = next(n for n, t in files.items() if b"registers.xml#" in etree.tostring(t)
+                and n != collection.registers_file.name)
+    data = etree.tostring(files[name])
+    ref = re.search(rb"registers\.xml#[\w.-]+", data).group(0)
+    files[name] = parse_bytes(data.replace(ref, b"registers.xml#nobody", 1))
     with pytest.raises(EditionError, match="nobody"):
-        build_corpus(files, edition.registers_name, config)
+        build_corpus(files, collection.registers_file.name, collection.config)
+
+
+def _ordered(collection) -> dict[str, etree._ElementTree]:
+    """The registers, then the texts: the order the export uses."""
+    files = {collection.registers_file.name: collection.registers_file.tree()}
+    files.update({f.name: f.tree() for f in collection.texts()})
+    return files

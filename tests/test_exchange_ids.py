@@ -9,20 +9,14 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree, html
 
-from pipeline.commands.exchange import ids, read_edition
-from pipeline.config import load_config
+from conftest import project_collection
+
+from pipeline.cli import main
 from pipeline.errors import EditionError
-from pipeline.export.ids import (
-    broken_redirects,
-    current_ids,
-    format_id_list,
-    parse_id_list,
-    parse_redirects,
-    redirect_anchors,
-    redirect_pages,
-    resolve,
-    vanished_ids,
-)
+from pipeline.export import texts_by_id
+from pipeline.export.ids import broken_redirects, current_ids, vanished_ids
+from pipeline.render.redirects import redirect_anchors, redirect_pages
+from pipeline.structure.redirects import format_id_list, parse_id_list, parse_redirects, resolve
 
 REPO = Path(__file__).resolve().parent.parent
 PUBLISHED = REPO / "tei" / "published-ids.txt"
@@ -30,7 +24,7 @@ REDIRECTS = REPO / "tei" / "redirects.toml"
 
 
 def _current() -> set[str]:
-    return current_ids(read_edition(load_config(REPO / "pyproject.toml")).by_id(True))
+    return current_ids(texts_by_id(project_collection(), include_registers=True))
 
 
 def _redirects() -> dict[str, str]:
@@ -91,9 +85,9 @@ def test_redirect_entries_are_checked(bad: str) -> None:
 def test_redirect_pages_and_anchors(tmp_path: Path) -> None:
     redirects = parse_redirects(
         '[redirects]\n"old-text" = "new-text"\n"new-text#p3" = "new-text#p4"\n')
-    pages = redirect_pages(redirects, tmp_path)
-    assert list(pages) == [tmp_path / "texts" / "old-text.html"]
-    page = html.fromstring(pages[tmp_path / "texts" / "old-text.html"])
+    pages = redirect_pages(redirects)
+    assert list(pages) == ["texts/old-text.html"]
+    page = html.fromstring(pages["texts/old-text.html"])
     refresh = page.find(".//meta[@http-equiv='refresh']").get("content")
     assert refresh == "0; url=../texts/new-text.html"
     assert page.find(".//link[@rel='canonical']").get("href") == "../texts/new-text.html"
@@ -109,7 +103,7 @@ def test_redirect_pages_and_anchors(tmp_path: Path) -> None:
 
 def test_html_in_ids_cannot_get_into_the_pages(tmp_path: Path) -> None:
     with pytest.raises(EditionError):
-        redirect_pages(parse_redirects('[redirects]\n"x\\"><b" = "y"\n'), tmp_path)
+        redirect_pages(parse_redirects('[redirects]\n"x\\"><b" = "y"\n'))
 
 
 def _small_edition(tmp_path: Path) -> Path:
@@ -129,7 +123,7 @@ def _small_edition(tmp_path: Path) -> Path:
 def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
     config = _small_edition(tmp_path)
     runner = CliRunner()
-    result = runner.invoke(ids, ["--config", str(config)])
+    result = runner.invoke(main, ["export", "ids", "--config", str(config)])
     assert result.exit_code == 0, result.output
     listed = parse_id_list((tmp_path / "tei" / "published-ids.txt").read_text("utf-8"))
     assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in listed
@@ -142,7 +136,7 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
                 "speeches-at-the-central-committee-p2"):
             del element.attrib["{http://www.w3.org/XML/1998/namespace}id"]
     tree.write(str(text), encoding="UTF-8", xml_declaration=True)
-    result = runner.invoke(ids, ["--check", "--config", str(config)])
+    result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 1
     assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in (
         result.output)
@@ -152,9 +146,9 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
         '[redirects]\n"speeches-at-the-central-committee#speeches-at-the-central-committee-p2"'
         ' = "speeches-at-the-central-committee#speeches-at-the-central-committee-p3"\n',
         encoding="utf-8")
-    result = runner.invoke(ids, ["--check", "--config", str(config)])
+    result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(ids, ["--config", str(config)])
+    result = runner.invoke(main, ["export", "ids", "--config", str(config)])
     assert result.exit_code == 0, result.output
     kept = parse_id_list((tmp_path / "tei" / "published-ids.txt").read_text("utf-8"))
     assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in kept

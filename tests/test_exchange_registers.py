@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.commands.exchange import registers
+from pipeline.cli import main
 from pipeline.export.registers_data import CSV_COLUMNS
 from pipeline.xmltools import NSMAP, XML_ID, parse_file
 
@@ -22,7 +22,8 @@ ENTRY_TAGS = ("person", "place", "org", "bibl")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], dict]:
     out = tmp_path_factory.mktemp("registers")
     result = CliRunner().invoke(
-        registers, ["--out", str(out), "--config", str(REPO / "pyproject.toml")])
+        main, ["export", "registers", "--out", str(out), "--config",
+               str(REPO / "pyproject.toml")])
     assert result.exit_code == 0, result.output
     text = (out / "registers.csv").read_bytes().decode("utf-8")
     assert "\r\n" in text  # RFC 4180 line ends

@@ -1,4 +1,4 @@
-"""The plain-text export and the reading model behind it (pipeline/reading.py)."""
+"""The plain-text export and the reading model behind it (pipeline/structure/reading.py)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,22 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from pipeline.commands.export import export
+from conftest import project_collection
+
+from pipeline.cli import main
 from pipeline.errors import EditionError
-from pipeline.export import NamedDocument, documents_from, load_documents
+from pipeline.export import NamedDocument, documents_from, named_documents
 from pipeline.export.txt import RULE, collection_text, document_text, txt_files
-from pipeline.reading import (
+from pipeline.structure import source_slug
+from pipeline.structure.reading import (
     MODES,
     choose,
     date_label,
-    is_register_file,
     read_date,
     read_documents,
     readable_text,
 )
+from pipeline.structure.registers import is_register_file
 from pipeline.xmltools import TEI_NS, parse_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -277,14 +280,13 @@ def test_date_labels() -> None:
 # --- the collection and the command ----------------------------------------------------
 
 def test_collection_is_in_order_of_creation() -> None:
-    documents = load_documents([TEI_DIR], "reading")
+    documents = named_documents(project_collection(), "reading")
     text = collection_text(documents, "Title", "Subtitle")
     starts = [text.index(f"\n{document_text(doc.document)}") for doc in documents]
     order = [doc.name for _, doc in sorted(zip(starts, documents, strict=True))]
-    assert order == [
-        "our-tasks-and-the-soviet", "the-bolsheviks-must-assume-power",
-        "speeches-at-the-central-committee", "resignations-from-the-central-committee",
-        "from-the-cc-to-party-members"]
+    # The sources are named by their date of writing: that is the order expected.
+    by_date = [source_slug(p.stem) for p in sorted((REPO / "sources").glob("*.txt"))]
+    assert order == by_date
     assert text.startswith("Title\nSubtitle\n")
 
 
@@ -295,7 +297,7 @@ def test_a_document_may_not_take_the_collection_name() -> None:
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(export, ["txt", "--config", str(CONFIG), *args])
+    result = CliRunner().invoke(main, ["export", "txt", "--config", str(CONFIG), *args])
     # Only a clean exit: an unexpected exception would also give exit code 1.
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         result.exception
@@ -326,7 +328,7 @@ def test_cli_bad_file_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     code, output = run("--out", str(out), str(inputs))
     assert code == 1
     assert len(output.strip().splitlines()) == 1, output
-    assert re.search(r"z_broken\.xml:18:\d+: not well-formed XML", output), output
+    assert re.search(r"z_broken\.xml:18:\d+: error: not well-formed XML", output), output
     assert "Traceback" not in output
     assert not out.exists()
 

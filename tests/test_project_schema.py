@@ -20,7 +20,7 @@ from conftest import run_edition
 from lxml import etree, isoschematron
 from xmlschema.validators import XsdAssert
 
-from pipeline.validate.document import Document
+from pipeline.validate.document import CheckedFile as Document
 from pipeline.validate.schematron import build_collection
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 import xmlschema
 from click.testing import CliRunner
-from conftest import local_server
+from conftest import MINIMAL_SETTINGS, local_server
 from lxml import etree
 
+from pipeline.build import validation_config
 from pipeline.cli import main
+from pipeline.config import load_config
 from pipeline.errors import EditionError
+from pipeline.structure import discover
 from pipeline.validate import (
     ValidationConfig,
     check_documents,
@@ -21,6 +24,11 @@ from pipeline.validate import (
 )
 from pipeline.validate import schemas as schemas_module
 from pipeline.validate.document import load_file
+
+
+def project_validation(tei_schema_dir: Path) -> ValidationConfig:
+    """The validation settings of the project in the working folder."""
+    return validation_config(load_config(), tei_schema_dir)
 from pipeline.validate.teip5 import known_tei_all_version
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"
@@ -102,7 +110,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tei_env: Path) -> P
     root = tmp_path / "project"
     (root / "tei").mkdir(parents=True)
     (root / "schema").mkdir()
-    (root / "pyproject.toml").write_text('[tool.edition]\ntei = "tei"\n', "utf-8")
+    (root / "pyproject.toml").write_text(MINIMAL_SETTINGS + 'tei = "tei"\n', "utf-8")
     (root / "schema" / "edition.xsd").write_text(EDITION_XSD, "utf-8")
     (root / "schema" / "edition.sch").write_text(EDITION_SCH, "utf-8")
     a_body = (
@@ -159,7 +167,7 @@ def test_each_layer_on_its_own(project: Path) -> None:
 
 
 def test_parallel_run_matches_serial(project: Path, tei_schema_dir: Path) -> None:
-    config = ValidationConfig.discover(tei_schema_dir=tei_schema_dir)
+    config = project_validation(tei_schema_dir)
     serial = validate_paths(["tei"], None, config, jobs=1).results
     parallel = validate_paths(["tei"], None, config, jobs=2).results
     assert [(r.path, r.valid, r.sorted_issues()) for r in serial] == [
@@ -196,7 +204,7 @@ def test_xsd_is_pickled_and_reused(project: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_validate_documents_in_memory(project: Path, tei_schema_dir: Path) -> None:
-    config = ValidationConfig.discover(tei_schema_dir=tei_schema_dir)
+    config = project_validation(tei_schema_dir)
     good = etree.ElementTree(etree.fromstring(tei("<p>ok</p>", ' xml:id="m1"').split("\n", 1)[1]))
     bad = etree.ElementTree(etree.fromstring(tei("<foo/>", ' xml:id="m2"').split("\n", 1)[1]))
     results = validate_documents([("good.xml", good), ("bad.xml", bad)], config=config)
@@ -286,7 +294,7 @@ def test_doctype_is_never_loaded(tmp_path: Path, tei_env: Path) -> None:
         local = tmp_path / "local.xml"
         local.write_text(tei("<p>x</p>", before='<!DOCTYPE TEI SYSTEM "local.dtd">\n'), "utf-8")
         code, out, _ = invoke(str(remote), str(local))
-        doc = load_file(local, "local.xml")
+        doc = load_file(discover([local], (".xml",), 1 << 20).files[0])
         assert server.requests == []
     assert code == 0, out
     assert f"remote.xml:2:1: warning: DOCTYPE names the DTD '{server.url}/tei.dtd'" in out
@@ -341,5 +349,7 @@ def test_usage_errors_exit_2(tmp_path: Path, tei_env: Path) -> None:
     code, _, err = invoke("--schema", str(tmp_path / "gone.rng"), str(FOREIGN / "corpus.xml"))
     assert code == 2 and "schema file not found" in err
     # A file that cannot be read is a verdict on that file, not a crash.
-    unreadable = load_file(tmp_path, "folder.xml")
-    assert unreadable.unreadable and "cannot read file" in unreadable.issues[0].message
+    folder = tmp_path / "folder.xml"
+    folder.mkdir()
+    code, out, _ = invoke(str(folder.parent))
+    assert code == 2 and "folder.xml: error: refused as input: it is a folder" in out, out

@@ -6,14 +6,10 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands import user_error
-from pipeline.config import load_config
-from pipeline.convert.registers import load_registers
+from pipeline.build import convert_sources
+from pipeline.commands import config_option, settings, wait_option
 from pipeline.convert.report import report_json, report_text
-from pipeline.convert.run import convert_sources, find_sources, refuse_invalid
-from pipeline.convert.segment import load_style
-from pipeline.errors import EditionError
-from pipeline.xmltools import atomic_write
+from pipeline.outputs import atomic_write
 
 
 @click.command()
@@ -21,34 +17,23 @@ from pipeline.xmltools import atomic_write
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for the TEI "
               "files (default: the configured tei/ folder).")
 @click.option("--registers", "registers_path", type=click.Path(path_type=Path),
-              help="TEI registers file (default: tei/registers.xml).")
+              help="TEI registers file, of any name (default: the registers setting).")
 @click.option("--style", "style_path", type=click.Path(path_type=Path),
-              help="Archive style file with the layout cues (default: the built-in one).")
+              help="Archive style file with the layout cues (default: the archive-style "
+              "setting, else the built-in one).")
 @click.option("--report", "report_path", type=click.Path(path_type=Path),
               help="Also write the conversion report as JSON to this file.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="pyproject.toml holding [tool.edition] (default: found from here up).")
+@config_option
+@wait_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
-def convert(sources, out_dir, registers_path, style_path, report_path, config_path, quiet):
+def convert(sources: tuple[Path, ...], out_dir: Path | None, registers_path: Path | None,
+            style_path: Path | None, report_path: Path | None, config_path: Path | None,
+            wait: float, quiet: bool) -> None:
     """Convert source texts (default: all of sources/) into TEI P5 files."""
-    try:
-        config = load_config(config_path)
-        registers = load_registers(registers_path or config.registers_path)
-        style = load_style(style_path)
-        paths = find_sources(list(sources) or [config.sources_dir])
-        if not paths:
-            raise EditionError("no source texts (*.txt) found", config.sources_dir)
-        results = convert_sources(paths, registers, style, config)
-        target = out_dir or config.tei_dir
-        refuse_invalid(results, config, target)
-        for result in results:
-            path = target / result.output_name
-            if not path.exists() or path.read_bytes() != result.data:
-                atomic_write(path, result.data)
-        reports = [r.report for r in results]
-        if report_path:
-            atomic_write(report_path, report_json(reports).encode("utf-8"))
-    except EditionError as exc:
-        raise user_error(exc) from None
-    text = report_text(reports)
+    config = settings(config_path)
+    result = convert_sources(config, sources=list(sources) or None, out_dir=out_dir,
+                             registers_path=registers_path, style_path=style_path, wait=wait)
+    if report_path:
+        atomic_write(report_path, report_json(result.reports).encode("utf-8"))
+    text = report_text(result.reports)
     click.echo(text.splitlines()[-1] if quiet else text, nl=not quiet)

@@ -1,57 +1,177 @@
-"""``edition export``: the texts in other formats (``edition export txt``)."""
+"""``edition export``: the edition in other formats, written to ``dist/`` by default.
+
+Every format is made from the collection, never from another output, and never written
+into the site: ``edition build`` publishes its own copies in ``site/downloads/``.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
 
-from pipeline.commands import shown_path, user_error
-from pipeline.commands.exchange import bundle, cmif, dts, ids, registers, tei_corpus
-from pipeline.config import load_config
-from pipeline.errors import EditionError
-from pipeline.export import load_documents
+from pipeline.build import schema_files, write_files
+from pipeline.commands import config_option, settings, wait_option
+from pipeline.dts import collection_resources, dts_files
+from pipeline.errors import shown_path
+from pipeline.export import named_documents, texts_by_id
+from pipeline.export.formats import bundle_file, bundle_name, cmif_file, corpus_file, \
+    registers_files
+from pipeline.export.ids import broken_redirects, current_ids, updated_id_list, vanished_ids
 from pipeline.export.txt import txt_files
-from pipeline.reading import MODES
-from pipeline.xmltools import atomic_write
+from pipeline.outputs import write_if_changed
+from pipeline.structure import load_collection, read_path
+from pipeline.structure.reading import MODES
+from pipeline.structure.redirects import PUBLISHED_IDS, REDIRECTS, format_id_list, parse_id_list
 
 
 @click.group()
 def export() -> None:
-    """Export the edition's texts in other formats."""
+    """Export the edition in other formats (default folder: the dist setting, dist/)."""
+
+
+def _collection(config_path: Path | None, what: str, paths: tuple[Path, ...] = ()):
+    config = settings(config_path)
+    if not paths:
+        config.require_edition(f"edition export {what}")
+    collection = load_collection(config, tei_paths=paths or None, sources=False)
+    collection.check_inputs()
+    return config, collection
+
+
+def _write(folder: Path, files: dict[str, bytes], wait: float, prune: bool = False) -> None:
+    write_files(folder, files, prune=prune, wait=wait)
 
 
 @export.command("txt")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the .txt files (default: site/downloads/).")
+              help="Folder for the .txt files (default: dist/txt/, or dist/txt/original/).")
 @click.option("--mode", type=click.Choice(MODES), default="reading", show_default=True,
               help="reading: with the editors' corrections; original: as the source has it.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="pyproject.toml holding [tool.edition] (default: found from here up).")
-def txt(paths: tuple[Path, ...], out_dir: Path | None, mode: str,
-        config_path: Path | None) -> None:
+@config_option
+@wait_option
+def txt(paths: tuple[Path, ...], out_dir: Path | None, mode: str, config_path: Path | None,
+        wait: float) -> None:
     """Plain text: one .txt per TEI document and edition.txt for all of them.
 
     PATHS are TEI files or folders (default: the configured tei/ folder).
     """
-    try:
-        config = load_config(config_path)
-        documents = load_documents(list(paths) or [config.tei_dir], mode)
-        # Everything is read and rendered before the first write: a bad file
-        # leaves the output folder as it was.
-        files = txt_files(documents, config.title, config.subtitle)
-        target = out_dir or config.site_dir / "downloads"
-        for name, data in files.items():
-            path = target / name
-            if not path.exists() or path.read_bytes() != data:
-                atomic_write(path, data)
-    except EditionError as exc:
-        raise user_error(exc) from None
-    except OSError as exc:
-        raise user_error(EditionError(f"cannot write: {exc.strerror}", exc.filename)) from None
+    config, collection = _collection(config_path, "txt", paths)
+    files = txt_files(named_documents(collection, mode), config.title, config.subtitle)
+    target = out_dir or config.dist_dir / "txt" / ("original" if mode == "original" else "")
+    _write(target, files, wait)
     click.echo(f"{len(files)} plain-text files ({mode} text) in {shown_path(target)}")
 
 
-for _command in (tei_corpus, bundle, registers, cmif, ids, dts):
-    export.add_command(_command)
+@export.command("tei-corpus")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="The corpus file (default: dist/corpus.xml).")
+@config_option
+@wait_option
+def tei_corpus(out: Path | None, config_path: Path | None, wait: float) -> None:
+    """The whole edition (registers and texts) as one teiCorpus file, valid TEI P5."""
+    config, collection = _collection(config_path, "tei-corpus")
+    target = out or config.dist_dir / "corpus.xml"
+    _write(target.parent, {target.name: corpus_file(collection)}, wait)
+    click.echo(f"TEI corpus of {len(collection.texts())} texts and the registers: "
+               f"{shown_path(target)}")
+
+
+@export.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ZIP file (default: dist/<id-prefix>-<release-date>.zip).")
+@config_option
+@wait_option
+def bundle(out: Path | None, config_path: Path | None, wait: float) -> None:
+    """The release ZIP: TEI, registers, schema, plain text, data, changelog, manifest.
+
+    The same inputs give the same bytes; timestamps come from SOURCE_DATE_EPOCH when it
+    is set, else from the configured release date.
+    """
+    config, collection = _collection(config_path, "bundle")
+    data = bundle_file(collection, schema_files(config), dict(os.environ))
+    target = out or config.dist_dir / bundle_name(config)
+    _write(target.parent, {target.name: data}, wait)
+    click.echo(f"release bundle: {shown_path(target)}")
+
+
+@export.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for registers.csv and registers.json (default: dist/).")
+@config_option
+@wait_option
+def registers(out_dir: Path | None, config_path: Path | None, wait: float) -> None:
+    """The registers as CSV and JSON: one row per entity, with its occurrences."""
+    config, collection = _collection(config_path, "registers")
+    csv_data, json_data = registers_files(collection)
+    target = out_dir or config.dist_dir
+    _write(target, {"registers.csv": csv_data, "registers.json": json_data}, wait)
+    click.echo(f"registers as CSV and JSON in {shown_path(target)}")
+
+
+@export.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="The CMIF file (default: dist/cmif.xml).")
+@click.option("--url", help="Where the CMIF file is published "
+                            "(default: <base-url>/downloads/cmif.xml).")
+@config_option
+@wait_option
+def cmif(out: Path | None, url: str | None, config_path: Path | None, wait: float) -> None:
+    """The letters' correspDesc as a CMIF file for correspSearch."""
+    config, collection = _collection(config_path, "cmif")
+    data = cmif_file(collection, url)
+    target = out or config.dist_dir / "cmif.xml"
+    _write(target.parent, {target.name: data}, wait)
+    click.echo(f"CMIF file of the letters: {shown_path(target)}")
+
+
+@export.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the API (default: dist/dts).")
+@config_option
+@wait_option
+def dts(out_dir: Path | None, config_path: Path | None, wait: float) -> None:
+    """The static DTS 1.0 API (entry point, collection, navigation, document)."""
+    config, collection = _collection(config_path, "dts")
+    files = dts_files(collection_resources(collection), config)
+    target = out_dir or config.dist_dir / "dts"
+    _write(target, files, wait, prune=True)
+    click.echo(f"DTS API, {len(files)} files: {shown_path(target)}")
+
+
+@export.command()
+@click.option("--check", is_flag=True,
+              help="Only check: exit 1, listing them, when published ids have vanished.")
+@config_option
+def ids(check: bool, config_path: Path | None) -> None:
+    """Keep tei/published-ids.txt: every published xml:id stays, or is redirected.
+
+    Without --check the list is brought up to date (new ids are added; none is ever
+    dropped). An id that left the TEI needs an entry in tei/redirects.toml.
+    """
+    config, collection = _collection(config_path, "ids")
+    current = current_ids(texts_by_id(collection, include_registers=True))
+    list_path = config.tei_dir / PUBLISHED_IDS
+    published = []
+    if list_path.exists():
+        raw = read_path(list_path, config.max_input_bytes, config.tei_dir)
+        published = parse_id_list(raw.decode("utf-8", errors="replace"))
+    redirects = collection.redirects
+    vanished = vanished_ids(published, current, redirects)
+    broken = broken_redirects(redirects, current)
+    if not check:
+        write_if_changed(list_path, format_id_list(updated_id_list(published, current)).encode())
+    for item in vanished:
+        click.echo(f"vanished without a redirect: {item}", err=True)
+    for item in broken:
+        click.echo(f"redirect to an id that does not exist: {item}", err=True)
+    if vanished or broken:
+        click.echo(f"{len(vanished) + len(broken)} problem(s): add them to "
+                   f"{shown_path(config.tei_dir / REDIRECTS)}", err=True)
+        sys.exit(1)
+    verb = "checked" if check else "listed"
+    click.echo(f"{len(current)} ids present; {shown_path(list_path)} {verb}")
+

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands import config_option, settings
 from pipeline.errors import EditionError
 from pipeline.validate.teip5 import (
     SCHEMA_DIR_ENV,
@@ -19,8 +20,10 @@ from pipeline.validate.teip5 import (
 
 
 @click.group()
-def schema() -> None:
+@config_option
+def schema(config_path: Path | None) -> None:
     """Manage the TEI P5 schemas."""
+    settings(config_path)  # a broken [tool.edition] fails every command alike
 
 
 @schema.command()

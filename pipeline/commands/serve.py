@@ -7,10 +7,9 @@ from urllib.parse import urlsplit
 
 import click
 
-from pipeline.commands import shown_path, user_error
-from pipeline.config import load_config
+from pipeline.commands import config_option, settings
 from pipeline.dts.server import make_server
-from pipeline.errors import EditionError
+from pipeline.errors import EditionError, shown_path
 
 
 @click.command()
@@ -18,8 +17,7 @@ from pipeline.errors import EditionError
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
               help="The built site (default: the configured site folder).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="pyproject.toml holding [tool.edition] (default: found from here up).")
+@config_option
 @click.option("--log", is_flag=True, help="Print one line per request.")
 def serve(port: int, site_dir: Path | None, config_path: Path | None, log: bool) -> None:
     """Serve the site and the DTS API locally, with DTS content types.
@@ -27,17 +25,15 @@ def serve(port: int, site_dir: Path | None, config_path: Path | None, log: bool)
     DTS answers both path-style URLs (/dts/navigation/<id>/1.json) and query-style
     ones (/dts/navigation?resource=<id>&down=1). Stop with Ctrl-C.
     """
+    config = settings(config_path)
+    root = site_dir or config.site_dir
+    if not root.is_dir():
+        raise EditionError("no built site here: run the build first", root)
+    base_path = urlsplit(config.base_url).path or "/"
     try:
-        config = load_config(config_path)
-        root = site_dir or config.site_dir
-        if not root.is_dir():
-            raise EditionError("no built site here: run the build first", root)
-        base_path = urlsplit(config.base_url).path or "/"
         server = make_server(root, port, base_path, quiet=not log)
-    except EditionError as exc:
-        raise user_error(exc) from None
     except OSError as exc:
-        raise user_error(EditionError(f"cannot listen on port {port}: {exc.strerror}")) from None
+        raise EditionError(f"cannot listen on port {port}: {exc.strerror}") from None
     host, bound = server.server_address[:2]
     click.echo(f"Serving {shown_path(root)} at http://{host}:{bound}/ "
                f"(DTS: http://{host}:{bound}/dts/index.json); Ctrl-C stops")

@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from pipeline.errors import EditionError
-from pipeline.validate import (
-    BATCH,
-    InputError,
-    SchemaError,
-    SchemaUnavailable,
-    ValidationConfig,
-    validate_paths,
-)
+from pipeline.build import validation_config
+from pipeline.commands import JobsType, config_option, settings, tei_schema_dir_option
+from pipeline.errors import UsageError
+from pipeline.structure import discover
+from pipeline.validate import BATCH, validate_inputs
 from pipeline.validate.report import text_lines, to_json
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
 
-class JobsType(click.ParamType):
-    """A positive number of worker processes, or ``auto`` (given on as None)."""
-
-    name = "N|auto"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> int | None:
-        if value is None or value == "auto":
-            return None
-        if isinstance(value, int) and value >= 1:
-            return value
-        text = str(value)
-        if not text.isdigit() or int(text) < 1:
-            self.fail(f"{text!r} is not a positive number or 'auto'", param, ctx)
-        return int(text)
-
-
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--schema",
     "schemas",
@@ -50,53 +29,29 @@ class JobsType(click.ParamType):
     "Schematron rules (needs the tei-schematron extra), or a .xsd, .rng or .sch file. "
     "Default: all but tei_schematron for files under tei/, tei_all for others.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format.",
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=JobsType(),
-    default="auto",
-    show_default=True,
-    help="Worker processes; auto: one per CPU when there are more files than one batch "
-    f"({BATCH}), else 1.",
-)
-@click.option(
-    "--tei-schema-dir",
-    type=click.Path(file_okay=False),
-    envvar="EDITION_TEI_SCHEMA_DIR",
-    help="Folder holding tei_all.rng (env EDITION_TEI_SCHEMA_DIR; default: the user cache "
-    "filled by `edition schema fetch`).",
-)
-def validate(
-    paths: tuple[str, ...],
-    schemas: tuple[str, ...],
-    fmt: str,
-    quiet: bool,
-    jobs: int | None,
-    tei_schema_dir: str | None,
-) -> None:
+@click.option("--jobs", "-j", type=JobsType(), default="auto", show_default=True,
+              help="Worker processes; auto: one per CPU when there are more files than one "
+              f"batch ({BATCH}), else 1.")
+@tei_schema_dir_option
+@config_option
+def validate(paths: tuple[Path, ...], schemas: tuple[str, ...], fmt: str, quiet: bool,
+             jobs: int | None, tei_schema_dir: Path | None, config_path: Path | None) -> None:
     """Validate TEI files and folders (default: the edition's tei/ folder).
 
-    Exit status: 0 all valid, 1 something invalid, 2 usage error or unreadable input.
+    Folders are searched with their subfolders. Exit status: 0 all valid, 1 something
+    invalid, 2 a usage error, an input refused or unreadable, or nothing to check.
     """
-    config = ValidationConfig.discover(tei_schema_dir=tei_schema_dir or None)
-    targets = list(paths) or [str(config.tei_dir)]
-    try:
-        run = validate_paths(targets, schemas or None, config, jobs=jobs)
-    except (InputError, SchemaUnavailable, SchemaError) as exc:
-        click.echo(f"edition validate: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    except EditionError as exc:
-        click.echo(f"edition validate: {exc}", err=True)
-        sys.exit(EXIT_INVALID)
+    config = settings(config_path)
+    targets = list(paths) or [config.tei_dir]
+    found = discover(targets, (".xml",), config.max_input_bytes)
+    if not found.files and not found.refused:
+        raise UsageError("no TEI files (*.xml) to check in "
+                         + ", ".join(str(t) for t in targets))
+    run = validate_inputs(found.files, [(r.shown, r.error().message) for r in found.refused],
+                          schemas or None, validation_config(config, tei_schema_dir), jobs=jobs)
     if not quiet:
         for note in run.notes:
             click.echo(f"note: {note}", err=True)

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 from pipeline.convert.dates import DateContext, DateMatch, DateProblem, find_dates
-from pipeline.convert.markup import Block, Span
-from pipeline.convert.registers import Registers
+from pipeline.convert.markup import MarkupBlock, Span
+from pipeline.convert.registers import NameMatcher
 from pipeline.convert.segment import collapse
-from pipeline.convert.sidecar import Intervention
+from pipeline.convert.sidecar import DeclaredIntervention
 from pipeline.errors import EditionError
 
 
@@ -17,13 +17,13 @@ from pipeline.errors import EditionError
 class Located:
     """A block with the source line it starts on, for messages."""
 
-    block: Block
+    block: MarkupBlock
     line: int
 
 
 def apply_interventions(
-    blocks: list[Located], interventions: tuple[Intervention, ...], sidecar_path: object
-) -> list[tuple[Intervention, int]]:
+    blocks: list[Located], interventions: tuple[DeclaredIntervention, ...], sidecar_path: object
+) -> list[tuple[DeclaredIntervention, int]]:
     """Apply each declared intervention as a ``choice``; returns (intervention, line) pairs.
 
     An intervention that matches nothing, or more than once without ``occurrence``, is an
@@ -41,21 +41,21 @@ def apply_interventions(
         ]
         label = f"intervention #{number} ('{item.context or item.orig}')"
         if not hits:
-            raise EditionError(f"{label} matches nothing in the text", sidecar_path)
+            raise EditionError(f"{label} matches nothing in the text", sidecar_path, item.line)
         if item.occurrence is None and len(hits) > 1:
             raise EditionError(
-                f"{label} matches {len(hits)} times; say which with 'occurrence'", sidecar_path
-            )
+                f"{label} matches {len(hits)} times; say which with 'occurrence'", sidecar_path,
+                item.line)
         index = (item.occurrence or 1) - 1
         if not 0 <= index < len(hits):
             raise EditionError(
                 f"{label}: occurrence {item.occurrence} but it matches {len(hits)} times",
-                sidecar_path,
-            )
+                sidecar_path, item.line)
         located, start = hits[index]
         block, end = located.block, start + len(orig)
         if block.overlaps(start, end) or block.within(start, end, ("choice",)):
-            raise EditionError(f"{label} crosses another intervention or a note", sidecar_path)
+            raise EditionError(f"{label} crosses another intervention or a note", sidecar_path,
+                               item.line)
         block.replace(start, end, item.reading)
         orig_tag, reading_tag = ("orig", "reg") if item.type == "reg" else ("sic", "corr")
         reading_attrs = {"resp": "#editors"}
@@ -75,7 +75,7 @@ def apply_interventions(
     return applied
 
 
-def tag_dates(block: Block, context: DateContext) -> tuple[list[DateMatch], list[DateProblem]]:
+def tag_dates(block: MarkupBlock, context: DateContext) -> tuple[list[DateMatch], list[DateProblem]]:
     matches, problems = find_dates(block.text, context)
     kept = []
     for match in matches:
@@ -86,7 +86,7 @@ def tag_dates(block: Block, context: DateContext) -> tuple[list[DateMatch], list
     return kept, problems
 
 
-def tag_names(block: Block, registers: Registers, on_date: str | None) -> dict[str, int]:
+def tag_names(block: MarkupBlock, registers: NameMatcher, on_date: str | None) -> dict[str, int]:
     """Tag register mentions; returns counts by element name."""
     counts: dict[str, int] = {}
     for mention in registers.find(block.text, on_date):
@@ -112,7 +112,7 @@ _CAPITALISED = re.compile(r"(?<![\w’'.-])([A-Z][a-z][\w’'-]*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*[\"“”’)\]]*\s+|[\"“(\[—–-]\s*)$")
 
 
-def unknown_capitalised(block: Block, common: frozenset[str]) -> list[str]:
+def unknown_capitalised(block: MarkupBlock, common: frozenset[str]) -> list[str]:
     """Capitalised words mid-sentence that no register or date explains."""
     found = []
     tagged = [s for s in block.spans if not s.empty]

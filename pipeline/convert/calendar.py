@@ -12,10 +12,6 @@ Day = tuple[int, int, int]
 
 _CALENDARS = ("julian", "gregorian")
 
-# Russia's last Old Style day; the next day was 14 February 1918 New Style.
-RUSSIAN_CUTOVER_JULIAN: Day = (1918, 1, 31)
-RUSSIAN_CUTOVER_GREGORIAN: Day = (1918, 2, 14)
-
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 # Both day counts start their years on 1 March, so the leap day is the last day of a
@@ -127,3 +123,17 @@ def julian_offset(day: Day, calendar: str = "julian") -> int:
     _require_valid(day, calendar)
     gregorian = day if calendar == "gregorian" else julian_to_gregorian(day)
     return _day_number(gregorian, "julian") - _day_number(gregorian, "gregorian")
+
+
+def convert_day(day: Day, source: str, target: str) -> Day:
+    """The date in ``target`` of the day written ``day`` in ``source``."""
+    _require_valid(day, source)
+    _check_calendar(target)
+    return _from_day_number(_day_number(day, source), target)
+
+
+def last_day_before(change_over: Day, new: str, old: str) -> Day:
+    """The last day of the old calendar, written in it, before ``change_over`` (the first
+    day of the new calendar, written in the new one)."""
+    _require_valid(change_over, new)
+    return _from_day_number(_day_number(change_over, new) - 1, old)

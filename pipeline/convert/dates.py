@@ -16,8 +16,10 @@ Reading rules the guide leaves open, decided here:
   before if it would otherwise fall after the end (``December 20 to January 5, 1906``).
 - Seasons are meteorological; "winter of Y" is December Y-1 to February Y.
 - A single date falls under ``DateContext.default_calendar`` if, as written, it is on or
-  before 31 January 1918; later dates are Gregorian. An override for the exact expression
-  text wins over an explicit "O.S."/"N.S." marker, which wins over that default.
+  before ``DateContext.change_over`` (the last day of the old calendar, from the
+  edition's settings); later dates are in the new calendar. An override for the exact
+  expression text wins over an explicit "O.S."/"N.S." marker, which wins over that
+  default.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pipeline.convert.calendar import (
-    RUSSIAN_CUTOVER_JULIAN,
     Day,
     days_in_month,
     gregorian_to_julian,
@@ -59,9 +60,13 @@ ATTRIBUTE_ORDER = (
 
 @dataclass(frozen=True)
 class DateContext:
+    """How the single dates of one text are read (from the settings and the sidecar)."""
+
     year: int | None = None
-    default_calendar: str = "julian"
+    default_calendar: str = "gregorian"
     overrides: Mapping[str, str] = field(default_factory=dict)
+    change_over: Day | None = None  # the last day of the old calendar, written in it
+    new_calendar: str = "gregorian"
 
 
 @dataclass(frozen=True)
@@ -587,9 +592,10 @@ class _Resolver:
             return override
         if marker is not None:
             return marker
-        if first <= RUSSIAN_CUTOVER_JULIAN:
+        change_over = self.context.change_over
+        if change_over is None or first <= change_over:
             return self.context.default_calendar
-        return "gregorian"
+        return self.context.new_calendar
 
     def day_expr(self, start: int, end: int, expr: _DayExpr) -> DateMatch | DateProblem:
         quoted = f"'{self.text[start:end]}'"

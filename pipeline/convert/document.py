@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from pipeline.config import EditionConfig
+from pipeline.config import CalendarConfig, EditionConfig
 from pipeline.convert import header
 from pipeline.convert.annotate import (
     Located,
@@ -21,9 +21,10 @@ from pipeline.convert.annotate import (
     tag_names,
     unknown_capitalised,
 )
+from pipeline.convert.calendar import last_day_before
 from pipeline.convert.dates import DateContext, DateMatch, find_dates
-from pipeline.convert.markup import Block, BlockBuilder, Span, render_block
-from pipeline.convert.registers import Registers
+from pipeline.convert.markup import MarkupBlock, BlockBuilder, Span, render_block
+from pipeline.convert.registers import NameMatcher
 from pipeline.convert.report import TextReport
 from pipeline.convert.segment import (
     ArchiveStyle,
@@ -36,16 +37,23 @@ from pipeline.convert.segment import (
 )
 from pipeline.convert.sidecar import NoteRule, Sidecar
 from pipeline.convert.source import SourceText
+from pipeline.structure import source_slug
 from pipeline.xmltools import TEI_NS, XML_ID, XML_LANG, tei
 
 
-def document_id(stem: str) -> str:
-    """A stable xml:id from the source's file name: its title part after the date."""
-    slug = re.sub(r"^\d{4}(?:-\d{2}){0,2}[-_]?", "", stem) or stem
-    slug = re.sub(r"[^A-Za-z0-9.-]+", "-", slug).strip("-.").lower()
-    if not slug or not slug[0].isalpha():
-        slug = "t-" + slug
-    return slug
+def date_context(calendar: CalendarConfig, sidecar: Sidecar, year: int | None) -> DateContext:
+    """How a text's single dates are read: the edition's calendars, the sidecar's word."""
+    change_over = None
+    if calendar.change_over:
+        first_new = tuple(int(part) for part in calendar.change_over.split("-"))
+        change_over = last_day_before(first_new, calendar.new, calendar.old)  # type: ignore[arg-type]
+    return DateContext(
+        year=year,
+        default_calendar=sidecar.default_calendar,
+        overrides=sidecar.date_overrides,
+        change_over=change_over,
+        new_calendar=calendar.new,
+    )
 
 
 @dataclass
@@ -53,7 +61,7 @@ class Creation:
     match: DateMatch | None
     text: str  # what the creation element says, verbatim
     origin: str  # written | title | sidecar | none
-    block: Block | None = None
+    block: MarkupBlock | None = None
 
 
 @dataclass
@@ -64,12 +72,12 @@ class Text:
     source: SourceText
     sidecar: Sidecar
     layout: Layout
-    head: list[tuple[HeadLine, Block]]
-    body: list[tuple[Paragraph | PageBreak | SectionBreak, Block | None]]
-    signatures: list[tuple[HeadLine, Block]]
+    head: list[tuple[HeadLine, MarkupBlock]]
+    body: list[tuple[Paragraph | PageBreak | SectionBreak, MarkupBlock | None]]
+    signatures: list[tuple[HeadLine, MarkupBlock]]
     authors: list[tuple[str, str | None]]  # (name as written, register ref)
     creation: Creation
-    metadata_blocks: list[Block]
+    metadata_blocks: list[MarkupBlock]
     interventions: list
     unanchored: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -91,20 +99,20 @@ def _block(pieces: list, style: ArchiveStyle, markers: bool) -> BlockBuilder:
 def convert_text(
     source: SourceText,
     sidecar: Sidecar,
-    registers: Registers,
+    registers: NameMatcher,
     style: ArchiveStyle,
     config: EditionConfig,
     source_name: str,
 ) -> tuple[etree._Element, TextReport]:
     """Convert one source; returns the TEI root element and the text's report."""
-    doc_id = document_id(source.path.stem)
+    doc_id = source_slug(source.path.stem)
     report = TextReport(source=source_name, output=f"{doc_id}.xml", id=doc_id)
     layout = read_layout(source.lines, style, registers)
     if sidecar.path is None:
         report.warn("no-sidecar", "no sidecar: genre, note responsibility and interventions "
                     "are undeclared")
 
-    def build(pieces: list, markers: bool = True) -> Block:
+    def build(pieces: list, markers: bool = True) -> MarkupBlock:
         return _block(pieces, style, markers).build()
 
     head = [(line, build([line.text], line.kind in ("title", "subtitle"))) for line in layout.head]
@@ -123,15 +131,12 @@ def convert_text(
     located += [Located(b, p.number) for paras in note_blocks.values() for p, b in paras]
     interventions = apply_interventions(located, sidecar.interventions, sidecar.path)
 
-    creation = _creation(layout, head, sidecar, metadata_blocks)
+    calendar = config.encoding.calendar
+    creation = _creation(layout, head, sidecar, metadata_blocks, calendar)
     if creation.match is None:
         report.warn("no-date", "no creation date found in the text or the sidecar")
     year = _year(creation.match)
-    context = DateContext(
-        year=year,
-        default_calendar=sidecar.default_calendar,
-        overrides=sidecar.date_overrides,
-    )
+    context = date_context(calendar, sidecar, year)
     on_date = _iso(creation.match)
 
     counts = {"paragraphs": 0, "notes": len(layout.notes), "dates": 0, "interventions":
@@ -172,9 +177,9 @@ def convert_text(
     return root, report
 
 
-def _creation(layout: Layout, head, sidecar: Sidecar, metadata_blocks) -> Creation:
-    context = DateContext(year=None, default_calendar=sidecar.default_calendar,
-                          overrides=sidecar.date_overrides)
+def _creation(layout: Layout, head, sidecar: Sidecar, metadata_blocks,
+              calendar: CalendarConfig) -> Creation:
+    context = date_context(calendar, sidecar, None)
     if sidecar.creation:
         matches, _ = find_dates(sidecar.creation, context)
         if matches:
@@ -248,7 +253,7 @@ def _note_element(text: Text, n: str, paragraphs, rule: NoteRule, registers) -> 
     return note
 
 
-def _place_notes(text: Text, note_blocks, registers: Registers, report: TextReport) -> None:
+def _place_notes(text: Text, note_blocks, registers: NameMatcher, report: TextReport) -> None:
     sidecar = text.sidecar
     markers: list[Span] = []
     for _, block in text.head:
@@ -306,9 +311,12 @@ def _all_blocks(text: Text):
             yield block
 
 
-def _assemble(text: Text, registers: Registers, config: EditionConfig, source_name: str):
-    root = etree.Element(tei("TEI"), {XML_ID: text.doc_id, XML_LANG: "en"},
-                         nsmap={None: TEI_NS})
+def _assemble(text: Text, registers: NameMatcher, config: EditionConfig, source_name: str):
+    attributes = {XML_ID: text.doc_id}
+    language = text.sidecar.language or config.encoding.language
+    if language:
+        attributes[XML_LANG] = language
+    root = etree.Element(tei("TEI"), attributes, nsmap={None: TEI_NS})
     root.append(header.build_header(text, registers, config, source_name))
     body = etree.SubElement(etree.SubElement(root, tei("text")), tei("body"))
     ids = {"title": "title", "subtitle": "subtitle", "epigraph": "epigraph", "author": "byline"}

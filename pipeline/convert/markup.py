@@ -35,7 +35,7 @@ class Span:
 
 
 @dataclass
-class Block:
+class MarkupBlock:
     text: str
     spans: list[Span] = field(default_factory=list)
 
@@ -109,14 +109,14 @@ class BlockBuilder:
         self._spans.append(span)
         return span
 
-    def build(self) -> Block:
-        return Block("".join(self._chars), self._spans)
+    def build(self) -> MarkupBlock:
+        return MarkupBlock("".join(self._chars), self._spans)
 
 
 _ORDER = {"note": 0}
 
 
-def render_block(block: Block, element: etree._Element) -> etree._Element:
+def render_block(block: MarkupBlock, element: etree._Element) -> etree._Element:
     """Write the block's text and spans into ``element`` as nested TEI."""
     spans = sorted(
         block.spans, key=lambda s: (s.start, 0 if s.empty else 1, -s.end, s.seq)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from pipeline.convert.registers import Registers
+from pipeline.convert.registers import NameMatcher
 from pipeline.errors import EditionError
 
 _QUOTES_OPEN = "\"“«'‘"
@@ -50,16 +50,21 @@ class ArchiveStyle:
     note_marker: re.Pattern[str]
 
 
-def load_style(path: Path | None = None) -> ArchiveStyle:
+BUILT_IN_STYLE = "archive_style.toml"
+
+
+def built_in_style() -> bytes:
+    return resources.files("pipeline.convert").joinpath(BUILT_IN_STYLE).read_bytes()
+
+
+def load_style(data: bytes | None = None, origin: str | Path = BUILT_IN_STYLE) -> ArchiveStyle:
     """The archive style: the package's own, or a user's file of the same shape."""
-    if path is None:
-        text = resources.files("pipeline.convert").joinpath("archive_style.toml").read_text(
-            encoding="utf-8"
-        )
-        origin: str | Path = "archive_style.toml"
-    else:
-        origin = path
-        text = path.read_text(encoding="utf-8")
+    if data is None:
+        data = built_in_style()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EditionError("archive style is not UTF-8", origin) from None
     try:
         data = tomllib.loads(text)
         cues = data["cues"]
@@ -162,7 +167,7 @@ def _ends_sentence(line: str, marker: re.Pattern[str]) -> bool:
     return bool(_SENTENCE_END.search(marker.sub("", line).rstrip()))
 
 
-def read_layout(lines: list[str], style: ArchiveStyle, registers: Registers) -> Layout:
+def read_layout(lines: list[str], style: ArchiveStyle, registers: NameMatcher) -> Layout:
     """Classify every line of a source; each line lands in exactly one place."""
     layout = Layout()
     kinds: list[tuple[str, int, str]] = []  # (kind, line number, collapsed text)
@@ -229,7 +234,7 @@ def _match_metadata(line: str, number: int, style: ArchiveStyle, layout: Layout)
     return None
 
 
-def _read_head(kinds: list[tuple[str, int, str]], layout: Layout, registers: Registers) -> int:
+def _read_head(kinds: list[tuple[str, int, str]], layout: Layout, registers: NameMatcher) -> int:
     """Title, subtitle, author and epigraph lines before the text; returns where it starts."""
     seen_title = seen_meta = False
     for index, (kind, number, text) in enumerate(kinds):

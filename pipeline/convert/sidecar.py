@@ -8,20 +8,21 @@ never silently switch an intervention off.
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import CalendarConfig, TomlSource, parse_toml
 from pipeline.errors import EditionError
 
 GENRES = ("letter", "speech", "minutes", "appeal", "statement", "article")
 NOTE_RESP = ("author", "source-editors")
 NOTE_PLACES = ("foot", "end", "margin", "inline")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 @dataclass(frozen=True)
-class Intervention:
+class DeclaredIntervention:
     type: str  # "reg" (regularisation) or "corr" (correction)
     orig: str  # the text as the source has it
     reading: str  # the regularised or corrected text
@@ -29,6 +30,7 @@ class Intervention:
     occurrence: int | None = None  # which one, when the text occurs more than once
     cert: str = "high"
     context: str | None = None  # surrounding text that pins a short ``orig`` down
+    line: int | None = None  # where the sidecar declares it
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Correspondence:
     addressees: tuple[str, ...]
     place: str | None
     reason: str
+    lines: dict[str, int | None] = field(default_factory=dict)  # where each key stands
 
 
 @dataclass(frozen=True)
@@ -55,70 +58,75 @@ class Sidecar:
     creation_reason: str = ""
     authors: tuple[str, ...] = ()  # names, when the text names no author
     authors_reason: str = ""
-    default_calendar: str = "julian"
+    default_calendar: str = "gregorian"
+    language: str | None = None  # the text's language, when not the edition's
+    original_language: str | None = None
     date_overrides: dict[str, str] = field(default_factory=dict)
     notes: NoteRule = NoteRule()
     note_overrides: dict[str, NoteRule] = field(default_factory=dict)
     source_editors: str = ""
-    interventions: tuple[Intervention, ...] = ()
+    interventions: tuple[DeclaredIntervention, ...] = ()
     correspondence: Correspondence | None = None
 
 
 EMPTY = Sidecar(path=None)
 
 
-def sidecar_path(source: Path) -> Path:
-    return source.with_suffix(".toml")
-
-
-def load_sidecar(source: Path) -> Sidecar:
-    """The sidecar of ``source``, or an empty one when there is none."""
-    path = sidecar_path(source)
-    if not path.exists():
-        return EMPTY
+def load_sidecar(data: bytes | None, path: Path, calendar: CalendarConfig) -> Sidecar:
+    """The sidecar read from ``data`` (None: the source has none, so it is empty)."""
+    if data is None:
+        return replace(EMPTY, default_calendar=calendar.default)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise EditionError("sidecar is not UTF-8", path) from None
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line, column = (int(where[1]), int(where[2])) if where else (None, None)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        raise EditionError(f"sidecar is not valid TOML: {message}", path, line, column) from None
-    return sidecar_from_dict(data, path)
+    source = parse_toml(text, path, EditionError)
+    return sidecar_from_dict(source.data, path, calendar, source)
 
 
 class _Reader:
-    """Checks one table of the sidecar against what it may hold."""
+    """Checks one table of the sidecar against what it may hold; errors name its line."""
 
-    def __init__(self, table: dict[str, Any], where: str, path: Path) -> None:
+    def __init__(self, table: dict[str, Any], where: str, path: Path,
+                 source: TomlSource | None, key_path: tuple[str | int, ...] = ()) -> None:
         self.table, self.where, self.path = table, where, path
+        self.source, self.key_path = source, key_path
 
-    def fail(self, message: str) -> EditionError:
-        return EditionError(f"sidecar {self.where}: {message}", self.path)
+    def line(self, key: str | int | None = None) -> int | None:
+        if self.source is None:
+            return None
+        return self.source.line((*self.key_path, key) if key is not None else self.key_path)
+
+    def fail(self, message: str, key: str | int | None = None) -> EditionError:
+        return EditionError(f"sidecar {self.where}: {message}", self.path, self.line(key))
 
     def only(self, *keys: str) -> None:
         unknown = sorted(set(self.table) - set(keys))
         if unknown:
-            raise self.fail(f"unknown key '{unknown[0]}'; allowed: {', '.join(keys)}")
+            raise self.fail(f"unknown key '{unknown[0]}'; allowed: {', '.join(keys)}",
+                            unknown[0])
 
     def get(self, key: str, kind: type, default: Any = None, choices: tuple = ()) -> Any:
         value = self.table.get(key, default)
         if value is None:
             return None
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(f"'{key}' must be a {kind.__name__}")
+            raise self.fail(f"'{key}' must be a {kind.__name__}", key)
         if choices and value not in choices:
-            raise self.fail(f"'{key}' must be one of {', '.join(choices)}, not '{value}'")
+            raise self.fail(f"'{key}' must be one of {', '.join(choices)}, not '{value}'", key)
         return value
 
     def table_of(self, key: str) -> _Reader:
         value = self.table.get(key, {})
         if not isinstance(value, dict):
-            raise self.fail(f"'{key}' must be a table")
+            raise self.fail(f"'{key}' must be a table", key)
         return _Reader(value, f"[{key}]" if self.where == "top level" else f"{self.where}.{key}",
-                       self.path)
+                       self.path, self.source, (*self.key_path, key))
+
+    def item(self, key: str, index: int, value: Any, where: str) -> _Reader:
+        if not isinstance(value, dict):
+            raise self.fail(f"'{key}' must be a list of tables", key)
+        return _Reader(value, where, self.path, self.source, (*self.key_path, key, index))
 
 
 def _note_rule(reader: _Reader, base: NoteRule) -> NoteRule:
@@ -128,9 +136,18 @@ def _note_rule(reader: _Reader, base: NoteRule) -> NoteRule:
     )
 
 
-def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
-    top = _Reader(data, "top level", path)
-    top.only("genre", "creation", "author", "dates", "notes", "intervention", "correspondence")
+def sidecar_from_dict(data: dict[str, Any], path: Path, calendar: CalendarConfig,
+                      source: TomlSource | None = None) -> Sidecar:
+    """Check a sidecar's tables; ``calendar`` gives the edition's calendars and default."""
+    top = _Reader(data, "top level", path, source)
+    top.only("genre", "language", "original-language", "creation", "author", "dates",
+             "notes", "intervention", "correspondence")
+    calendars = tuple(dict.fromkeys((calendar.old, calendar.new)))
+    language = top.get("language", str)
+    original_language = top.get("original-language", str)
+    for key, value in (("language", language), ("original-language", original_language)):
+        if value is not None and not LANGUAGE_TAG.fullmatch(value):
+            raise top.fail(f"'{key}' must be a language tag such as 'en', not '{value}'", key)
 
     creation = top.table_of("creation")
     creation.only("date", "reason")
@@ -144,12 +161,15 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
     dates.only("default-calendar", "override")
     overrides: dict[str, str] = {}
     for i, item in enumerate(dates.get("override", list, [])):
-        entry = _Reader(item, f"[[dates.override]] #{i + 1}", path)
+        entry = dates.item("override", i, item, f"[[dates.override]] #{i + 1}")
         entry.only("text", "calendar", "reason")
         text = entry.get("text", str)
         if not text:
             raise entry.fail("'text' is required")
-        overrides[text] = entry.get("calendar", str, None, ("julian", "gregorian")) or "julian"
+        chosen = entry.get("calendar", str, None, calendars)
+        if chosen is None:
+            raise entry.fail("'calendar' is required", "calendar")
+        overrides[text] = chosen
 
     notes = top.table_of("notes")
     notes.only("resp", "place", "source-editors", "override")
@@ -158,14 +178,14 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
     override_table = notes.table_of("override")
     for number in override_table.table:
         if not number.isdigit():
-            raise override_table.fail(f"note numbers are digits, not '{number}'")
+            raise override_table.fail(f"note numbers are digits, not '{number}'", number)
         one = override_table.table_of(number)
         one.only("resp", "place")
         note_overrides[number] = _note_rule(one, base)
 
     interventions = []
     for i, item in enumerate(top.get("intervention", list, [])):
-        entry = _Reader(item, f"[[intervention]] #{i + 1}", path)
+        entry = top.item("intervention", i, item, f"[[intervention]] #{i + 1}")
         entry.only("type", "orig", "reading", "reason", "occurrence", "cert", "context")
         kind = entry.get("type", str, None, ("reg", "corr"))
         orig, reading, reason = (entry.get(k, str) for k in ("orig", "reading", "reason"))
@@ -173,9 +193,9 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
             raise entry.fail("'type', 'orig', 'reading' and 'reason' are all required")
         context = entry.get("context", str)
         if context is not None and context.count(orig) != 1:
-            raise entry.fail("'context' must contain 'orig' exactly once")
+            raise entry.fail("'context' must contain 'orig' exactly once", "context")
         interventions.append(
-            Intervention(
+            DeclaredIntervention(
                 type=kind,
                 orig=orig,
                 reading=reading,
@@ -183,6 +203,7 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
                 occurrence=entry.get("occurrence", int),
                 cert=entry.get("cert", str, "high", ("high", "medium", "low")),
                 context=context,
+                line=entry.line(),
             )
         )
 
@@ -200,6 +221,7 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
             addressees=tuple(people["addressee"]),
             place=letter.get("place", str),
             reason=letter.get("reason", str, ""),
+            lines={key: letter.line(key) for key in ("sender", "addressee", "place")},
         )
 
     return Sidecar(
@@ -210,7 +232,9 @@ def sidecar_from_dict(data: dict[str, Any], path: Path) -> Sidecar:
         creation_reason=creation.get("reason", str, ""),
         authors=tuple(names),
         authors_reason=author.get("reason", str, ""),
-        default_calendar=dates.get("default-calendar", str, "julian", ("julian", "gregorian")),
+        default_calendar=dates.get("default-calendar", str, calendar.default, calendars),
+        language=language,
+        original_language=original_language,
         date_overrides=overrides,
         notes=base,
         note_overrides=note_overrides,

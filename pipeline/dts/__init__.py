@@ -1,11 +1,11 @@
 """Distributed Text Services (DTS 1.0): a static, read-only API made at build time.
 
-``write_dts(tei_paths, registers_path, config, out_dir)`` writes the API's files;
-``pipeline.dts.server`` serves the site and the API on localhost.
+``dts_files(collection_resources(collection), config)`` gives the API's files (path ->
+bytes); ``pipeline.dts.server`` serves the site and the API on localhost.
 """
 
 from __future__ import annotations
 
-from pipeline.dts.static import dts_files, write_dts
+from pipeline.dts.static import collection_resources, dts_files
 
-__all__ = ["dts_files", "write_dts"]
+__all__ = ["collection_resources", "dts_files"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from pipeline.errors import EditionError
-from pipeline.render.ids import is_safe_id
+from pipeline.structure.identifiers import is_safe_id
 from pipeline.xmltools import NSMAP, TEI_NS
 
 

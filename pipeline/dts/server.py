@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from pipeline.render.ids import is_safe_id
+from pipeline.structure.identifiers import is_safe_id
 
 JSON_LD = "application/ld+json"
 TEI_XML = "application/tei+xml"

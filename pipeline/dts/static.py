@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,11 @@ from lxml import etree
 from pipeline.config import EditionConfig
 from pipeline.dts.citations import CitableUnit, CitationTree, CiteStructure, citation_tree
 from pipeline.errors import EditionError
-from pipeline.reading import is_register_file, read_document
-from pipeline.render.ids import is_safe_id, safe_lang
-from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG, atomic_write, parse_bytes
+from pipeline.structure import Collection, FileKind, TeiFile
+from pipeline.structure.identifiers import is_safe_id, safe_lang
+from pipeline.structure.reading import read_document
+from pipeline.structure.registers import is_register_file
+from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG, parse_bytes
 
 DTS_VERSION = "1.0"
 CONTEXT = "https://dtsapi.org/context/v1.0.json"
@@ -98,9 +100,10 @@ def _creation_date(tree: etree._ElementTree) -> str:
     return f"{start or '..'}/{end or '..'}" if (start or end) else ""
 
 
-def load_resource(data: bytes, path: str | Path) -> Resource:
+def load_resource(data: bytes, path: str | Path,
+                  tree: etree._ElementTree | None = None) -> Resource:
     """A TEI file as a DTS resource: id, metadata and citation tree."""
-    tree = parse_bytes(data, path)
+    tree = tree if tree is not None else parse_bytes(data, path)
     root = tree.getroot()
     if etree.QName(root).namespace != TEI_NS or etree.QName(root).localname != "TEI":
         raise EditionError("a DTS resource must be a TEI document", path)
@@ -217,7 +220,7 @@ def root_collection(resources: Sequence[Resource], urls: Urls, config: EditionCo
         "totalChildren": len(resources),
         "collection": urls.path + "collection{/id}{/nav}.json",
         "dublinCore": {
-            "title": _text_value(config.title, "en"),
+            "title": _text_value(config.title, config.encoding.language or "und"),
             "publisher": [config.publisher],
             "creator": list(config.editors),
             **({"license": [config.licence_url]} if config.licence_url else {}),
@@ -377,37 +380,10 @@ def dts_files(resources: Sequence[Resource], config: EditionConfig) -> dict[str,
     return files
 
 
-def read_resources(tei_paths: Iterable[Path], registers_path: Path | None) -> list[Resource]:
-    """The resources, texts in the order given and the registers last (file I/O here)."""
-    registers = registers_path.resolve() if registers_path is not None else None
-    paths = [p for p in tei_paths if p.resolve() != registers]
-    if registers_path is not None and registers_path.exists():
-        paths.append(registers_path)
-    resources = []
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise EditionError(f"cannot read: {exc.strerror}", path) from None
-        resources.append(load_resource(data, path))
-    return resources
-
-
-def write_dts(tei_paths: Iterable[Path], registers_path: Path | None, config: EditionConfig,
-              out_dir: Path) -> list[Path]:
-    """Write the static DTS API for the TEI files into ``out_dir`` (e.g. ``site/dts``).
-
-    Everything is built before the first write; a file is rewritten only when its bytes
-    change, and API files of an earlier build that are no longer part of it (a passage
-    whose id went away) are removed. Returns the API's files.
-    """
-    files = dts_files(read_resources(tei_paths, registers_path), config)
-    targets = {out_dir / name: data for name, data in files.items()}
-    for target, data in sorted(targets.items()):
-        if not target.exists() or target.read_bytes() != data:
-            atomic_write(target, data)
-    for folder in ("collection", "navigation", "document"):
-        for stale in sorted((out_dir / folder).rglob("*")):
-            if stale.suffix in (".json", ".xml") and stale.is_file() and stale not in targets:
-                stale.unlink()
-    return sorted(targets)
+def collection_resources(collection: Collection) -> list[Resource]:
+    """The DTS resources of the collection: its TEI documents in order, then the
+    registers (a corpus file is not a resource of this API)."""
+    files: list[TeiFile] = [f for f in collection.files if f.kind == FileKind.TEXT]
+    if collection.registers_file is not None:
+        files.append(collection.registers_file)
+    return [load_resource(file.data(), file.path, file.tree()) for file in files]

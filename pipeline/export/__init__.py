@@ -1,7 +1,8 @@
-"""Exports of the edition's texts: which documents there are, their names and order.
+"""The export stage: the collection in other formats, as bytes; nothing is written here.
 
-``load_documents`` is the only function here that touches files; everything after it
-works on ``Document`` values from ``pipeline.reading``.
+Every export is made from the collection (``pipeline.structure``), never from another
+output: plain text (``txt``), the TEI corpus, the release bundle, the registers as data,
+CMIF, and the check of published ids. ``pipeline.export.formats`` assembles them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import EditionError
-from pipeline.reading import Document, is_register_file, read_documents
-from pipeline.xmltools import parse_file
+from pipeline.structure import Collection, FileKind, document_name
+from pipeline.structure.reading import ReadingDocument, read_documents
+from pipeline.xmltools import TEI_NS
 
 
 @dataclass(frozen=True)
@@ -23,50 +25,43 @@ class NamedDocument:
 
     name: str
     path: str
-    document: Document
+    document: ReadingDocument
 
 
 def documents_from(root: etree._Element, path: str | Path, mode: str) -> list[NamedDocument]:
-    """The documents of one parsed file, named by ``xml:id`` or else by the file's stem.
-
-    The documents of a corpus without an id are numbered after the stem, by position.
-    """
+    """The documents of one parsed file, named as every output names them."""
     documents = read_documents(root, mode)
+    members = [root] if root.tag == f"{{{TEI_NS}}}TEI" else list(root.iter(f"{{{TEI_NS}}}TEI"))
     stem = Path(path).stem
-    named = []
-    for index, document in enumerate(documents, start=1):
-        name = document.xml_id or (stem if len(documents) == 1 else f"{stem}-{index}")
-        named.append(NamedDocument(name, str(path), document))
-    return named
+    return [
+        NamedDocument(document_name(element, stem, index, len(documents)), str(path), document)
+        for index, (element, document) in enumerate(zip(members, documents, strict=True), 1)
+    ]
 
 
-def tei_files(paths: Iterable[Path]) -> list[Path]:
-    """The files named, with each folder standing for its ``*.xml`` files (sorted)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(path.glob("*.xml")))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise EditionError("no such file or folder", path)
-    return files
-
-
-def load_documents(paths: Iterable[Path], mode: str) -> list[NamedDocument]:
-    """Parse the TEI files (folders: their ``*.xml``) and read their documents.
-
-    The registers file is skipped: it describes the texts but is not one.
-    """
+def named_documents(collection: Collection, mode: str) -> list[NamedDocument]:
+    """Every document of the collection's texts, read in ``mode``."""
     named: list[NamedDocument] = []
-    for path in tei_files(paths):
-        root = parse_file(path).getroot()
-        if is_register_file(root):
-            continue
-        named.extend(documents_from(root, path, mode))
+    for file in collection.texts():
+        named.extend(documents_from(file.tree().getroot(), file.path, mode))
     if not named:
         raise EditionError("no TEI texts to export")
     return named
+
+
+def texts_by_id(collection: Collection,
+                include_registers: bool = False) -> dict[str, etree._ElementTree]:
+    """The texts' trees by published id (their ``xml:id``, else the file's stem)."""
+    files = [f for f in collection.files if f.kind == FileKind.TEXT]
+    if include_registers and collection.registers_file is not None:
+        files = [collection.registers_file, *files]
+    result: dict[str, etree._ElementTree] = {}
+    for file in files:
+        doc_id = document_name(file.tree().getroot(), file.stem)
+        if doc_id in result:
+            raise EditionError(f"two TEI files have the id {doc_id!r}", file.path)
+        result[doc_id] = file.tree()
+    return result
 
 
 def check_names(documents: Sequence[NamedDocument], reserved: Iterable[str] = ()) -> None:

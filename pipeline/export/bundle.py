@@ -29,7 +29,7 @@ from lxml import etree
 
 from pipeline.config import EditionConfig
 from pipeline.errors import EditionError
-from pipeline.render.ids import is_safe_id
+from pipeline.structure.identifiers import is_safe_id
 from pipeline.xmltools import NSMAP, XML_ID
 
 MANIFEST = "manifest-sha256.txt"

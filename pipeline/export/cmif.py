@@ -27,8 +27,8 @@ from lxml import etree
 
 from pipeline.config import EditionConfig
 from pipeline.errors import EditionError
-from pipeline.export.ids import default_page
-from pipeline.render.ids import is_safe_id
+from pipeline.structure.collection import document_page as default_page
+from pipeline.structure.identifiers import is_safe_id
 from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, tei
 
 CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"

@@ -23,7 +23,7 @@ from lxml import etree
 
 from pipeline.config import EditionConfig
 from pipeline.errors import EditionError
-from pipeline.export.ids import document_id
+from pipeline.structure import document_name
 from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG, serialize, tei
 
 # Attributes whose values are TEI pointers (teidata.pointer or lists of them). Only
@@ -47,7 +47,7 @@ class _Member:
         self.name = name
         self.root = copy.deepcopy(tree.getroot())
         stem = name.removesuffix(".xml")
-        self.doc_id = document_id(tree, stem)
+        self.doc_id = document_name(tree.getroot(), stem)
         self.root.set(XML_ID, self.doc_id)
         self.renames: dict[str, str] = {}
         for element in self.root.iter():
@@ -255,7 +255,8 @@ def build_corpus(files: Mapping[str, etree._ElementTree], registers_name: str | 
     texts = [m for m in members if m is not registers]
     shared = _shared_encoding(texts)
     root = etree.Element(tei("teiCorpus"), nsmap={None: TEI_NS})
-    root.set(XML_LANG, "en")
+    if config.encoding.language:
+        root.set(XML_LANG, config.encoding.language)
     root.append(_corpus_header(config, registers, texts, shared))
     if registers is not None:
         root.append(registers.root)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.export import NamedDocument, check_names, in_creation_order
-from pipeline.reading import UNKNOWN, Document, date_label
+from pipeline.structure.reading import UNKNOWN, ReadingDocument, date_label
 
 COLLECTION_NAME = "edition"
 RULE = "-" * 72
@@ -26,7 +26,7 @@ MODE_DESCRIPTIONS = {
 }
 
 
-def header_lines(doc: Document) -> list[str]:
+def header_lines(doc: ReadingDocument) -> list[str]:
     """The short header block that opens each document."""
     lines = [*(doc.titles or (UNKNOWN,)), *doc.subtitles, ""]
     label = "Authors" if len(doc.authors) > 1 else "Author"
@@ -43,7 +43,7 @@ def header_lines(doc: Document) -> list[str]:
     return lines
 
 
-def body_lines(doc: Document) -> list[str]:
+def body_lines(doc: ReadingDocument) -> list[str]:
     """The blocks, a blank line between them (lines of verse stay together)."""
     lines: list[str] = []
     previous = None
@@ -55,7 +55,7 @@ def body_lines(doc: Document) -> list[str]:
     return lines
 
 
-def note_lines(doc: Document) -> list[str]:
+def note_lines(doc: ReadingDocument) -> list[str]:
     """'[n] text' for each note; further paragraphs of a note indented under it."""
     if not doc.notes:
         return []
@@ -68,7 +68,7 @@ def note_lines(doc: Document) -> list[str]:
     return lines
 
 
-def document_text(doc: Document) -> str:
+def document_text(doc: ReadingDocument) -> str:
     """One document as plain text, ending with a single newline."""
     lines = [*header_lines(doc), "", RULE, "", *body_lines(doc)]
     notes = note_lines(doc)

@@ -1,11 +1,7 @@
-"""The HTML edition: TEI to a static, citable, searchable site.
+"""The render stage: TEI to the pages of a static, citable, searchable edition.
 
-``build_site`` renders the collection into ``site/`` (pages, registers, chronology,
-About, downloads, the Pagefind index); ``run_pagefind`` indexes a built site. The stages
-behind them are plain functions: ``documents.analyse`` (one TEI document to what its
-page shows) and ``pages.render_pages`` (documents and registers to HTML files).
+``site.analyse_collection`` reads each document of the collection into what its page
+shows (``documents.analyse``); ``site.render_site`` turns those, the registers and the
+settings into every file of the site, as bytes (``pages.render_pages``);
+``search.run_pagefind`` indexes the written site.
 """
-
-from pipeline.render.site import SiteReport, build_site, run_pagefind, site_up_to_date
-
-__all__ = ["SiteReport", "build_site", "run_pagefind", "site_up_to_date"]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.render.documents import Document, header_label
-from pipeline.render.tei_html import Intervention, plain
+from pipeline.render.documents import DocumentPage, header_label
+from pipeline.render.tei_html import ShownIntervention, plain
 from pipeline.xmltools import NSMAP, XML_LANG
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -30,12 +30,12 @@ class Principle:
     key: str
     label: str
     common: list[Markup] = field(default_factory=list)
-    per_text: list[tuple[Document, list[Markup]]] = field(default_factory=list)
+    per_text: list[tuple[DocumentPage, list[Markup]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class InterventionRow:
-    item: Intervention
+    item: ShownIntervention
     href: str
     reason: str
 
@@ -76,11 +76,11 @@ def _key(el: etree._Element) -> str:
     return " ".join(plain(el).split()) or repr(sorted(el.attrib.items()))
 
 
-def principles(documents: list[Document], render: Render) -> list[Principle]:
+def principles(documents: list[DocumentPage], render: Render) -> list[Principle]:
     """Each part of ``editorialDecl``: statements shared by all texts, then each text's own."""
     order: list[str] = []
     labels: dict[str, str] = {}
-    per_doc: list[tuple[Document, dict[str, list[etree._Element]]]] = []
+    per_doc: list[tuple[DocumentPage, dict[str, list[etree._Element]]]] = []
     counts: Counter[tuple[str, str]] = Counter()
     for doc in documents:
         parts: dict[str, list[etree._Element]] = {}
@@ -129,7 +129,7 @@ def _statement(el: etree._Element, render: Render) -> Markup:
     return escape(attrs or "(declared without further detail)")
 
 
-def shared_sections(documents: list[Document], path: str, render: Render) -> list[Markup]:
+def shared_sections(documents: list[DocumentPage], path: str, render: Render) -> list[Markup]:
     """A header part (calendars, citation scheme) shown once per distinct content."""
     out: list[Markup] = []
     seen: set[bytes] = set()
@@ -145,8 +145,8 @@ def shared_sections(documents: list[Document], path: str, render: Render) -> lis
 _SHOWN_ELSEWHERE = frozenset({"projectDesc", "editorialDecl", "refsDecl", "classDecl"})
 
 
-def other_declarations(documents: list[Document], tree: Callable[[etree._Element, frozenset[str]],
-                       Markup]) -> list[tuple[Document, Markup]]:
+def other_declarations(documents: list[DocumentPage], tree: Callable[[etree._Element, frozenset[str]],
+                       Markup]) -> list[tuple[DocumentPage, Markup]]:
     """Each text's other encoding declarations (variant encoding, tagging...), in full."""
     out = []
     for doc in documents:
@@ -156,7 +156,7 @@ def other_declarations(documents: list[Document], tree: Callable[[etree._Element
     return out
 
 
-def cite_structures(documents: list[Document]) -> list[tuple[str, str, str, int]]:
+def cite_structures(documents: list[DocumentPage]) -> list[tuple[str, str, str, int]]:
     """(unit, match, use, depth) of every distinct citeStructure."""
     out: list[tuple[str, str, str, int]] = []
     for doc in documents:
@@ -173,7 +173,7 @@ def cite_structures(documents: list[Document]) -> list[tuple[str, str, str, int]
     return out
 
 
-def interventions(documents: list[Document]) -> dict[str, list[InterventionRow]]:
+def interventions(documents: list[DocumentPage]) -> dict[str, list[InterventionRow]]:
     """Each text's interventions (by its slug), with the reason its header declares."""
     out: dict[str, list[InterventionRow]] = {}
     for doc in documents:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from pipeline.render.dates import MONTHS, DateInfo
-from pipeline.render.documents import Document
+from pipeline.render.documents import DocumentPage
 
 KIND_LABELS = {
     "written": "date of writing",
@@ -28,7 +28,7 @@ class Dated:
     info: DateInfo
     written: str
     kind: str
-    doc: Document
+    doc: DocumentPage
     href: str  # from the site root
     where: str
 
@@ -44,7 +44,7 @@ class Year:
     items: tuple[Dated, ...]
 
 
-def collect(documents: list[Document]) -> list[Dated]:
+def collect(documents: list[DocumentPage]) -> list[Dated]:
     """Every date with a normalised value, in calendar order (ties: text order)."""
     found: list[tuple[tuple, int, int, Dated]] = []
     for doc_index, doc in enumerate(documents):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from pipeline import reading
+from pipeline.structure import reading
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June", "July",
@@ -100,7 +100,7 @@ def _bounds(el: etree._Element) -> tuple[Partial | None, Partial | None]:
     return None, None
 
 
-def read_date(el: etree._Element) -> DateInfo:
+def date_info(el: etree._Element) -> DateInfo:
     """The normalised values of a TEI ``date``/``time``/``origDate``/``birth`` element.
 
     The words for each calendar come from the reading model, so the HTML and the

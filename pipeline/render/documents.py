@@ -1,6 +1,6 @@
 """From a TEI document to what its page shows: header facts, reading text, notes.
 
-``analyse`` is the stage: one parsed ``TEI`` element in, one ``Document`` out. It reads
+``analyse`` is the stage: one parsed ``TEI`` element in, one ``DocumentPage`` out. It reads
 nothing from disk. What the header holds is shown as far as it is understood (title,
 authors, dates, sources, responsibilities, licences, languages) and, in full, as a
 generic listing, so another project's header loses nothing either.
@@ -15,20 +15,21 @@ from pathlib import Path
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline import reading
-from pipeline.render.dates import DateInfo, read_date
-from pipeline.render.ids import IdRegistry, external_url, is_safe_id, safe_lang, slugify
-from pipeline.render.registers import Registers
+from pipeline.render.dates import DateInfo, date_info
+from pipeline.render.ids import IdRegistry
+from pipeline.render.registers import RegisterLinks
 from pipeline.render.tei_html import (
     DateMention,
-    Intervention,
     Mention,
-    Note,
+    PageNote,
     Renderer,
+    ShownIntervention,
     date_html,
     plain,
     reserve_ids,
 )
+from pipeline.structure import reading
+from pipeline.structure.identifiers import external_url, safe_lang
 from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG
 
 # Ids the document template uses; claimed before the TEI's, which never start with "ed-".
@@ -53,7 +54,7 @@ class Field:
 
 
 @dataclass(eq=False)
-class Document:
+class DocumentPage:
     """One text of the edition, ready for its page and for the collection pages."""
 
     slug: str  # the page is texts/<slug>.html; safe as a file name
@@ -71,12 +72,12 @@ class Document:
     full_header: Markup
     body: Markup
     has_h1: bool
-    notes: list[Note]
+    notes: list[PageNote]
     mentions: list[Mention]
     dates: list[DateMention]
-    interventions: list[Intervention]
+    interventions: list[ShownIntervention]
     paragraphs: int
-    reading: reading.Document
+    reading: reading.ReadingDocument
     tei: etree._Element = field(repr=False)
     corpus_title: str = ""
 
@@ -92,19 +93,6 @@ class Document:
 
 def _local(el: etree._Element) -> str:
     return etree.QName(el).localname if isinstance(el.tag, str) else ""
-
-
-def document_name(tei: etree._Element, stem: str, index: int, count: int) -> str:
-    """The name of a document's page and downloads: its xml:id, else the file's stem.
-
-    The same rule as the exports' and the persistent ids', so every output of a text
-    goes by one name; a value that is not a safe identifier becomes a slug.
-    """
-    xml_id = tei.get(XML_ID)
-    if xml_id and is_safe_id(xml_id):
-        return xml_id
-    base = stem if is_safe_id(stem) else slugify(stem)
-    return base if count == 1 else f"{base}-{index}"
 
 
 def _find(el: etree._Element | None, path: str) -> list[etree._Element]:
@@ -249,10 +237,10 @@ def _creation(header: etree._Element, renderer: Renderer) -> tuple[
             html = renderer.inline(container, header=True) if container_path == "tei:creation" \
                 else renderer.element(date_el[0], header=True)
             html_id = renderer.dates[mark].html_id if len(renderer.dates) > mark else ""
-            return read_date(date_el[0]), Markup(html), html_id
+            return date_info(date_el[0]), Markup(html), html_id
     for date_el in header.iterfind("tei:fileDesc/tei:sourceDesc//*", NSMAP):
-        if _local(date_el) in ("date", "origDate") and read_date(date_el).start:
-            return read_date(date_el), None, ""
+        if _local(date_el) in ("date", "origDate") and date_info(date_el).start:
+            return date_info(date_el), None, ""
     return None, None, ""
 
 
@@ -262,10 +250,10 @@ def analyse(
     source: Path,
     name: str,
     download: str,
-    registers: Registers | None,
+    registers: RegisterLinks | None,
     corpus_title: str = "",
-) -> Document:
-    """The stage: a parsed ``TEI`` element in, the ``Document`` its page shows out."""
+) -> DocumentPage:
+    """The stage: a parsed ``TEI`` element in, the ``DocumentPage`` its page shows out."""
     ids = IdRegistry()
     for page_id in PAGE_IDS:
         ids.claim(page_id)
@@ -349,7 +337,7 @@ def analyse(
     body = Markup("\n").join(body_parts)
 
     title = read.title if read.titles else (read.title or name)
-    return Document(
+    return DocumentPage(
         slug=name,
         source=source,
         download=download,
@@ -376,7 +364,7 @@ def analyse(
     )
 
 
-def creation_label(doc: Document) -> Markup:
+def creation_label(doc: DocumentPage) -> Markup:
     """The document's date for lists: as written, both calendars on hover and focus."""
     if doc.creation is None:
         return Markup("")

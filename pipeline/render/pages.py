@@ -8,7 +8,7 @@ path relative to the site folder.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,14 +18,17 @@ from markupsafe import Markup, escape
 
 from pipeline.config import EditionConfig
 from pipeline.render import about, chronology
-from pipeline.render.dates import read_date
-from pipeline.render.documents import Document, creation_label, header_tree
-from pipeline.render.ids import IdRegistry, external_url
-from pipeline.render.registers import KINDS, Entry, Registers
+from pipeline.render.dates import date_info
+from pipeline.render.documents import DocumentPage, creation_label, header_tree
+from pipeline.render.ids import IdRegistry
+from pipeline.render.registers import KINDS, RegisterLinks
+from pipeline.structure.identifiers import external_url
+from pipeline.structure.registers import RegisterEntry
 from pipeline.render.tei_html import Renderer, date_html, plain
 from pipeline.xmltools import NSMAP
 
 SEARCH_PAGE = "search.html"
+DOWNLOADS_PAGE = "downloads.html"
 
 
 def make_environment(theme_dir: Path | None) -> Environment:
@@ -48,6 +51,25 @@ def make_environment(theme_dir: Path | None) -> Environment:
 
 
 @dataclass(frozen=True)
+class DownloadItem:
+    """An exchange file the Downloads page lists, with its size and checksum."""
+
+    path: str  # below downloads/
+    label: str
+    description: str
+    size: int
+    sha256: str
+
+    @property
+    def size_label(self) -> str:
+        if self.size < 1024:
+            return f"{self.size} bytes"
+        if self.size < 1024 * 1024:
+            return f"{self.size / 1024:.1f} KB"
+        return f"{self.size / (1024 * 1024):.1f} MB"
+
+
+@dataclass(frozen=True)
 class NavItem:
     key: str
     href: str  # from the site root
@@ -63,10 +85,11 @@ class Occurrence:
 
 @dataclass
 class EntryView:
-    entry: Entry
+    entry: RegisterEntry
+    anchor: str
     fields: list[tuple[str, list[Markup]]]
-    mentions: list[tuple[Document, list[Occurrence]]] = field(default_factory=list)
-    authored: list[Document] = field(default_factory=list)
+    mentions: list[tuple[DocumentPage, list[Occurrence]]] = field(default_factory=list)
+    authored: list[DocumentPage] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -80,7 +103,8 @@ def _citation_url(config: EditionConfig, page: str) -> str:
     return base.rstrip("/") + "/" + page
 
 
-def _nav(registers: Registers | None, has_search: bool) -> list[NavItem]:
+def _nav(registers: RegisterLinks | None, has_search: bool,
+         has_downloads: bool) -> list[NavItem]:
     items = [NavItem("home", "index.html", "Texts")]
     if registers is not None:
         for kind in KINDS.values():
@@ -89,11 +113,13 @@ def _nav(registers: Registers | None, has_search: bool) -> list[NavItem]:
     items.append(NavItem("chronology", "chronology.html", "Chronology"))
     if has_search:
         items.append(NavItem("search", SEARCH_PAGE, "Search"))
+    if has_downloads:
+        items.append(NavItem("downloads", DOWNLOADS_PAGE, "Downloads"))
     items.append(NavItem("about", "about.html", "About"))
     return items
 
 
-def _entry_fields(entry: Entry, render: Renderer) -> list[tuple[str, list[Markup]]]:
+def _entry_fields(entry: RegisterEntry, render: Renderer) -> list[tuple[str, list[Markup]]]:
     el = entry.element
     fields: list[tuple[str, list[Markup]]] = []
 
@@ -120,14 +146,14 @@ def _entry_fields(entry: Entry, render: Renderer) -> list[tuple[str, list[Markup
         for event in el.findall(f"tei:{tag}", NSMAP):
             dates = event.findall("tei:date", NSMAP)
             if dates:
-                parts = [date_html(read_date(d), plain(d)) for d in dates]
+                parts = [date_html(date_info(d), plain(d)) for d in dates]
                 rest = [render.inline(c, header=True) for c in event if c.tag != dates[0].tag]
                 values.append(Markup(", ").join(parts + rest))
             else:
                 values.append(render.inline(event, header=True))
         add(label, values)
     if entry.kind == "bibl":
-        add("Dates", [date_html(read_date(d), plain(d)) for d in el.findall("tei:date", NSMAP)])
+        add("Dates", [date_html(date_info(d), plain(d)) for d in el.findall("tei:date", NSMAP)])
     add("Role", [render.inline(o, header=True) for o in el.findall("tei:occupation", NSMAP)])
     add("Coordinates", [escape(plain(g)) for g in el.findall("tei:location/tei:geo", NSMAP)])
     for note in el.findall("tei:note", NSMAP):
@@ -160,11 +186,12 @@ def _authority(idno: etree._Element) -> Markup:
     return escape(f"{kind}: {value}" if kind else value)
 
 
-def _entries(documents: list[Document], registers: Registers) -> dict[str, EntryView]:
+def _entries(documents: list[DocumentPage], registers: RegisterLinks) -> dict[str, EntryView]:
     ids = IdRegistry()
     render = Renderer(slug="registers", root="", registers=registers, ids=ids,
                       record_mentions=False, record_dates=False)
-    views = {key: EntryView(e, _entry_fields(e, render)) for key, e in registers.entries.items()}
+    views = {key: EntryView(e, registers.anchor(e), _entry_fields(e, render))
+             for key, e in registers.entries.items()}
     for doc in documents:
         grouped: dict[str, list[Occurrence]] = {}
         counts: dict[tuple[str, str], int] = {}
@@ -183,19 +210,19 @@ def _entries(documents: list[Document], registers: Registers) -> dict[str, Entry
             "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:author//*[@ref]", NSMAP
         ):
             entry = registers.resolve(author.get("ref"))
-            if entry is not None and doc not in views[entry.key].authored:
-                views[entry.key].authored.append(doc)
+            if entry is not None and doc not in views[entry.id].authored:
+                views[entry.id].authored.append(doc)
     return views
 
 
-def _letter(entry: Entry) -> str:
+def _letter(entry: RegisterEntry) -> str:
     first = entry.sort_name[:1].upper()
     return first if first.isalpha() and first.isascii() else "#"
 
 
 def render_pages(
-    documents: list[Document],
-    registers: Registers | None,
+    documents: list[DocumentPage],
+    registers: RegisterLinks | None,
     config: EditionConfig,
     env: Environment,
     *,
@@ -204,15 +231,17 @@ def render_pages(
     has_search: bool = True,
     downloads: Mapping[str, set[str]] | None = None,
     moved: Mapping[str, str] | None = None,
+    exchange: Sequence[DownloadItem] = (),
 ) -> dict[str, bytes]:
     """Every HTML page of the site by its path in the site folder.
 
     ``documents`` must be in reading order (by date). ``downloads`` maps a document's
-    slug to the file suffixes offered for it ("xml", "txt").
+    slug to what is offered for it ("xml", "txt", "original"); ``exchange`` lists the
+    edition's exchange files for the Downloads page.
     """
     downloads = downloads or {}
     moved = moved or {}
-    nav = _nav(registers, has_search)
+    nav = _nav(registers, has_search, bool(exchange))
     edition = {
         "title": config.title,
         "subtitle": config.subtitle,
@@ -255,7 +284,7 @@ def render_pages(
     if registers is not None:
         views = _entries(documents, registers)
         for kind in KINDS.values():
-            entries = [views[e.key] for e in registers.by_kind(kind.key)]
+            entries = [views[e.id] for e in registers.by_kind(kind.key)]
             if not entries:
                 continue
             letters: dict[str, list[EntryView]] = {}
@@ -271,6 +300,10 @@ def render_pages(
 
     if has_search:
         page(SEARCH_PAGE, "search.html", "search")
+
+    if exchange:
+        page(DOWNLOADS_PAGE, "downloads.html", "downloads", items=exchange,
+             documents=documents, offered=downloads)
 
     about_ids = IdRegistry()
     about_render = Renderer(slug="about", root="", registers=registers, ids=about_ids,

@@ -21,15 +21,16 @@ from dataclasses import dataclass
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.reading import choose
-from pipeline.render.dates import DateInfo, read_date
-from pipeline.render.ids import IdRegistry, class_token, external_url, safe_id, safe_lang
-from pipeline.render.registers import Registers
+from pipeline.structure.reading import choose
+from pipeline.render.dates import DateInfo, date_info
+from pipeline.render.ids import IdRegistry
+from pipeline.render.registers import RegisterLinks
+from pipeline.structure.identifiers import class_token, external_url, safe_id, safe_lang
 from pipeline.xmltools import TEI_NS, XML_ID, XML_LANG
 
 
 @dataclass(frozen=True)
-class Note:
+class PageNote:
     html_id: str
     marker_id: str
     label: str
@@ -56,7 +57,7 @@ class DateMention:
 
 
 @dataclass(frozen=True)
-class Intervention:
+class ShownIntervention:
     kind: str  # correction, regularisation, expansion
     source: str
     reading: str
@@ -133,7 +134,7 @@ class Renderer:
         *,
         slug: str,
         root: str,
-        registers: Registers | None,
+        registers: RegisterLinks | None,
         ids: IdRegistry,
         id_map: dict[str, str] | None = None,
         resp_names: dict[str, str] | None = None,
@@ -155,10 +156,10 @@ class Renderer:
         self.date_kind = date_kind
         # Note numbers come from the reading model, so HTML and plain text agree.
         self.note_markers = note_markers or {}
-        self.notes: list[Note] = []
+        self.notes: list[PageNote] = []
         self.mentions: list[Mention] = []
         self.dates: list[DateMention] = []
-        self.interventions: list[Intervention] = []
+        self.interventions: list[ShownIntervention] = []
         self.has_h1 = False
         self.paragraphs = 0
         self._where = "text"
@@ -505,7 +506,7 @@ class Renderer:
         self.ids.emitted.add(html_id)
         marker_id = self.ids.claim(f"{html_id}-ref", "ref")
         slot = len(self.notes)
-        self.notes.append(Note(html_id, marker_id, n, Markup(""), "", ""))
+        self.notes.append(PageNote(html_id, marker_id, n, Markup(""), "", ""))
         self._in_note += 1
         try:
             with self.where(f"note {n}"):
@@ -517,7 +518,7 @@ class Renderer:
             resp = self.resp_names.get(pointer.lstrip("#"), "")
             if resp:
                 break
-        self.notes[slot] = Note(html_id, marker_id, n, Markup(body), resp, el.get("type") or "")
+        self.notes[slot] = PageNote(html_id, marker_id, n, Markup(body), resp, el.get("type") or "")
         marker = (
             f'<sup class="noteref-wrap" data-pagefind-ignore><a class="noteref" id="{marker_id}" '
             f'href="#{html_id}" role="doc-noteref" aria-describedby="notes-heading">'
@@ -557,7 +558,7 @@ class Renderer:
         if self.record_mentions and not ctx.original:
             html_id = self.ids.claim(f"{self.slug}-c{self._next('c')}", "c")
             self.interventions.append(
-                Intervention(kind, source_text, reading_text, resp, cert, self._where, html_id)
+                ShownIntervention(kind, source_text, reading_text, resp, cert, self._where, html_id)
             )
         id_attr = f' id="{html_id}"' if html_id else ""
         return (
@@ -627,7 +628,7 @@ class Renderer:
         html_id = ""
         if entry is not None and self.record_mentions and not ctx.original:
             html_id = self.ids.claim(f"{self.slug}-m{self._next('m')}", "m")
-            self.mentions.append(Mention(entry.key, html_id, self._where, plain(el)))
+            self.mentions.append(Mention(entry.id, html_id, self._where, plain(el)))
         id_attr = f' id="{html_id}"' if html_id else ""
         lang = safe_lang(el.get(XML_LANG))
         lang_attr = f' lang="{lang}"' if lang else ""
@@ -643,11 +644,11 @@ class Renderer:
             body = f"<cite>{body}</cite>"
         deferred = "".join(self._deferred[mark:])
         del self._deferred[mark:]
-        href = f"{self.root}{entry.page}#{entry.anchor}"
+        href = self.registers.href(entry, self.root)
         return f'<a{id_attr}{lang_attr}{cls} href="{href}">{body}</a>{deferred}'
 
     def _date(self, el: etree._Element, ctx: _Ctx) -> str:
-        info = read_date(el)
+        info = date_info(el)
         inner = dataclasses.replace(ctx, phrasing=True)
         body = Markup(self._children(el, inner))
         html_id = ""

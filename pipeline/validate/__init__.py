@@ -18,9 +18,9 @@ from pipeline.validate.runner import (
     ValidationConfig,
     ValidationRun,
     check_documents,
-    collect_files,
     plan_layers,
     validate_documents,
+    validate_inputs,
     validate_paths,
 )
 from pipeline.validate.schemas import SchemaError
@@ -38,10 +38,10 @@ __all__ = [
     "ValidationConfig",
     "ValidationRun",
     "check_documents",
-    "collect_files",
     "fetch_tei_schemas",
     "plan_layers",
     "resolve_tei_dir",
     "validate_documents",
+    "validate_inputs",
     "validate_paths",
 ]

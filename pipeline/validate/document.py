@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import EditionError
+from pipeline.structure.inputs import InputFile, read_input
 from pipeline.validate.model import (
     ERROR,
     LAYER_IO,
@@ -35,7 +36,7 @@ SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 
 
 @dataclass
-class Document:
+class CheckedFile:
     """A file (or in-memory tree) ready for the schema layers."""
 
     path: str
@@ -68,28 +69,34 @@ class Document:
         return self._columns.column(el)
 
 
-def load_file(path: Path, shown: str) -> Document:
-    """Read and parse ``path``; problems become issues of the returned document."""
+def load_file(file: InputFile) -> CheckedFile:
+    """Read and parse an input; problems become issues of the returned file."""
+    shown = file.shown
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        issue = Issue(shown, None, None, f"cannot read file: {exc.strerror}", LAYER_IO)
-        return Document(shown, None, issues=[issue], unreadable=True)
+        data = read_input(file)
+    except EditionError as exc:
+        return refused(shown, exc.message)
     return load_bytes(data, shown)
 
 
-def load_bytes(data: bytes, shown: str) -> Document:
+def refused(shown: str, message: str) -> CheckedFile:
+    """A file that could not be read, or was refused as input: never 'valid'."""
+    issue = Issue(shown, None, None, message, LAYER_IO)
+    return CheckedFile(shown, None, issues=[issue], unreadable=True)
+
+
+def load_bytes(data: bytes, shown: str) -> CheckedFile:
     try:
         tree = parse_bytes(data, shown)
     except EditionError as exc:
-        return Document(shown, None, data, [_parse_issue(exc, shown)])
-    doc = Document(shown, tree, data)
+        return CheckedFile(shown, None, data, [_parse_issue(exc, shown)])
+    doc = CheckedFile(shown, tree, data)
     doc.issues.extend(preflight(doc))
     return doc
 
 
-def from_tree(shown: str, tree: etree._ElementTree) -> Document:
-    doc = Document(shown, tree)
+def from_tree(shown: str, tree: etree._ElementTree) -> CheckedFile:
+    doc = CheckedFile(shown, tree)
     doc.issues.extend(preflight(doc))
     return doc
 
@@ -104,7 +111,7 @@ def _parse_issue(exc: EditionError, shown: str) -> Issue:
     return Issue(shown, exc.line, exc.column, message, LAYER_XML)
 
 
-def preflight(doc: Document) -> list[Issue]:
+def preflight(doc: CheckedFile) -> list[Issue]:
     assert doc.tree is not None
     root = doc.tree.getroot()
     issues = [*_doctype_issues(doc), *_root_issues(doc, root)]
@@ -113,7 +120,7 @@ def preflight(doc: Document) -> list[Issue]:
     return issues
 
 
-def _doctype_issues(doc: Document) -> list[Issue]:
+def _doctype_issues(doc: CheckedFile) -> list[Issue]:
     assert doc.tree is not None
     info = doc.tree.docinfo
     if not info.doctype:
@@ -135,7 +142,7 @@ def _doctype_issues(doc: Document) -> list[Issue]:
     return [Issue(doc.path, line, column, message, LAYER_XML, WARNING)]
 
 
-def _root_issues(doc: Document, root: etree._Element) -> list[Issue]:
+def _root_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
     qname = etree.QName(root)
     ns, local = qname.namespace, qname.localname
     if ns == TEI_NS and local in TEI_ROOTS:
@@ -171,7 +178,7 @@ def xml_model_hrefs(tree: etree._ElementTree) -> list[etree._ProcessingInstructi
     return list(reversed(pis))
 
 
-def _xml_model_issues(doc: Document, root: etree._Element) -> list[Issue]:
+def _xml_model_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
     assert doc.tree is not None
     issues: list[Issue] = []
     for pi in xml_model_hrefs(doc.tree):
@@ -200,7 +207,7 @@ def _xml_model_issues(doc: Document, root: etree._Element) -> list[Issue]:
     return issues
 
 
-def _xinclude_issues(doc: Document, root: etree._Element) -> list[Issue]:
+def _xinclude_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
     issues = []
     for el in root.iter(f"{{{XI_NS}}}include"):
         href = el.get("href") or ""

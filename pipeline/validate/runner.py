@@ -12,9 +12,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline.config import find_pyproject, load_config
-from pipeline.errors import EditionError, shown_path
-from pipeline.validate.document import Document, from_tree, load_file
+from pipeline.errors import EditionError, UsageError, shown_path
+from pipeline.structure.inputs import InputFile, discover
+from pipeline.validate.document import CheckedFile, from_tree, load_file, refused
 from pipeline.validate.model import (
     LAYER_EDITION_SCH,
     LAYER_EDITION_XSD,
@@ -52,8 +52,10 @@ TEI_ALL = "tei_all"
 TEI_SCHEMATRON = "tei_schematron"
 
 
-class InputError(EditionError):
-    """A path given on the command line does not exist (the CLI exits 2)."""
+InputError = UsageError  # a path given that does not exist (the CLI exits 2)
+
+# The largest file read when no limit is given (the setting max-input-mb).
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,18 +66,7 @@ class ValidationConfig:
     schema_dir: Path = Path("schema")
     # None: use EDITION_TEI_SCHEMA_DIR, else the user cache.
     tei_schema_dir: Path | None = None
-
-    @classmethod
-    def discover(
-        cls, start: Path | None = None, tei_schema_dir: Path | None = None
-    ) -> ValidationConfig:
-        """Our folders from ``[tool.edition]`` of the nearest pyproject.toml, if any."""
-        here = (start or Path.cwd()).resolve()
-        try:
-            config = load_config(find_pyproject(here))
-        except EditionError:
-            return cls(here / "tei", here / "schema", tei_schema_dir)
-        return cls(config.tei_dir, config.root / "schema", tei_schema_dir)
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass
@@ -159,7 +150,7 @@ def compile_layers(layers: Iterable[Layer]) -> None:
             compile_schematron(layer.path)
 
 
-def check_document(doc: Document, layers: Iterable[Layer]) -> None:
+def check_document(doc: CheckedFile, layers: Iterable[Layer]) -> None:
     """Run the per-file layers on ``doc``; issues are added to it."""
     if not doc.checkable:
         return
@@ -172,7 +163,7 @@ def check_document(doc: Document, layers: Iterable[Layer]) -> None:
             doc.issues.extend(validate_tei_schematron(doc, layer.path, layer.label))
 
 
-def check_collection(docs: list[Document], layers: Iterable[Layer]) -> None:
+def check_collection(docs: list[CheckedFile], layers: Iterable[Layer]) -> None:
     """Run the Schematron layers over all checkable ``docs`` at once."""
     for layer in layers:
         if layer.kind != SCH:
@@ -183,7 +174,7 @@ def check_collection(docs: list[Document], layers: Iterable[Layer]) -> None:
             doc.issues.extend(found.get(doc.path, []))
 
 
-def to_result(doc: Document) -> FileResult:
+def to_result(doc: CheckedFile) -> FileResult:
     return FileResult(doc.path, list(doc.issues), doc.size, doc.unreadable)
 
 
@@ -196,7 +187,7 @@ def validate_documents(
 
     ``layers`` as for ``--schema``; by default the project schemas and tei_all.
     """
-    config = config or ValidationConfig.discover()
+    config = config or ValidationConfig()
     plan = plan_layers(layers, config)
     loaded = [from_tree(name, tree) for name, tree in docs]
     for doc in loaded:
@@ -226,22 +217,6 @@ class ValidationRun:
     seconds: float
 
 
-def collect_files(paths: Sequence[str | Path]) -> list[Path]:
-    """The files named, and the ``*.xml`` files below the folders named, each once."""
-    found: dict[Path, None] = {}
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for file in sorted(path.rglob("*.xml")):
-                if file.is_file():
-                    found.setdefault(file, None)
-        elif path.exists():
-            found.setdefault(path, None)
-        else:
-            raise InputError("no such file or folder", path)
-    return list(found)
-
-
 def _is_below(path: Path, resolved_folder: Path) -> bool:
     try:
         path.resolve().relative_to(resolved_folder)
@@ -250,7 +225,7 @@ def _is_below(path: Path, resolved_folder: Path) -> bool:
     return True
 
 
-Task = tuple[str, str, tuple[Layer, ...]]
+Task = tuple[InputFile, tuple[Layer, ...]]
 
 
 # Files are loaded and checked in batches, so that a tailored grammar is compiled once for
@@ -262,15 +237,15 @@ def _batches(tasks: list[Task]) -> list[list[Task]]:
     return [tasks[i : i + BATCH] for i in range(0, len(tasks), BATCH)]
 
 
-def _load_batch(batch: list[Task]) -> list[Document]:
+def _load_batch(batch: list[Task]) -> list[CheckedFile]:
     """Read a batch, and tailor each RELAX NG grammar to it once (see ``tailor``): to the
     whole first batch, then to the documents that the grammar so far does not accept."""
-    docs = [load_file(Path(path), shown) for path, shown, _ in batch]
-    grammars = {layer.path for _, _, chosen in batch for layer in chosen if layer.kind == RNG}
+    docs = [load_file(file) for file, _ in batch]
+    grammars = {layer.path for _, chosen in batch for layer in chosen if layer.kind == RNG}
     for path in sorted(grammars):
         members = [
             doc
-            for (_, _, chosen), doc in zip(batch, docs, strict=True)
+            for (_, chosen), doc in zip(batch, docs, strict=True)
             if doc.checkable and any(x.kind == RNG and x.path == path for x in chosen)
         ]
         first = not has_tailored(path)
@@ -287,7 +262,7 @@ def _load_batch(batch: list[Task]) -> list[Document]:
 
 def _check_batch(batch: list[Task]) -> list[FileResult]:
     docs = _load_batch(batch)
-    for (_, _, chosen), doc in zip(batch, docs, strict=True):
+    for (_, chosen), doc in zip(batch, docs, strict=True):
         check_document(doc, chosen)
     return [to_result(doc) for doc in docs]
 
@@ -312,25 +287,42 @@ def validate_paths(
     config: ValidationConfig | None = None,
     jobs: int | None = 1,
 ) -> ValidationRun:
-    """Validate files and folders; ``layers`` as for ``--schema``.
+    """Validate files and folders (found by the rules of ``structure.inputs``).
 
-    ``jobs`` None: one worker per CPU when there is more than one batch of files.
-    Files below the configured ``tei/`` folder are ours and get all layers by default;
-    others get tei_all. Raises InputError for a missing path and SchemaUnavailable or
-    SchemaError for a schema that cannot be had.
+    See ``validate_inputs``. Raises UsageError for a path that does not exist.
+    """
+    config = config or ValidationConfig()
+    found = discover(paths, (".xml",), config.max_bytes)
+    return validate_inputs(found.files, [(r.shown, r.error().message) for r in found.refused],
+                           layers, config, jobs)
+
+
+def validate_inputs(
+    files: Sequence[InputFile],
+    refusals: Sequence[tuple[str, str]] = (),
+    layers: Sequence[str] | None = None,
+    config: ValidationConfig | None = None,
+    jobs: int | None = 1,
+) -> ValidationRun:
+    """Validate input files; ``layers`` as for ``--schema``.
+
+    ``refusals`` (shown path, reason) are inputs refused before reading: each is reported
+    as unreadable, never as valid. ``jobs`` None: one worker per CPU when there is more
+    than one batch of files. Files below the configured ``tei/`` folder are ours and get
+    all layers by default; others get tei_all. Raises SchemaUnavailable or SchemaError
+    for a schema that cannot be had.
     """
     started = time.perf_counter()
-    config = config or ValidationConfig.discover()
-    files = collect_files(paths)
+    config = config or ValidationConfig()
     plan = plan_layers(layers, config)
     compile_layers(plan.all_layers())
     tasks: list[Task] = []
     any_ours = False
     tei_dir = config.tei_dir.resolve()
     for file in files:
-        ours = _is_below(file, tei_dir)
+        ours = _is_below(file.path, tei_dir)
         any_ours = any_ours or ours
-        tasks.append((str(file), shown_path(file), plan.ours if ours else plan.foreign))
+        tasks.append((file, plan.ours if ours else plan.foreign))
     # Notes about skipped project layers matter only when some file is ours.
     notes = plan.notes if any_ours or layers else []
 
@@ -340,16 +332,17 @@ def validate_paths(
         results = _run_parallel(tasks, jobs)
     else:
         results = _run_serial(tasks)
+    results += [to_result(refused(shown, message)) for shown, message in refusals]
     return ValidationRun(results, notes, time.perf_counter() - started)
 
 
 def _run_serial(tasks: list[Task]) -> list[FileResult]:
     results: list[FileResult] = []
     # Only documents that a collection layer (Schematron) needs stay in memory.
-    kept: list[tuple[int, Document]] = []
+    kept: list[tuple[int, CheckedFile]] = []
     for start, batch in zip(range(0, len(tasks), BATCH), _batches(tasks), strict=True):
         loaded = _load_batch(batch)
-        for offset, ((_, _, chosen), doc) in enumerate(zip(batch, loaded, strict=True)):
+        for offset, ((_, chosen), doc) in enumerate(zip(batch, loaded, strict=True)):
             check_document(doc, chosen)
             results.append(to_result(doc))
             if any(not layer.per_file for layer in chosen):
@@ -366,9 +359,9 @@ def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         results = [r for rs in pool.map(_check_batch, _batches(tasks)) for r in rs]
     # Schematron needs every document at once: the parent reads those that need it.
-    needing = [i for i, (_, _, chosen) in enumerate(tasks) if any(not x.per_file for x in chosen)]
+    needing = [i for i, (_, chosen) in enumerate(tasks) if any(not x.per_file for x in chosen)]
     if needing:
-        docs = [load_file(Path(tasks[i][0]), tasks[i][1]) for i in needing]
+        docs = [load_file(tasks[i][0]) for i in needing]
         before = [len(doc.issues) for doc in docs]
         _collection_layers([tasks[i] for i in needing], docs)
         for i, doc, count in zip(needing, docs, before, strict=True):
@@ -376,10 +369,10 @@ def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
     return results
 
 
-def _collection_layers(tasks: list[Task], docs: list[Document]) -> None:
+def _collection_layers(tasks: list[Task], docs: list[CheckedFile]) -> None:
     # Each Schematron runs over the documents that have it among their layers.
-    by_layer: dict[Layer, list[Document]] = {}
-    for (_, _, chosen), doc in zip(tasks, docs, strict=True):
+    by_layer: dict[Layer, list[CheckedFile]] = {}
+    for (_, chosen), doc in zip(tasks, docs, strict=True):
         for layer in chosen:
             if not layer.per_file:
                 by_layer.setdefault(layer, []).append(doc)

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from pipeline.errors import EditionError
-from pipeline.validate.document import Document
+from pipeline.errors import UsageError
+from pipeline.validate.document import CheckedFile
 from pipeline.validate.model import ERROR, Issue
 from pipeline.validate.tailor import Grammar, Usage
 from pipeline.validate.teip5 import user_cache_dir
-from pipeline.xmltools import TEI_NS, XML_NS, atomic_write, safe_parser
+from pipeline.outputs import atomic_write
+from pipeline.xmltools import TEI_NS, XML_NS, safe_parser
 
 if TYPE_CHECKING:
     import xmlschema  # imported when an XSD is first used: it takes a tenth of a second
@@ -41,7 +42,7 @@ TEI_SCH = "tei-sch"  # the XPath 2 Schematron embedded in a RELAX NG grammar (Sa
 KIND_BY_SUFFIX = {".rng": RNG, ".xsd": XSD, ".sch": SCH}
 
 
-class SchemaError(EditionError):
+class SchemaError(UsageError):
     """A schema that cannot be read or compiled (the CLI exits 2)."""
 
 
@@ -199,7 +200,7 @@ def _compile_tailored(
     return _compile(grammar.tailor(usage, stand_ins), path)
 
 
-def validate_relaxng(doc: Document, layer: Layer) -> list[Issue]:
+def validate_relaxng(doc: CheckedFile, layer: Layer) -> list[Issue]:
     assert doc.tree is not None
     if layer.path in doc.passed:
         return []
@@ -443,7 +444,7 @@ def _read_pickle(pickled: Path) -> xmlschema.XMLSchemaBase | None:
     return schema if isinstance(schema, xmlschema.XMLSchemaBase) else None
 
 
-def validate_xsd(doc: Document, layer: Layer) -> list[Issue]:
+def validate_xsd(doc: CheckedFile, layer: Layer) -> list[Issue]:
     assert doc.tree is not None
     schema = load_xsd11(layer.path)
     issues = []

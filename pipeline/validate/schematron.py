@@ -34,7 +34,7 @@ from pathlib import Path
 
 from lxml import etree, isoschematron
 
-from pipeline.validate.document import Document
+from pipeline.validate.document import CheckedFile
 from pipeline.validate.model import ERROR, WARNING, Issue
 from pipeline.validate.positions import ColumnFinder
 from pipeline.validate.schemas import Layer, SchemaError, schema_stamp
@@ -60,7 +60,7 @@ def _compile_schematron(path: str, mtime_ns: int) -> isoschematron.Schematron:
         raise SchemaError(f"cannot compile Schematron schema: {exc}", path) from None
 
 
-def build_collection(docs: list[Document]) -> etree._ElementTree:
+def build_collection(docs: list[CheckedFile]) -> etree._ElementTree:
     """The wrapper document described in the module docstring (copies: inputs untouched)."""
     wrapper = etree.Element("collection")
     for doc in docs:
@@ -71,7 +71,7 @@ def build_collection(docs: list[Document]) -> etree._ElementTree:
     return etree.ElementTree(wrapper)
 
 
-def validate_collection(docs: list[Document], layer: Layer) -> dict[str, list[Issue]]:
+def validate_collection(docs: list[CheckedFile], layer: Layer) -> dict[str, list[Issue]]:
     """Run one Schematron over all ``docs``; issues keyed by document path."""
     found: dict[str, list[Issue]] = {doc.path: [] for doc in docs}
     if not docs:

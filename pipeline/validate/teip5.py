@@ -16,8 +16,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import EditionError
-from pipeline.xmltools import atomic_write
+from pipeline.errors import EditionError, UsageError
+from pipeline.outputs import atomic_write
 
 TEI_VERSION = "4.10.2"
 DEFAULT_VAULT_URL = "https://www.tei-c.org/Vault/P5"
@@ -67,7 +67,7 @@ HOW_TO_GET = (
 )
 
 
-class SchemaUnavailable(EditionError):
+class SchemaUnavailable(UsageError):
     """A schema that was asked for cannot be found locally (the CLI exits 2)."""
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.validate.document import Document
+from pipeline.validate.document import CheckedFile
 from pipeline.validate.model import ERROR, WARNING, Issue
 from pipeline.validate.schemas import SchemaError, read_relaxng, schema_stamp
 
@@ -199,7 +199,7 @@ def element_at_path(tree: etree._ElementTree, path: str) -> etree._Element | Non
     return node
 
 
-def validate_tei_schematron(doc: Document, rng_path: Path, label: str) -> list[Issue]:
+def validate_tei_schematron(doc: CheckedFile, rng_path: Path, label: str) -> list[Issue]:
     assert doc.tree is not None
     issues = []
     for finding in tei_schematron(rng_path).findings(doc.tree):

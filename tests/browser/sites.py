@@ -6,11 +6,12 @@ import atexit
 import functools
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-from pipeline.config import load_config
-from pipeline.render.site import SiteReport, build_site
+from conftest import copy_project, shared_dir
+
+from pipeline.build import BuildOptions, BuildReport, build
+from pipeline.config import EditionConfig, load_config
 
 from .tools import REPO
 
@@ -33,22 +34,39 @@ def workdir() -> Path:
     return folder
 
 
-def config():
+def config() -> EditionConfig:
     return load_config(REPO / "pyproject.toml")
+
+
+@functools.cache
+def project() -> Path:
+    """A copy of the edition, so that building it never touches the repository."""
+    return copy_project(workdir() / "project")
+
+
+def project_config() -> EditionConfig:
+    return load_config(project() / "pyproject.toml")
 
 
 def corpus_tei() -> list[Path]:
     cfg = config()
-    return sorted(p for p in cfg.tei_dir.glob("*.xml") if p.resolve() != cfg.registers_path.resolve())
+    return sorted(p for p in cfg.tei_dir.glob("*.xml")
+                  if p.resolve() != cfg.registers_path.resolve())
 
 
-def build_corpus(site_dir: Path, **kwargs) -> SiteReport:
-    cfg = config()
-    return build_site(corpus_tei(), cfg.registers_path, cfg, site_dir, **kwargs)
+def options(**kwargs: object) -> BuildOptions:
+    return BuildOptions(tei_schema_dir=shared_dir("EDITION_TEI_SCHEMA_DIR", "tei-p5"),
+                        **kwargs)  # type: ignore[arg-type]
+
+
+def build_corpus(site_dir: Path, config: EditionConfig | None = None,
+                 **kwargs: object) -> BuildReport:
+    """The edition built from its sources, as `edition build` does."""
+    return build(config or project_config(), options(site_dir=site_dir, **kwargs))
 
 
 @functools.cache
-def corpus_site() -> tuple[Path, SiteReport]:
+def corpus_site() -> tuple[Path, BuildReport]:
     """The bundled corpus rendered with its registers and Pagefind index."""
     site = workdir() / "corpus" / "site"
     return site, build_corpus(site)
@@ -58,9 +76,14 @@ def foreign_paths() -> list[Path]:
     return [FOREIGN_DIR / name for name in FOREIGN_VALID]
 
 
+def build_foreign(paths: list[Path], site_dir: Path, **kwargs: object) -> BuildReport:
+    """Other projects' TEI, as `edition build --tei` renders it."""
+    cfg = config().replace(theme_dir=None)
+    return build(cfg, options(tei_paths=tuple(paths), site_dir=site_dir, **kwargs))
+
+
 @functools.cache
-def foreign_site() -> tuple[Path, SiteReport]:
+def foreign_site() -> tuple[Path, BuildReport]:
     """Other projects' TEI, rendered without registers (as `edition build --tei DIR`)."""
     site = workdir() / "foreign" / "site"
-    cfg = replace(config(), theme_dir=None)
-    return site, build_site(foreign_paths(), None, cfg, site, foreign=True)
+    return site, build_foreign(foreign_paths(), site)

@@ -7,7 +7,7 @@ from collections import Counter
 
 from lxml import etree, html
 
-from pipeline.reading import readable_text
+from pipeline.structure.reading import readable_text
 from pipeline.xmltools import NSMAP
 
 WORD = re.compile(r"\w+")

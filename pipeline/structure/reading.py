@@ -13,9 +13,8 @@ The API is small:
 - ``readable_text(element, mode)``: the text of any element, with note markers ``[n]``,
   and the notes met on the way, collected separately.
 - ``read_documents(root, mode)``: every document of a ``TEI`` or ``teiCorpus`` root as a
-  ``Document``: header facts, the blocks of the text, and the notes.
+  ``ReadingDocument``: header facts, the blocks of the text, and the notes.
 - ``date_label(date)``: the one way both exports show a date in both calendars.
-- ``is_register_file(root)``: the registers (a ``standOff`` and no ``text``) are not a text.
 
 It works on any TEI P5 document, not only this edition's: a header part that is missing
 is left empty, and outputs show ``UNKNOWN`` for it.
@@ -73,7 +72,7 @@ _WORD_BREAKS = frozenset({"cell"})
 
 
 @dataclass(frozen=True)
-class Note:
+class ReadingNote:
     """A note, shown at its place as ``[marker]`` and given after the text."""
 
     marker: str
@@ -84,7 +83,7 @@ class Note:
 
 
 @dataclass(frozen=True)
-class Block:
+class ReadingBlock:
     """A unit of the text: one paragraph, heading, verse group, speech, closer...
 
     ``kind`` is the TEI element's local name (``"text"`` for stray text between blocks).
@@ -105,7 +104,7 @@ class Passage:
     """The readable text of an element and the notes it holds."""
 
     text: str
-    notes: tuple[Note, ...]
+    notes: tuple[ReadingNote, ...]
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ class DocDate:
 
 
 @dataclass(frozen=True)
-class Document:
+class ReadingDocument:
     """One TEI document as a reader meets it. Empty tuples mean the header is silent."""
 
     xml_id: str | None
@@ -135,8 +134,8 @@ class Document:
     date: DocDate | None
     sources: tuple[str, ...]
     licences: tuple[str, ...]
-    blocks: tuple[Block, ...]
-    notes: tuple[Note, ...]
+    blocks: tuple[ReadingBlock, ...]
+    notes: tuple[ReadingNote, ...]
 
     @property
     def title(self) -> str:
@@ -287,14 +286,14 @@ class _Reader:
         paragraphs.append(_finish(run))
         return tuple(p for p in paragraphs if p)
 
-    def notes(self) -> tuple[Note, ...]:
+    def notes(self) -> tuple[ReadingNote, ...]:
         """The notes met so far (and the notes inside them), in reading order."""
         notes = []
         index = 0
         while index < len(self.pending):  # reading a note may find further notes
             note = self.pending[index]
             index += 1
-            notes.append(Note(
+            notes.append(ReadingNote(
                 marker=self.marker(note),
                 paragraphs=self.note_paragraphs(note),
                 xml_id=note.get(XML_ID),
@@ -308,15 +307,15 @@ class _Reader:
             notes.sort(key=lambda note: int(note.marker))
         return tuple(notes)
 
-    def blocks(self, container: etree._Element, depth: int = 0) -> list[Block]:
-        blocks: list[Block] = []
+    def blocks(self, container: etree._Element, depth: int = 0) -> list[ReadingBlock]:
+        blocks: list[ReadingBlock] = []
         run: list[str] = [_clean(container.text)]
 
         def flush() -> None:
             # Text straight inside a container is not valid TEI, but it is not lost.
             text = _finish(run)
             if text:
-                blocks.append(Block("text", text, None, None, depth, None))
+                blocks.append(ReadingBlock("text", text, None, None, depth, None))
             run.clear()
 
         for child in container:
@@ -330,7 +329,7 @@ class _Reader:
             elif name == "milestone":
                 flush()
                 if "asterism" in (child.get("rend") or "") or child.get("unit") == "section":
-                    blocks.append(Block("milestone", "* * *", child.get(XML_ID),
+                    blocks.append(ReadingBlock("milestone", "* * *", child.get(XML_ID),
                                         child.get("unit"), depth, child))
             elif name is not None or isinstance(child.tag, str):
                 flush()
@@ -339,7 +338,7 @@ class _Reader:
                 text = _finish(pieces)
                 if text:
                     kind = name if name is not None else etree.QName(child).localname
-                    blocks.append(Block(kind, text, child.get(XML_ID), child.get("type"),
+                    blocks.append(ReadingBlock(kind, text, child.get(XML_ID), child.get("type"),
                                         depth, child))
             run.append(_clean(child.tail))
         flush()
@@ -498,12 +497,6 @@ def date_label(date: DocDate | None) -> str:
 # --- documents -----------------------------------------------------------------------
 
 
-def is_register_file(root: etree._Element) -> bool:
-    """The registers file: a TEI with a ``standOff`` and no ``text`` is not a text."""
-    return (root.find("tei:standOff", NSMAP) is not None
-            and root.find("tei:text", NSMAP) is None)
-
-
 def _texts(reader: _Reader, elements: list[etree._Element]) -> tuple[str, ...]:
     texts = (_finish([reader.text(el)], lines=False) for el in elements)
     return tuple(text for text in texts if text)
@@ -555,8 +548,8 @@ def _creation_date(reader: _Reader, header: etree._Element, mode: str) -> DocDat
     return DocDate(written[0], None, None, None) if written else None
 
 
-def read_document(tei: etree._Element, mode: str) -> Document:
-    """A ``TEI`` element as a ``Document`` in ``mode``."""
+def read_document(tei: etree._Element, mode: str) -> ReadingDocument:
+    """A ``TEI`` element as a ``ReadingDocument`` in ``mode``."""
     _check_mode(mode)
     header_reader = _Reader(tei, mode, inline_notes=True)
     header = tei.find("tei:teiHeader", NSMAP)
@@ -572,10 +565,10 @@ def read_document(tei: etree._Element, mode: str) -> Document:
             for el in header.findall(sent + path, NSMAP)])
 
     reader = _Reader(tei, mode)
-    blocks: list[Block] = []
+    blocks: list[ReadingBlock] = []
     for text in tei.findall("tei:text", NSMAP):
         blocks.extend(reader.blocks(text))
-    return Document(
+    return ReadingDocument(
         xml_id=tei.get(XML_ID),
         mode=mode,
         titles=_texts(header_reader, [t for t in titles if t.get("type") not in
@@ -590,7 +583,7 @@ def read_document(tei: etree._Element, mode: str) -> Document:
     )
 
 
-def read_documents(root: etree._Element, mode: str) -> list[Document]:
+def read_documents(root: etree._Element, mode: str) -> list[ReadingDocument]:
     """Every document of a ``TEI`` or ``teiCorpus`` root (a corpus's TEI in order).
 
     Raises EditionError, with the file and line, for anything that is not TEI P5.
@@ -600,7 +593,7 @@ def read_documents(root: etree._Element, mode: str) -> list[Document]:
     if name == "TEI":
         return [read_document(root, mode)]
     if name == "teiCorpus":
-        documents: list[Document] = []
+        documents: list[ReadingDocument] = []
         for child in root:
             if _local(child) in ("TEI", "teiCorpus"):
                 documents.extend(read_documents(child, mode))

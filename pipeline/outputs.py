@@ -1,0 +1,288 @@
+"""Writing outputs so that nothing is ever lost: atomic files, folders replaced as a set.
+
+- ``atomic_write`` and ``write_if_changed`` write one file through a temporary file and a
+  rename, so a reader sees the old bytes or the new ones, never a part.
+- ``StagedFolder`` prepares the next version of a whole folder beside it and puts it in
+  place with one atomic exchange of the two folders (``renameat2(RENAME_EXCHANGE)`` on
+  Linux), so at every instant the folder is the old complete set or the new one. Where
+  the system cannot exchange, two renames are used, and a run that was killed between
+  them is repaired by the next (``remove_leftovers``).
+- ``output_lock`` keeps two commands from writing the same folder at once.
+- ``check_replaceable`` refuses to replace a folder that was never an output of ours.
+
+Temporary names all start with ``.<name>.`` beside the output, so the next run can find
+and remove what a killed run left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.errors import EditionError, os_error
+
+TEMP_SUFFIX = ".tmp"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        # mkstemp makes the file private; published files get the usual permissions.
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_if_changed(path: str | Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless the file already holds exactly these bytes."""
+    path = Path(path)
+    try:
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
+# --- locks ------------------------------------------------------------------------------
+
+
+def lock_path(folder: Path) -> Path:
+    return folder.parent / f".{folder.name}.lock"
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the lock of an output folder; another holder makes this wait, then stop.
+
+    ``wait`` is how many seconds to wait for the other run (0: stop at once).
+    """
+    folder = Path(folder)
+    path = lock_path(folder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+b")  # noqa: SIM115 - held for the whole block
+    except OSError as exc:
+        raise os_error(exc, "cannot create the lock file") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise EditionError(
+                        f"another edition command is writing {folder.name}/ (lock held); "
+                        "wait for it to finish", path) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+# --- folders ------------------------------------------------------------------------------
+
+
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name, use_errno=True) if name else None
+    except OSError:
+        return None
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot."""
+    libc = _libc()
+    renameat2 = getattr(libc, "renameat2", None) if libc is not None else None
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                       _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _staging_names(folder: Path, kind: str) -> list[Path]:
+    parent = folder.parent
+    if not parent.is_dir():
+        return []
+    prefix = f".{folder.name}.{kind}-"
+    return sorted(p for p in parent.iterdir() if p.name.startswith(prefix))
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove what killed runs left beside and inside ``folder``; call under its lock.
+
+    If a run was killed between the two renames of the fallback swap, the folder is
+    missing and the previous version waits under an ``old`` name: it is put back first.
+    """
+    folder = Path(folder)
+    removed: list[Path] = []
+    if not folder.exists():
+        olds = _staging_names(folder, "old")
+        if olds:
+            os.replace(olds[-1], folder)
+    for stale in _staging_names(folder, "new") + _staging_names(folder, "old"):
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale)
+    if folder.is_dir():
+        for tmp in folder.rglob(f".*{TEMP_SUFFIX}"):
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
+
+
+def _is_within(inner: Path, outer: Path) -> bool:
+    try:
+        inner.relative_to(outer)
+    except ValueError:
+        return False
+    return True
+
+
+def check_replaceable(folder: Path, marker: str, keep: list[Path]) -> None:
+    """Refuse to replace ``folder`` unless it is missing, empty, or an output of ours.
+
+    ``marker`` is the file every output of this kind holds; ``keep`` are folders that
+    must survive (the project, the inputs, the working folder): the output may be
+    neither one of them nor hold one.
+    """
+    target = Path(folder).resolve()
+    for kept in keep:
+        kept = Path(kept).resolve()
+        if target == kept or _is_within(kept, target):
+            raise EditionError("refusing to use this folder as an output: it holds "
+                               f"{kept.name or kept}/, which the build must not replace",
+                               folder)
+    if target.exists() and not target.is_dir():
+        raise EditionError("the output is not a folder", folder)
+    if target.is_dir() and any(target.iterdir()) and not (target / marker).is_file():
+        raise EditionError(f"this folder is not a build of the edition (no {marker}): "
+                           "refusing to replace it; remove it or choose another --site",
+                           folder)
+
+
+class StagedFolder:
+    """The next version of ``target``, prepared beside it and put in place at once.
+
+    With ``carry_over`` the new version starts as hard links to every file of the
+    current one (a copy where links are impossible), so a caller only writes what
+    changes; without it the new version starts empty.
+    """
+
+    def __init__(self, target: Path, *, carry_over: bool = False) -> None:
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.new-",
+                                          dir=self.target.parent))
+        os.chmod(self.path, 0o777 & ~_umask())
+        self.committed = False
+        if carry_over and self.target.is_dir():
+            _link_tree(self.target, self.path)
+
+    def write(self, relative: str, data: bytes) -> None:
+        path = self.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() or path.is_symlink():
+            path.unlink()  # never write through a carried-over hard link
+        path.write_bytes(data)
+
+    def remove(self, relative: str) -> None:
+        (self.path / relative).unlink(missing_ok=True)
+
+    def commit(self) -> None:
+        """Make the prepared folder the target, atomically; then drop the old one."""
+        _fsync_tree(self.path)
+        if not self.target.exists():
+            os.rename(self.path, self.target)
+        elif exchange(self.path, self.target):
+            shutil.rmtree(self.path, ignore_errors=True)
+        else:
+            # No atomic exchange here: the old version waits under an 'old' name until
+            # the new one is in place; remove_leftovers repairs a run killed in between.
+            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-",
+                                        dir=self.target.parent))
+            os.rmdir(old)
+            os.rename(self.target, old)
+            os.rename(self.path, self.target)
+            shutil.rmtree(old, ignore_errors=True)
+        self.committed = True
+
+    def discard(self) -> None:
+        if not self.committed:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def __enter__(self) -> StagedFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if any(part.startswith(".") and part.endswith(TEMP_SUFFIX) for part in relative.parts):
+            continue
+        destination = target / relative
+        if path.is_symlink():
+            os.symlink(os.readlink(path), destination)
+        elif path.is_dir():
+            destination.mkdir(exist_ok=True)
+        elif path.is_file():
+            try:
+                os.link(path, destination)
+            except OSError:
+                shutil.copy2(path, destination)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush the new files to disk before they replace the old ones: one ``syncfs`` for
+    the whole file system (thousands of ``fsync`` calls would cost seconds)."""
+    libc = _libc()
+    syncfs = getattr(libc, "syncfs", None) if libc is not None else None
+    if syncfs is None:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            syncfs(fd)
+        finally:
+            os.close(fd)

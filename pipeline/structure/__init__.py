@@ -1,0 +1,38 @@
+"""The model of the edition that every stage shares.
+
+- ``collection``: the inputs (sources with sidecars, TEI files, the registers), found once
+  by the rules of ``inputs``, read lazily;
+- ``registers``: the register index, parsed once;
+- ``reading``: what a reader sees of a TEI document, for every output;
+- ``identifiers`` and ``redirects``: safe names, and the ids the edition has published.
+"""
+
+from pipeline.structure.collection import (
+    Collection,
+    FileKind,
+    SourceFile,
+    TeiFile,
+    document_name,
+    load_collection,
+    source_slug,
+)
+from pipeline.structure.inputs import InputFile, Refusal, discover, read_input, read_path
+from pipeline.structure.registers import Category, RegisterEntry, RegisterIndex
+
+__all__ = [
+    "Category",
+    "Collection",
+    "FileKind",
+    "InputFile",
+    "Refusal",
+    "RegisterEntry",
+    "RegisterIndex",
+    "SourceFile",
+    "TeiFile",
+    "discover",
+    "document_name",
+    "load_collection",
+    "read_input",
+    "read_path",
+    "source_slug",
+]

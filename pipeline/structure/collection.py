@@ -1,0 +1,312 @@
+"""The collection: every input of the edition, found once and passed to every stage.
+
+``load_collection`` finds the sources (with their sidecars), the TEI files and the
+registers, by the rules of ``inputs``. Nothing is read then but the folders: a file's
+bytes and parsed tree are read when a stage first asks for them, and ``release`` lets
+them go again, so the collection never needs every tree in memory at once.
+
+Each TEI file has a kind:
+
+- ``registers``: the file named by the ``registers`` setting (or ``--registers``); in a
+  folder of other projects' TEI, a TEI file with a ``standOff`` and no ``text``;
+- ``text``: a ``TEI`` document; ``corpus``: a ``teiCorpus`` of them;
+- ``other``: anything else (not TEI P5, or not well-formed XML).
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.config import EditionConfig
+from pipeline.errors import EditionError
+from pipeline.structure.identifiers import is_safe_id, slugify
+from pipeline.structure.inputs import (
+    Found,
+    InputFile,
+    Refusal,
+    check_input,
+    discover,
+    read_path,
+)
+from pipeline.structure.redirects import REDIRECTS, parse_redirects
+from pipeline.structure.registers import RegisterIndex, is_register_file
+from pipeline.xmltools import TEI_NS, XML_ID, parse_bytes
+
+TEI_SUFFIXES = (".xml",)
+SOURCE_SUFFIXES = (".txt",)
+SIDECAR_SUFFIX = ".toml"
+
+
+class FileKind(enum.StrEnum):
+    TEXT = "text"
+    CORPUS = "corpus"
+    REGISTERS = "registers"
+    OTHER = "other"
+
+
+@dataclass(eq=False)
+class TeiFile:
+    """A TEI (or other XML) input: its bytes and tree on demand."""
+
+    input: InputFile
+    registers: bool = False  # named as the registers file by the settings
+    _data: bytes | None = field(default=None, repr=False)
+    _tree: etree._ElementTree | None = field(default=None, repr=False)
+    _kind: FileKind | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return self.input.path
+
+    @property
+    def shown(self) -> str:
+        return self.input.shown
+
+    @property
+    def name(self) -> str:
+        return self.input.name
+
+    @property
+    def stem(self) -> str:
+        return self.input.stem
+
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self.input.read_bytes()
+        return self._data
+
+    def tree(self) -> etree._ElementTree:
+        """The parsed file (safe parser); not well-formed XML is an EditionError."""
+        if self._tree is None:
+            self._tree = parse_bytes(self.data(), self.path)
+        return self._tree
+
+    def release(self) -> None:
+        """Let the bytes and the tree go; they are read again if asked for."""
+        self._data = None
+        self._tree = None
+
+    @property
+    def kind(self) -> FileKind:
+        if self._kind is None:
+            self._kind = self._find_kind()
+        return self._kind
+
+    def _find_kind(self) -> FileKind:
+        if self.registers:
+            return FileKind.REGISTERS
+        if self._tree is not None:
+            return kind_of_root(self._tree.getroot())
+        try:
+            return sniff_kind(self.data())
+        except EditionError:
+            return FileKind.OTHER
+
+
+def kind_of_root(root: etree._Element) -> FileKind:
+    if root.tag == f"{{{TEI_NS}}}teiCorpus":
+        return FileKind.CORPUS
+    if root.tag != f"{{{TEI_NS}}}TEI":
+        return FileKind.OTHER
+    return FileKind.REGISTERS if is_register_file(root) else FileKind.TEXT
+
+
+def sniff_kind(data: bytes) -> FileKind:
+    """The kind of a file from its root and the root's children, without building the
+    whole tree: reading stops at the ``text`` of a TEI document."""
+    root_tag = None
+    depth = 0
+    has_standoff = False
+    try:
+        for event, element in etree.iterparse(
+                io.BytesIO(data), events=("start", "end"), resolve_entities=False,
+                load_dtd=False, no_network=True, huge_tree=False):
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            if depth == 1:
+                root_tag = element.tag
+                if root_tag != f"{{{TEI_NS}}}TEI":
+                    break
+            elif depth == 2:
+                if element.tag == f"{{{TEI_NS}}}text":
+                    return FileKind.TEXT
+                has_standoff = has_standoff or element.tag == f"{{{TEI_NS}}}standOff"
+    except etree.XMLSyntaxError:
+        return FileKind.OTHER
+    if root_tag == f"{{{TEI_NS}}}teiCorpus":
+        return FileKind.CORPUS
+    if root_tag != f"{{{TEI_NS}}}TEI":
+        return FileKind.OTHER
+    return FileKind.REGISTERS if has_standoff else FileKind.TEXT
+
+
+@dataclass(eq=False)
+class SourceFile:
+    """A received source text and its editorial sidecar (``NAME.toml`` beside it)."""
+
+    input: InputFile
+    sidecar: Path | None
+
+    @property
+    def path(self) -> Path:
+        return self.input.path
+
+    @property
+    def shown(self) -> str:
+        return self.input.shown
+
+    @property
+    def slug(self) -> str:
+        return source_slug(self.input.stem)
+
+    def data(self) -> bytes:
+        return self.input.read_bytes()
+
+    def sidecar_data(self) -> bytes | None:
+        if self.sidecar is None:
+            return None
+        return read_path(self.sidecar, self.input.max_bytes, self.input.folder)
+
+    def display_name(self, root: Path) -> str:
+        """The name a TEI header gives the source: relative to the project, never an
+        absolute path of this machine."""
+        try:
+            return self.path.relative_to(root).as_posix()
+        except ValueError:
+            return self.input.relative
+
+
+def source_slug(stem: str) -> str:
+    """A document id from a source's file name: its title part after the date."""
+    slug = re.sub(r"^\d{4}(?:-\d{2}){0,2}[-_]?", "", stem) or stem
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "-", slug).strip("-.").lower()
+    if not slug or not slug[0].isalpha():
+        slug = "t-" + slug
+    return slug
+
+
+def document_name(tei: etree._Element, stem: str, index: int = 1, count: int = 1) -> str:
+    """The name every output of a document goes by: its ``xml:id``, else the file's stem.
+
+    A value that is not a safe identifier becomes a slug; the documents of a corpus
+    without ids are numbered after the stem.
+    """
+    xml_id = tei.get(XML_ID)
+    if xml_id and is_safe_id(xml_id):
+        return xml_id
+    base = stem if is_safe_id(stem) else slugify(stem)
+    return base if count == 1 else f"{base}-{index}"
+
+
+def document_page(name: str) -> str:
+    """Where the HTML edition publishes a document, relative to the site folder."""
+    return f"texts/{name}.html"
+
+
+class Collection:
+    """The edition's inputs: sources, TEI files, registers, and what was refused."""
+
+    def __init__(self, config: EditionConfig, files: Sequence[TeiFile],
+                 sources: Sequence[SourceFile], refused: Sequence[Refusal],
+                 registers_file: TeiFile | None) -> None:
+        self.config = config
+        self.files = list(files)
+        self.sources = list(sources)
+        self.refused = list(refused)
+        self.registers_file = registers_file
+
+    def texts(self) -> list[TeiFile]:
+        """The TEI files that are texts or corpora (not the registers, not others)."""
+        return [f for f in self.files if f.kind in (FileKind.TEXT, FileKind.CORPUS)]
+
+    @cached_property
+    def registers(self) -> RegisterIndex | None:
+        file = self.registers_file
+        if file is None:
+            return None
+        return RegisterIndex(file.tree().getroot(), file.name, file.shown)
+
+    @cached_property
+    def redirects(self) -> dict[str, str]:
+        """Moved ids (``tei/redirects.toml``), when the edition has any."""
+        path = self.config.tei_dir / REDIRECTS
+        if not path.is_file() and not path.is_symlink():
+            return {}
+        data = read_path(path, self.config.max_input_bytes, self.config.tei_dir)
+        return parse_redirects(data.decode("utf-8", errors="replace"), path)
+
+    def check_inputs(self) -> None:
+        """Stop at the first refused input (for commands that must read every one)."""
+        if self.refused:
+            raise self.refused[0].error()
+
+    def release(self) -> None:
+        for file in self.files:
+            file.release()
+
+    def __iter__(self) -> Iterator[TeiFile]:
+        return iter(self.files)
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def load_collection(
+    config: EditionConfig,
+    *,
+    tei_paths: Iterable[Path] | None = None,
+    source_paths: Iterable[Path] | None = None,
+    registers_path: Path | None = None,
+    sources: bool = True,
+) -> Collection:
+    """Find the inputs: by default the configured folders; or the paths given.
+
+    ``tei_paths`` replaces the TEI folder (for other projects' TEI: the registers are
+    then found by content); ``registers_path`` replaces the registers setting;
+    ``sources=False`` leaves the sources out.
+    """
+    limit = config.max_input_bytes
+    foreign = tei_paths is not None
+    if registers_path is None and not foreign:
+        registers_path = config.registers_path
+    found_tei = discover(tei_paths if foreign else [config.tei_dir], TEI_SUFFIXES, limit,
+                         missing_ok=not foreign)
+    refused = list(found_tei.refused)
+    files = [TeiFile(f, registers=registers_path is not None and _same(f.path, registers_path))
+             for f in found_tei.files]
+    registers_file = next((f for f in files if f.registers), None)
+    if registers_file is None and registers_path is not None:
+        if os.path.lexists(registers_path):
+            checked = check_input(registers_path, Path(os.path.realpath(registers_path.parent)),
+                                  limit)
+            if isinstance(checked, Refusal):
+                refused.append(checked)
+            else:
+                registers_file = TeiFile(checked, registers=True)
+        elif not foreign and registers_path != config.registers_path:
+            raise EditionError("registers file not found", registers_path)
+    if registers_file is None and foreign:
+        registers_file = next((f for f in files if f.kind == FileKind.REGISTERS), None)
+    found_sources = Found()
+    if sources:
+        found_sources = discover(source_paths if source_paths is not None
+                                 else [config.sources_dir], SOURCE_SUFFIXES, limit,
+                                 missing_ok=source_paths is None)
+        refused += found_sources.refused
+    source_files = []
+    for found in found_sources.files:
+        sidecar = found.path.with_suffix(SIDECAR_SUFFIX)
+        source_files.append(SourceFile(found, sidecar if os.path.lexists(sidecar) else None))
+    return Collection(config, files, source_files, refused, registers_file)

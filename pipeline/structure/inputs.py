@@ -1,0 +1,251 @@
+"""What counts as an input, and reading one safely: the only place that finds files.
+
+The rules, for every command:
+
+- A folder named as input is searched with its subfolders, in the order of the files'
+  paths. Names starting with '.' are skipped (files and folders alike), and links to
+  folders are not followed.
+- A file is an input when its name has the wanted suffix (``.xml`` for TEI, ``.txt``
+  for sources), compared without case.
+- These are refused, each with one line, before a byte is read:
+  a symbolic link that resolves outside the input folder it was found in (a file named
+  directly has its own folder as input folder), a broken link, a FIFO, a device, a
+  socket, a folder with a file-like name (``x.xml/``), and a file larger than the limit
+  (``max-input-mb``).
+- Reading opens the resolved path without following a link and without blocking, then
+  checks again that it is a regular file within the limit, so nothing that changes
+  between the check and the read gets through either.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import EditionError, InputRefused, UsageError, shown_path
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file accepted as input: where it is, and what it looked like when found."""
+
+    path: Path  # absolute, as found (a link stays a link)
+    folder: Path  # the resolved input folder it must stay inside
+    relative: str  # POSIX path below the input folder: names outputs
+    size: int
+    mtime_ns: int
+    max_bytes: int
+
+    @property
+    def shown(self) -> str:
+        return shown_path(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    def signature(self) -> tuple[str, int, int]:
+        """What a later run compares to tell whether the file changed."""
+        return (self.relative, self.size, self.mtime_ns)
+
+    def read_bytes(self) -> bytes:
+        return read_input(self)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An input that is not read, and why."""
+
+    path: Path
+    reason: str
+
+    @property
+    def shown(self) -> str:
+        return shown_path(self.path)
+
+    def error(self) -> InputRefused:
+        return InputRefused(f"refused as input: {self.reason}", self.path)
+
+
+@dataclass
+class Found:
+    files: list[InputFile] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+
+def _kind_of(mode: int) -> str | None:
+    """Why a file of this mode is not a regular file; None when it is one."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "it is a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "it is a named pipe (FIFO), not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "it is a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "it is a socket, not a file"
+    return "it is not a regular file"
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_input(path: Path, folder: Path, max_bytes: int,
+                base: Path | None = None) -> InputFile | Refusal:
+    """Accept ``path`` as an input found in ``folder`` (resolved), or say why not.
+
+    ``base`` is the folder as named, which the input's relative name is taken from.
+    """
+    path = Path(os.path.abspath(path))
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return Refusal(path, f"cannot be read: {exc.strerror}")
+    if stat.S_ISLNK(info.st_mode):
+        target = Path(os.path.realpath(path))
+        if not _within(target, folder):
+            return Refusal(path, f"it is a symbolic link to a file outside "
+                                 f"{shown_path(folder)}/")
+        try:
+            info = os.stat(path)
+        except OSError:
+            return Refusal(path, "it is a broken symbolic link")
+    reason = _kind_of(info.st_mode)
+    if reason is not None:
+        return Refusal(path, reason)
+    if info.st_size > max_bytes:
+        return Refusal(path, f"it is {_megabytes(info.st_size)}, over the limit of "
+                             f"{_megabytes(max_bytes)} (setting max-input-mb)")
+    try:
+        relative = path.relative_to(base if base is not None else folder).as_posix()
+    except ValueError:
+        relative = path.name
+    return InputFile(path, folder, relative, info.st_size, info.st_mtime_ns, max_bytes)
+
+
+def _wanted(name: str, suffixes: Sequence[str]) -> bool:
+    lowered = name.lower()
+    return not name.startswith(".") and any(lowered.endswith(s) for s in suffixes)
+
+
+def discover(paths: Iterable[str | Path], suffixes: Sequence[str], max_bytes: int,
+             *, missing_ok: bool = False) -> Found:
+    """The inputs among ``paths`` (files, and folders searched with their subfolders).
+
+    A path that does not exist is a usage error, unless ``missing_ok`` (a configured
+    folder that is not there yet holds no inputs).
+    """
+    found = Found()
+    seen: set[Path] = set()
+
+    def add(result: InputFile | Refusal) -> None:
+        if result.path in seen:
+            return
+        seen.add(result.path)
+        if isinstance(result, InputFile):
+            found.files.append(result)
+        else:
+            found.refused.append(result)
+
+    for given in paths:
+        path = Path(os.path.abspath(given))
+        if not os.path.lexists(path):
+            if missing_ok:
+                continue
+            raise UsageError("no such file or folder", path)
+        if path.is_dir():
+            folder = Path(os.path.realpath(path))
+            for result in _walk(path, folder, suffixes, max_bytes):
+                add(result)
+        else:
+            add(check_input(path, Path(os.path.realpath(path.parent)), max_bytes))
+    return found
+
+
+def _walk(top: Path, folder: Path, suffixes: Sequence[str],
+          max_bytes: int) -> Iterable[InputFile | Refusal]:
+    results: list[tuple[str, InputFile | Refusal]] = []
+    for current, dirs, files in os.walk(top, followlinks=False):
+        here = Path(current)
+        kept = []
+        for name in dirs:
+            if name.startswith("."):
+                continue
+            if _wanted(name, suffixes):  # a folder named like a file
+                refusal = check_input(here / name, folder, max_bytes, top)
+                results.append(((here / name).relative_to(top).as_posix(), refusal))
+                continue
+            kept.append(name)
+        dirs[:] = sorted(kept)
+        for name in files:
+            if _wanted(name, suffixes):
+                results.append(((here / name).relative_to(top).as_posix(),
+                                check_input(here / name, folder, max_bytes, top)))
+    for _, result in sorted(results, key=lambda item: item[0]):
+        yield result
+
+
+def read_input(file: InputFile) -> bytes:
+    """The bytes of an accepted input, checked again as the file is opened."""
+    real = os.path.realpath(file.path)
+    if not _within(Path(real), file.folder):
+        raise Refusal(file.path, "it is a symbolic link to a file outside "
+                                 f"{shown_path(file.folder)}/").error()
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(
+        os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError as exc:
+        raise EditionError(f"cannot read: {exc.strerror}", file.path) from None
+    try:
+        info = os.fstat(fd)
+        reason = _kind_of(info.st_mode)
+        if reason is not None:
+            raise Refusal(file.path, reason).error()
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > file.max_bytes:
+                raise Refusal(file.path, f"it is over the limit of {_megabytes(file.max_bytes)}"
+                                         " (setting max-input-mb)").error()
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise EditionError(f"cannot read: {exc.strerror}", file.path) from None
+    finally:
+        os.close(fd)
+
+
+def read_path(path: Path, max_bytes: int, folder: Path | None = None) -> bytes:
+    """Read one named input file (a sidecar, the registers, a settings file) by the rules.
+
+    ``folder`` is the folder it must stay inside: by default its own.
+    """
+    path = Path(os.path.abspath(path))
+    inside = Path(os.path.realpath(folder)) if folder is not None else Path(
+        os.path.realpath(path.parent))
+    checked = check_input(path, inside, max_bytes)
+    if isinstance(checked, Refusal):
+        raise checked.error()
+    return read_input(checked)
