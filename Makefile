@@ -32,6 +32,8 @@ test: setup system-deps
 
 lint: setup
 	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf site .pytest_cache

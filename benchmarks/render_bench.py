@@ -52,13 +52,18 @@ def bench(label: str, tei: list[Path], config, work: Path, search: bool) -> dict
     again, second = timed(lambda: build_site(tei, registers, config, site, search=search))
     assert second.up_to_date
     row = {
-        "size": label, "texts": report.documents, "pages": report.pages, "files": report.files,
-        "full": full, "rebuild": again,
+        "size": label,
+        "texts": report.documents,
+        "pages": report.pages,
+        "files": report.files,
+        "full": full,
+        "rebuild": again,
     }
     if search:
         pages_only = work / f"pages-{label}"
         row["pages_only"], _ = timed(
-            lambda: build_site(tei, registers, config, pages_only, search=False))
+            lambda: build_site(tei, registers, config, pages_only, search=False)
+        )
         row["pagefind"], _ = timed(lambda: run_pagefind(pages_only))
         shutil.rmtree(pages_only)
     shutil.rmtree(site)
@@ -71,8 +76,9 @@ def main() -> None:
     parser.add_argument("--no-search", action="store_true", help="skip the Pagefind index")
     args = parser.parse_args()
     config = load_config(REPO / "pyproject.toml")
-    originals = sorted(p for p in config.tei_dir.glob("*.xml")
-                       if p.resolve() != config.registers_path.resolve())
+    originals = sorted(
+        p for p in config.tei_dir.glob("*.xml") if p.resolve() != config.registers_path.resolve()
+    )
     rows = []
     with tempfile.TemporaryDirectory(prefix="render-bench-") as tmp:
         work = Path(tmp)
@@ -80,12 +86,16 @@ def main() -> None:
             label = "corpus" if copies == 1 else f"x{copies}"
             tei = originals if copies == 1 else make_copies(originals, copies, work / label)
             rows.append(bench(label, tei, config, work, not args.no_search))
-    print(f"{'size':>7} {'texts':>6} {'pages':>6} {'full s':>8} {'pages/s':>8} "
-          f"{'html s':>8} {'pagefind s':>10} {'rebuild s':>9}")
+    print(
+        f"{'size':>7} {'texts':>6} {'pages':>6} {'full s':>8} {'pages/s':>8} "
+        f"{'html s':>8} {'pagefind s':>10} {'rebuild s':>9}"
+    )
     for r in rows:
-        print(f"{r['size']:>7} {r['texts']:>6} {r['pages']:>6} {r['full']:>8.2f} "
-              f"{r['pages'] / r['full']:>8.1f} {r.get('pages_only', float('nan')):>8.2f} "
-              f"{r.get('pagefind', float('nan')):>10.2f} {r['rebuild']:>9.3f}")
+        print(
+            f"{r['size']:>7} {r['texts']:>6} {r['pages']:>6} {r['full']:>8.2f} "
+            f"{r['pages'] / r['full']:>8.1f} {r.get('pages_only', float('nan')):>8.2f} "
+            f"{r.get('pagefind', float('nan')):>10.2f} {r['rebuild']:>9.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -113,9 +113,21 @@ def run_command(targets: list[Path], jobs: int, config: ValidationConfig) -> Non
     if config.tei_schema_dir:
         env["EDITION_TEI_SCHEMA_DIR"] = str(config.tei_schema_dir)
     subprocess.run(
-        [sys.executable, "-m", "pipeline", "validate", "--schema", "tei_all", "--quiet",
-         "--jobs", str(jobs), *map(str, targets)],
-        check=False, capture_output=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "validate",
+            "--schema",
+            "tei_all",
+            "--quiet",
+            "--jobs",
+            str(jobs),
+            *map(str, targets),
+        ],
+        check=False,
+        capture_output=True,
+        env=env,
     )
 
 
@@ -131,8 +143,11 @@ def main() -> int:
     parser.add_argument("--tei-schema-dir", type=Path, help="folder holding tei_all.rng")
     parser.add_argument("--jobs", type=int, default=2, help="workers for the parallel run")
     parser.add_argument("--no-jing", action="store_true", help="skip jing")
-    parser.add_argument("--tei-all-only", action="store_true",
-                        help="skip the project XSD and Schematron rows (slow on big sets)")
+    parser.add_argument(
+        "--tei-all-only",
+        action="store_true",
+        help="skip the project XSD and Schematron rows (slow on big sets)",
+    )
     args = parser.parse_args()
 
     config = ValidationConfig.discover(REPO, tei_schema_dir=args.tei_schema_dir)

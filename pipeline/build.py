@@ -45,7 +45,7 @@ from pipeline.render.pages import DownloadItem
 from pipeline.render.registers import RegisterLinks
 from pipeline.render.search import pagefind_version, run_pagefind
 from pipeline.render.site import analyse_collection, render_site, site_path
-from pipeline.structure import Collection, load_collection, read_path
+from pipeline.structure import Collection, load_collection, read_folder, read_path
 from pipeline.validate import (
     SchemaUnavailable,
     ValidationConfig,
@@ -128,29 +128,31 @@ def _writing(*folders: Path, wait: float = 0.0) -> Iterator[None]:
 
 
 def validation_config(config: EditionConfig, tei_schema_dir: Path | None) -> ValidationConfig:
-    return ValidationConfig(config.tei_dir, config.project_schema_dir, tei_schema_dir,
-                            config.max_input_bytes)
+    return ValidationConfig(
+        config.tei_dir, config.project_schema_dir, tei_schema_dir, config.max_input_bytes
+    )
 
 
-def _tei_layers(config: EditionConfig, tei_schema_dir: Path | None,
-                notes: list[str]) -> list[str]:
+def _tei_layers(config: EditionConfig, tei_schema_dir: Path | None, notes: list[str]) -> list[str]:
     from pipeline.validate import resolve_tei_dir
 
     try:
         resolve_tei_dir(tei_schema_dir)
     except SchemaUnavailable as exc:
-        notes.append(f"full TEI P5 not checked ({exc.message}); the project schema still "
-                     "admits only valid TEI")
+        notes.append(
+            f"full TEI P5 not checked ({exc.message}); the project schema still "
+            "admits only valid TEI"
+        )
         return []
     return ["tei_all"]
 
 
 def _fail_on_errors(results: Sequence, what: str) -> None:
-    failed = [issue for result in results for issue in result.sorted_issues()
-              if issue.is_error]
+    failed = [issue for result in results for issue in result.sorted_issues() if issue.is_error]
     if failed:
-        raise ValidationFailed(f"{len(failed)} validation error(s); {what} "
-                               f"(first: {failed[0].message})", failed)
+        raise ValidationFailed(
+            f"{len(failed)} validation error(s); {what} (first: {failed[0].message})", failed
+        )
 
 
 def _style(config: EditionConfig, style_path: Path | None):
@@ -160,8 +162,9 @@ def _style(config: EditionConfig, style_path: Path | None):
     return load_style(read_path(path, config.max_input_bytes), path)
 
 
-def _converted(config: EditionConfig, collection: Collection,
-               style_path: Path | None) -> list[Converted]:
+def _converted(
+    config: EditionConfig, collection: Collection, style_path: Path | None
+) -> list[Converted]:
     results = convert_collection(collection, _style(config, style_path))
     if not results:
         raise EditionError("no source texts (*.txt) found", config.sources_dir)
@@ -190,9 +193,15 @@ def _commit_tei(results: Sequence[Converted], target: Path) -> list[str]:
 # --- convert ---------------------------------------------------------------------------
 
 
-def convert_sources(config: EditionConfig, *, sources: Sequence[Path] | None = None,
-                    out_dir: Path | None = None, registers_path: Path | None = None,
-                    style_path: Path | None = None, wait: float = 0.0) -> ConvertReport:
+def convert_sources(
+    config: EditionConfig,
+    *,
+    sources: Sequence[Path] | None = None,
+    out_dir: Path | None = None,
+    registers_path: Path | None = None,
+    style_path: Path | None = None,
+    wait: float = 0.0,
+) -> ConvertReport:
     """``edition convert``: the sources to TEI, each checked against the project schema
     before the changed files are written into ``out_dir`` (default: ``tei/``) as a set."""
     config.require_edition("convert")
@@ -201,10 +210,10 @@ def convert_sources(config: EditionConfig, *, sources: Sequence[Path] | None = N
     results = _converted(config, collection, style_path)
     schema = config.project_schema_dir / "edition.xsd"
     if not schema.is_file():
-        raise EditionError("the project schema is missing: converted TEI cannot be checked",
-                           schema)
-    docs = [(shown_path(target / r.output_name), parse_bytes(r.data, r.output_name))
-            for r in results]
+        raise EditionError("the project schema is missing: converted TEI cannot be checked", schema)
+    docs = [
+        (shown_path(target / r.output_name), parse_bytes(r.data, r.output_name)) for r in results
+    ]
     checked = validate_documents(docs, [str(schema)], validation_config(config, None))
     _fail_on_errors(checked, "nothing was written")
     with _writing(target, wait=wait):
@@ -244,51 +253,70 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
     return report
 
 
-def _update_tei(config: EditionConfig, options: BuildOptions,
-                report: BuildReport) -> Collection:
+def _update_tei(config: EditionConfig, options: BuildOptions, report: BuildReport) -> Collection:
     """Convert, validate the collection as it would be, then write ``tei/`` as a set."""
     collection = load_collection(config)
     results = _converted(config, collection, None)
     layers = ["edition", *_tei_layers(config, options.tei_schema_dir, report.notes)]
     names = {r.output_name for r in results}
-    docs = [(shown_path(config.tei_dir / r.output_name), parse_bytes(r.data, r.output_name))
-            for r in results]
+    docs = [
+        (shown_path(config.tei_dir / r.output_name), parse_bytes(r.data, r.output_name))
+        for r in results
+    ]
     for file in collection.files:
         if file.input.relative not in names:  # the registers and any hand-made TEI
             docs.append((file.shown, file.tree()))
-    checked = validate_documents(docs, layers, validation_config(config,
-                                                                   options.tei_schema_dir))
+    checked = validate_documents(docs, layers, validation_config(config, options.tei_schema_dir))
     _fail_on_errors(checked, "nothing was written")
     report.converted = _commit_tei(results, config.tei_dir)
     return load_collection(config, sources=False)
 
 
-def _check_foreign(collection: Collection, config: EditionConfig, options: BuildOptions,
-                   report: BuildReport) -> None:
+def _check_foreign(
+    collection: Collection, config: EditionConfig, options: BuildOptions, report: BuildReport
+) -> None:
     """Other projects' TEI is checked against TEI P5: what is wrong is reported as a
     warning, or, with ``strict``, nothing is built."""
     if collection.refused:
         raise collection.refused[0].error()
     try:
-        run = validate_inputs([f.input for f in collection.files], (), ["tei_all"],
-                              validation_config(config, options.tei_schema_dir))
+        run = validate_inputs(
+            [f.input for f in collection.files],
+            (),
+            ["tei_all"],
+            validation_config(config, options.tei_schema_dir),
+        )
     except SchemaUnavailable as exc:
-        raise EditionError(f"{exc.message}; other projects' TEI is checked against TEI P5 "
-                           "before it is published") from None
+        raise EditionError(
+            f"{exc.message}; other projects' TEI is checked against TEI P5 before it is published"
+        ) from None
     if options.strict:
         _fail_on_errors(run.results, "nothing was built (--strict)")
-    report.warnings += [issue_line(issue) for result in run.results
-                        for issue in result.sorted_issues() if issue.is_error]
+    report.warnings += [
+        issue_line(issue)
+        for result in run.results
+        for issue in result.sorted_issues()
+        if issue.is_error
+    ]
 
 
 def _code_files() -> list[Path]:
     package = Path(__file__).resolve().parent
-    return sorted(p for p in package.rglob("*")
-                  if p.is_file() and p.suffix in (".py", ".html", ".css", ".js", ".toml"))
+    return sorted(
+        p
+        for p in package.rglob("*")
+        if p.is_file() and p.suffix in (".py", ".html", ".css", ".js", ".toml")
+    )
 
 
-def fingerprint(collection: Collection, config: EditionConfig, *, foreign: bool,
-                search: bool) -> str:
+def fingerprint(
+    collection: Collection,
+    config: EditionConfig,
+    theme: Mapping[str, bytes],
+    *,
+    foreign: bool,
+    search: bool,
+) -> str:
     """A hash of everything the site is made from: inputs, settings, theme and code."""
     digest = hashlib.sha256(_FORMAT.encode())
 
@@ -297,18 +325,15 @@ def fingerprint(collection: Collection, config: EditionConfig, *, foreign: bool,
 
     for file in collection.files:
         add("tei:" + file.input.relative, file.data())
-    if collection.registers_file is not None and collection.registers_file not in \
-            collection.files:
+    if collection.registers_file is not None and collection.registers_file not in collection.files:
         add("registers", collection.registers_file.data())
     add("redirects", json.dumps(collection.redirects, sort_keys=True).encode())
     add("config", json.dumps(config.as_data(), sort_keys=True, default=str).encode())
     add("flags", json.dumps([foreign, search], sort_keys=True).encode())
     for name, data in sorted(schema_files(config).items()):
         add("schema:" + name, data)
-    theme = config.theme_dir
-    if theme is not None and theme.is_dir():
-        for path in sorted(p for p in theme.rglob("*") if p.is_file()):
-            add("theme:" + path.relative_to(theme).as_posix(), path.read_bytes())
+    for name, data in sorted(theme.items()):
+        add("theme:" + name, data)
     for path in _code_files():
         add("code:" + path.name, path.read_bytes())
     if search:
@@ -337,20 +362,13 @@ def _up_to_date(site_dir: Path, print_: str) -> dict | None:
 
 def schema_files(config: EditionConfig) -> dict[str, bytes]:
     """The project schema's files (name below the schema folder -> bytes)."""
-    folder = config.project_schema_dir
-    if not folder.is_dir():
-        return {}
-    return {p.relative_to(folder).as_posix(): read_path(p, config.max_input_bytes, folder)
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and not any(part.startswith(".")
-                                       for part in p.relative_to(folder).parts)}
+    return read_folder(config.project_schema_dir, config.max_input_bytes)
 
 
 def _project_schema(config: EditionConfig, warnings: list[str]):
     path = config.project_schema_dir / "edition.xsd"
     if not path.is_file():
-        warnings.append(f"{shown_path(path)} not found: the About page has no schema "
-                        "documentation")
+        warnings.append(f"{shown_path(path)} not found: the About page has no schema documentation")
         return None
     return parse_bytes(read_path(path, config.max_input_bytes), path).getroot()
 
@@ -359,9 +377,16 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _render(collection: Collection, config: EditionConfig, options: BuildOptions,
-            site_dir: Path, report: BuildReport, foreign: bool) -> None:
-    print_ = fingerprint(collection, config, foreign=foreign, search=options.search)
+def _render(
+    collection: Collection,
+    config: EditionConfig,
+    options: BuildOptions,
+    site_dir: Path,
+    report: BuildReport,
+    foreign: bool,
+) -> None:
+    theme = read_folder(config.theme_dir, config.max_input_bytes)
+    print_ = fingerprint(collection, config, theme, foreign=foreign, search=options.search)
     manifest = _up_to_date(site_dir, print_)
     if manifest is not None:
         report.up_to_date = True
@@ -380,28 +405,38 @@ def _render(collection: Collection, config: EditionConfig, options: BuildOptions
     else:
         if collection.registers_file is not None:
             files["downloads/registers.xml"] = collection.registers_file.data()
-        published = exchange_files(collection, schema_files(config), options.environ,
-                                   report.warnings)
+        published = exchange_files(
+            collection, schema_files(config), options.environ, report.warnings
+        )
         for item in published:
             files[f"downloads/{item.name}"] = item.data
-            exchange.append(DownloadItem(item.name, item.label, item.description,
-                                         len(item.data), _sha256(item.data)))
+            exchange.append(
+                DownloadItem(
+                    item.name, item.label, item.description, len(item.data), _sha256(item.data)
+                )
+            )
         txt = txt_exports(collection)
         dts = dts_files(collection_resources(collection), config)
         files.update({f"dts/{name}": data for name, data in dts.items()})
     for name, data in txt.items():
         files[f"downloads/{name}"] = data
         for mode, folder in TXT_FOLDERS.items():
-            if name.startswith(folder) and "/" not in name[len(folder):]:
-                slug = name[len(folder):].removesuffix(".txt")
+            if name.startswith(folder) and "/" not in name[len(folder) :]:
+                slug = name[len(folder) :].removesuffix(".txt")
                 if slug in offered:
                     offered[slug].add("txt" if mode == "reading" else "original")
-    rendered = render_site(documents, registers, config, foreign=foreign,
-                           schema=None if foreign else _project_schema(config,
-                                                                       report.warnings),
-                           search=options.search, downloads=offered,
-                           redirects=None if foreign else collection.redirects,
-                           exchange=exchange)
+    rendered = render_site(
+        documents,
+        registers,
+        config,
+        foreign=foreign,
+        schema=None if foreign else _project_schema(config, report.warnings),
+        search=options.search,
+        downloads=offered,
+        redirects=None if foreign else collection.redirects,
+        exchange=exchange,
+        theme=theme,
+    )
     clash = sorted(set(files) & set(rendered.files))
     if clash:
         raise EditionError(f"two outputs would have the same path: {', '.join(clash)}")
@@ -415,10 +450,17 @@ def _render(collection: Collection, config: EditionConfig, options: BuildOptions
             began = time.perf_counter()
             run_pagefind(staged.path)
             report.search_seconds = time.perf_counter() - began
-        listing = {p.relative_to(staged.path).as_posix(): p.stat().st_size
-                   for p in sorted(staged.path.rglob("*")) if p.is_file()}
-        marker = {"fingerprint": print_, "documents": len(documents),
-                  "pages": rendered.pages, "files": listing}
+        listing = {
+            p.relative_to(staged.path).as_posix(): p.stat().st_size
+            for p in sorted(staged.path.rglob("*"))
+            if p.is_file()
+        }
+        marker = {
+            "fingerprint": print_,
+            "documents": len(documents),
+            "pages": rendered.pages,
+            "files": listing,
+        }
         staged.write(MARKER, (json.dumps(marker, indent=1, sort_keys=True) + "\n").encode())
         staged.commit()
     report.documents = len(documents)
@@ -430,8 +472,9 @@ def _render(collection: Collection, config: EditionConfig, options: BuildOptions
 # --- export ----------------------------------------------------------------------------
 
 
-def write_files(folder: Path, files: Mapping[str, bytes], *, prune: bool = False,
-                wait: float = 0.0) -> list[Path]:
+def write_files(
+    folder: Path, files: Mapping[str, bytes], *, prune: bool = False, wait: float = 0.0
+) -> list[Path]:
     """Write ``files`` (path below ``folder`` -> bytes), each atomically and only when
     changed, under the folder's lock. Returns the paths.
 
@@ -445,8 +488,11 @@ def write_files(folder: Path, files: Mapping[str, bytes], *, prune: bool = False
             write_if_changed(path, data)
         if prune:
             suffixes = {p.suffix for p in targets}
-            subfolders = {p.relative_to(folder).parts[0] for p in targets
-                          if len(p.relative_to(folder).parts) > 1}
+            subfolders = {
+                p.relative_to(folder).parts[0]
+                for p in targets
+                if len(p.relative_to(folder).parts) > 1
+            }
             for sub in sorted(subfolders):
                 for stale in sorted((folder / sub).rglob("*")):
                     if stale.suffix in suffixes and stale.is_file() and stale not in targets:

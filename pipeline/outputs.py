@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 from pipeline.errors import EditionError, os_error
 
@@ -100,7 +101,9 @@ def output_lock(folder: Path, *, wait: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise EditionError(
                         f"another edition command is writing {folder.name}/ (lock held); "
-                        "wait for it to finish", path) from None
+                        "wait for it to finish",
+                        path,
+                    ) from None
                 time.sleep(0.1)
         yield
     finally:
@@ -128,8 +131,9 @@ def exchange(first: Path, second: Path) -> bool:
     renameat2 = getattr(libc, "renameat2", None) if libc is not None else None
     if renameat2 is None:
         return False
-    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
-                       _RENAME_EXCHANGE)
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
     if result == 0:
         return True
     code = ctypes.get_errno()
@@ -188,15 +192,19 @@ def check_replaceable(folder: Path, marker: str, keep: list[Path]) -> None:
     for kept in keep:
         kept = Path(kept).resolve()
         if target == kept or _is_within(kept, target):
-            raise EditionError("refusing to use this folder as an output: it holds "
-                               f"{kept.name or kept}/, which the build must not replace",
-                               folder)
+            raise EditionError(
+                "refusing to use this folder as an output: it holds "
+                f"{kept.name or kept}/, which the build must not replace",
+                folder,
+            )
     if target.exists() and not target.is_dir():
         raise EditionError("the output is not a folder", folder)
     if target.is_dir() and any(target.iterdir()) and not (target / marker).is_file():
-        raise EditionError(f"this folder is not a build of the edition (no {marker}): "
-                           "refusing to replace it; remove it or choose another --site",
-                           folder)
+        raise EditionError(
+            f"this folder is not a build of the edition (no {marker}): "
+            "refusing to replace it; remove it or choose another --site",
+            folder,
+        )
 
 
 class StagedFolder:
@@ -210,8 +218,9 @@ class StagedFolder:
     def __init__(self, target: Path, *, carry_over: bool = False) -> None:
         self.target = Path(target)
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.new-",
-                                          dir=self.target.parent))
+        self.path = Path(
+            tempfile.mkdtemp(prefix=f".{self.target.name}.new-", dir=self.target.parent)
+        )
         os.chmod(self.path, 0o777 & ~_umask())
         self.committed = False
         if carry_over and self.target.is_dir():
@@ -237,8 +246,7 @@ class StagedFolder:
         else:
             # No atomic exchange here: the old version waits under an 'old' name until
             # the new one is in place; remove_leftovers repairs a run killed in between.
-            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-",
-                                        dir=self.target.parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
             os.rmdir(old)
             os.rename(self.target, old)
             os.rename(self.path, self.target)
@@ -249,7 +257,7 @@ class StagedFolder:
         if not self.committed:
             shutil.rmtree(self.path, ignore_errors=True)
 
-    def __enter__(self) -> StagedFolder:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -49,8 +49,9 @@ def letters() -> dict:
     config = project_config()
     found = {}
     for source in load_collection(config).sources:
-        sidecar = load_sidecar(source.sidecar_data(), source.sidecar or source.path,
-                               config.encoding.calendar)
+        sidecar = load_sidecar(
+            source.sidecar_data(), source.sidecar or source.path, config.encoding.calendar
+        )
         if sidecar.correspondence is not None:
             found[source.slug] = sidecar.correspondence
     return found
@@ -106,7 +107,11 @@ def run_edition(*args: str, cwd: Path = REPO, env: dict | None = None):
     """Run the real CLI in a subprocess, as a user would."""
     command = [sys.executable, "-m", "pipeline", *args]
     return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, check=False,
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, **(env or {})},
     )
 

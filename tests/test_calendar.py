@@ -58,8 +58,9 @@ def test_known_equivalences(julian: Day, gregorian: Day) -> None:
     assert gregorian_to_julian(gregorian) == julian
 
 
-@pytest.mark.parametrize("change_over", [(1918, 2, 14), (1582, 10, 15), (1752, 9, 14),
-                                         (1923, 3, 1)])
+@pytest.mark.parametrize(
+    "change_over", [(1918, 2, 14), (1582, 10, 15), (1752, 9, 14), (1923, 3, 1)]
+)
 def test_last_old_day_before_a_change_over(change_over: Day) -> None:
     # Russia (1918), Rome (1582), Britain (1752), Greece (1923): the Julian day after the
     # last Old Style day is the first New Style day, whatever the date of the change.

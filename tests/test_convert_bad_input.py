@@ -55,8 +55,9 @@ def test_binary_source(project: Path):
 
 def test_source_not_utf8(project: Path):
     before = tei_snapshot(project)
-    (project / "sources" / "latin1.txt").write_bytes("Title\n\nCaf\xe9 au lait.\n".encode(
-        "latin-1"))
+    (project / "sources" / "latin1.txt").write_bytes(
+        "Title\n\nCaf\xe9 au lait.\n".encode("latin-1")
+    )
     assert_clean_failure(project, before, "sources/latin1.txt:3:4", "not UTF-8")
 
 
@@ -78,8 +79,9 @@ def test_intervention_that_matches_nothing(project: Path):
     before = tei_snapshot(project)
     sidecar = project / "sources" / f"{GOOD}.toml"
     with sidecar.open("a", encoding="utf-8") as handle:
-        handle.write('\n[[intervention]]\ntype = "corr"\norig = "Trotsky"\nreading = "T."\n'
-                     'reason = "test"\n')
+        handle.write(
+            '\n[[intervention]]\ntype = "corr"\norig = "Trotsky"\nreading = "T."\nreason = "test"\n'
+        )
     assert_clean_failure(project, before, f"{GOOD}.toml", "matches nothing")
 
 
@@ -87,8 +89,10 @@ def test_intervention_that_matches_twice_without_occurrence(project: Path):
     before = tei_snapshot(project)
     sidecar = project / "sources" / f"{GOOD}.toml"
     with sidecar.open("a", encoding="utf-8") as handle:
-        handle.write('\n[[intervention]]\ntype = "reg"\norig = "Central Committee"\n'
-                     'reading = "C.C."\nreason = "test"\n')
+        handle.write(
+            '\n[[intervention]]\ntype = "reg"\norig = "Central Committee"\n'
+            'reading = "C.C."\nreason = "test"\n'
+        )
     assert_clean_failure(project, before, "matches", "occurrence")
 
 
@@ -105,9 +109,13 @@ def test_register_with_an_external_entity_is_not_resolved(project: Path):
     registers = project / "tei" / "registers.xml"
     secret = project / "secret.txt"
     secret.write_text("TOP SECRET", encoding="utf-8")
-    data = registers.read_bytes().replace(
-        b"<TEI ", f'<!DOCTYPE TEI [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<TEI '.encode(), 1
-    ).replace(b"<surname>Lenin</surname>", b"<surname>Lenin&x;</surname>", 1)
+    data = (
+        registers.read_bytes()
+        .replace(
+            b"<TEI ", f'<!DOCTYPE TEI [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<TEI '.encode(), 1
+        )
+        .replace(b"<surname>Lenin</surname>", b"<surname>Lenin&x;</surname>", 1)
+    )
     registers.write_bytes(data)
     run_edition("convert", cwd=project)
     for path in (project / "tei").glob("*.xml"):

@@ -36,9 +36,12 @@ def test_uncertain_day_old_style_first_in_the_creation_date():
     date = one(tei("from-the-cc-to-party-members"), "//tei:creation/tei:date")
     assert text(date) == "November 5 or 6 (18 or 19), 1917"
     assert date_attrs(date) == {
-        "notBefore": "1917-11-18", "notAfter": "1917-11-19",
-        "notBefore-custom": "1917-11-05", "notAfter-custom": "1917-11-06",
-        "datingMethod": "#julian", "calendar": "#julian #gregorian",
+        "notBefore": "1917-11-18",
+        "notAfter": "1917-11-19",
+        "notBefore-custom": "1917-11-05",
+        "notAfter-custom": "1917-11-06",
+        "datingMethod": "#julian",
+        "calendar": "#julian #gregorian",
     }
 
 
@@ -49,8 +52,10 @@ def test_new_style_first_in_the_title_is_worked_out_from_the_relation():
 
 
 def test_month_changes_inside_a_dual_date():
-    date = one(tei("speeches-at-the-central-committee"),
-               "//tei:note//tei:date[.='October 29 (November 11), 1917']")
+    date = one(
+        tei("speeches-at-the-central-committee"),
+        "//tei:note//tei:date[.='October 29 (November 11), 1917']",
+    )
     assert date.get("when") == "1917-11-11" and date.get("when-custom") == "1917-10-29"
 
 
@@ -59,8 +64,7 @@ def test_ranges_dual_and_across_months():
     creation = one(root, "//tei:creation/tei:date")
     assert text(creation) == "November 2-4 (15-17), 1905"
     assert (creation.get("from"), creation.get("to")) == ("1905-11-15", "1905-11-17")
-    assert (creation.get("from-custom"), creation.get("to-custom")) == ("1905-11-02",
-                                                                        "1905-11-04")
+    assert (creation.get("from-custom"), creation.get("to-custom")) == ("1905-11-02", "1905-11-04")
     span = one(root, "//tei:date[starts-with(., 'October 27')]")
     assert text(span) == "October 27 (November 9) to December 3 (16), 1905"
     assert (span.get("from"), span.get("to")) == ("1905-11-09", "1905-12-16")
@@ -111,15 +115,18 @@ def test_marker_on_the_subtitle_puts_the_note_there():
 
 def test_per_note_override_of_place():
     note = one(tei("our-tasks-and-the-soviet"), "//tei:note[@n='1']")
-    assert note.get("place") == "foot" and text(note) == "See present edition, Vol. 5, pp. 451-67.—Ed."
+    assert (
+        note.get("place") == "foot" and text(note) == "See present edition, Vol. 5, pp. 451-67.—Ed."
+    )
 
 
 def test_note_without_marker_is_attached_to_the_title_and_declared():
     root = tei("the-bolsheviks-must-assume-power")
     note = one(root, "//tei:head[not(@type)]/tei:note")
     assert note.get("n") == "1" and note.get("type") == "unanchored"
-    assert "note 1 has no marker" in text(one(root, "//tei:editorialDecl/tei:p[starts-with(., "
-                                                    "'Notes')]"))
+    assert "note 1 has no marker" in text(
+        one(root, "//tei:editorialDecl/tei:p[starts-with(., 'Notes')]")
+    )
 
 
 def test_marker_without_note_is_kept_as_anchor_with_an_editorial_note():
@@ -143,7 +150,8 @@ def test_page_line_becomes_pb_inside_a_rejoined_paragraph():
     paragraph = pb.getparent()
     assert paragraph.tag.endswith("}p")
     assert "these Kornilovites have already been beaten and have fled at Gatchina" in text(
-        paragraph)
+        paragraph
+    )
 
 
 def test_paragraphs_broken_mid_sentence_are_rejoined():
@@ -169,9 +177,11 @@ def test_multi_signatory_closer():
 
 def test_authors_from_the_author_line_with_et_al_completed_by_the_signatories():
     authors = tei("resignations-from-the-central-committee").xpath(
-        "//tei:titleStmt/tei:author/tei:persName/@ref", namespaces=NSMAP)
-    assert authors == [f"registers.xml#{n}" for n in
-                       ("zinoviev", "kamenev", "rykov", "milyutin", "nogin")]
+        "//tei:titleStmt/tei:author/tei:persName/@ref", namespaces=NSMAP
+    )
+    assert authors == [
+        f"registers.xml#{n}" for n in ("zinoviev", "kamenev", "rykov", "milyutin", "nogin")
+    ]
 
 
 def test_title_subtitle_epigraph():
@@ -222,8 +232,9 @@ def test_homonymous_newspapers_are_told_apart_by_date():
     in_1917 = one(tei("from-the-cc-to-party-members"), "//tei:title[.='Novaya Zhizn']")
     assert in_1917.get("ref") == "registers.xml#novaya-zhizn-1917"
     assert in_1917.get("level") == "j"
-    in_1905 = tei("our-tasks-and-the-soviet").xpath("//tei:title[.='Novaya Zhizn']/@ref",
-                                                     namespaces=NSMAP)
+    in_1905 = tei("our-tasks-and-the-soviet").xpath(
+        "//tei:title[.='Novaya Zhizn']/@ref", namespaces=NSMAP
+    )
     assert set(in_1905) == {"registers.xml#novaya-zhizn-1905"}
 
 
@@ -232,8 +243,10 @@ def test_homonymous_newspapers_are_told_apart_by_date():
 
 def test_interventions_are_choices_with_the_source_reading_kept():
     root = tei("our-tasks-and-the-soviet")
-    regs = {text(c.find("tei:orig", NSMAP)): text(c.find("tei:reg", NSMAP))
-            for c in root.iterfind(".//tei:choice[tei:reg]", NSMAP)}
+    regs = {
+        text(c.find("tei:orig", NSMAP)): text(c.find("tei:reg", NSMAP))
+        for c in root.iterfind(".//tei:choice[tei:reg]", NSMAP)
+    }
     assert regs["tire less"] == "tireless"
     corr = one(root, "//tei:choice[tei:sic='1900']/tei:corr")
     assert corr.get("cert") == "medium" and corr.get("resp") == "#editors"

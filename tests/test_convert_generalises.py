@@ -36,8 +36,14 @@ def convert(tmp_path: Path, with_sidecar: bool, registers: Path | None):
     if with_sidecar:
         shutil.copy(DATA / f"{STEM}.toml", sources)
     out = tmp_path / "out"
-    args = ["convert", str(sources / f"{STEM}.txt"), "--out", str(out),
-            "--report", str(tmp_path / "report.json")]
+    args = [
+        "convert",
+        str(sources / f"{STEM}.txt"),
+        "--out",
+        str(out),
+        "--report",
+        str(tmp_path / "report.json"),
+    ]
     if registers:
         args += ["--registers", str(registers)]
     result = run_edition(*args)
@@ -94,7 +100,8 @@ def test_names_variants_and_apparatus(converted):
     assert refs["Military Revolutionary Committee"] == "registers.xml#milrevcom"
     (pb,) = find(root, "//tei:p/tei:pb")
     assert pb.get("n") == "12" and "to nobody else until" in " ".join(
-        "".join(pb.getparent().itertext()).split())
+        "".join(pb.getparent().itertext()).split()
+    )
     removed = find(root, "//tei:list[@type='removed']//tei:quote/text()")
     assert "Test Archive | Appeals Index" in removed and "README" in removed
     (choice,) = find(root, "//tei:choice")

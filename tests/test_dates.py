@@ -8,10 +8,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from conftest import project_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import project_config
 
 from pipeline.convert.dates import DateContext, DateMatch, DateProblem, find_dates
 from pipeline.convert.document import date_context
@@ -26,7 +25,7 @@ _CALENDAR = project_config().encoding.calendar
 _EDITION = date_context(_CALENDAR, Sidecar(path=None, default_calendar=_CALENDAR.default), None)
 
 
-def Context(**values: object) -> DateContext:  # noqa: N802 - stands for DateContext
+def Context(**values: object) -> DateContext:
     """A date context of the edition's settings, with some values changed."""
     return replace(_EDITION, **values)  # type: ignore[arg-type]
 

@@ -32,13 +32,14 @@ BASE_PATH = urlsplit(CONFIG.base_url).path  # the API's links carry the base URL
 
 # --- RFC 6570: the operators the API uses -------------------------------------------------
 
+
 def expand(template: str, values: dict[str, Any]) -> str:
     """Expand {var}, {/a,b}, {?a,b} and {&a,b}; undefined variables are left out."""
 
     def one(match: re.Match[str]) -> str:
         expression = match.group(1)
         operator = expression[0] if expression[0] in "/?&" else ""
-        names = expression[len(operator):].split(",")
+        names = expression[len(operator) :].split(",")
         defined = [(n, quote(str(values[n]), safe="")) for n in names if n in values]
         if not defined:
             return ""
@@ -56,8 +57,9 @@ def expand(template: str, values: dict[str, Any]) -> str:
 
 
 def write_dts(paths: list[Path], out: Path) -> None:
-    collection = load_collection(CONFIG, tei_paths=paths, registers_path=CONFIG.registers_path,
-                                 sources=False)
+    collection = load_collection(
+        CONFIG, tei_paths=paths, registers_path=CONFIG.registers_path, sources=False
+    )
     write_files(out, dts_files(collection_resources(collection), CONFIG), prune=True)
 
 
@@ -66,8 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site")
     paths = sorted(p for p in (REPO / "tei").glob("*.xml") if p != CONFIG.registers_path)
     write_dts(paths, root / "dts")
-    (root / "index.html").write_text("<!DOCTYPE html><title>Edition</title>\n",
-                                     encoding="utf-8")
+    (root / "index.html").write_text("<!DOCTYPE html><title>Edition</title>\n", encoding="utf-8")
     return root
 
 
@@ -96,6 +97,7 @@ def get_json(server: str, path: str) -> dict[str, Any]:
 
 
 # --- what the specification requires -----------------------------------------------------
+
 
 def check_common(obj: dict[str, Any], kind: str) -> None:
     assert obj["@context"] == "https://dtsapi.org/context/v1.0.json"
@@ -168,8 +170,9 @@ def test_root_collection_lists_the_documents(root_collection: dict[str, Any]) ->
         check_resource(member, in_collection=True)
 
 
-def test_each_resource_in_the_collection_endpoint(server: str,
-                                                  root_collection: dict[str, Any]) -> None:
+def test_each_resource_in_the_collection_endpoint(
+    server: str, root_collection: dict[str, Any]
+) -> None:
     for member in root_collection["member"]:
         resource = get_json(server, expand(member["collection"], {}))
         check_common(resource, "Resource")
@@ -185,8 +188,9 @@ def _units(server: str, member: dict[str, Any]) -> list[dict[str, Any]]:
     return navigation["member"]
 
 
-def test_the_citation_tree_follows_citestructure(server: str,
-                                                 root_collection: dict[str, Any]) -> None:
+def test_the_citation_tree_follows_citestructure(
+    server: str, root_collection: dict[str, Any]
+) -> None:
     members = {m["@id"]: m for m in root_collection["member"]}
     units = _units(server, members["our-tasks-and-the-soviet"])
     tei = parse_file(REPO / "tei" / "our-tasks-and-the-soviet.xml").getroot()
@@ -205,7 +209,8 @@ def test_the_citation_tree_follows_citestructure(server: str,
 
 
 def test_every_passage_in_the_navigation_can_be_fetched(
-        server: str, root_collection: dict[str, Any]) -> None:
+    server: str, root_collection: dict[str, Any]
+) -> None:
     fetched = 0
     for member in root_collection["member"]:
         original = parse_file(REPO / "tei" / f"{member['@id']}.xml").getroot()
@@ -231,8 +236,9 @@ def test_every_passage_in_the_navigation_can_be_fetched(
     assert fetched > 50
 
 
-def test_the_whole_document_is_the_published_tei(server: str,
-                                                  root_collection: dict[str, Any]) -> None:
+def test_the_whole_document_is_the_published_tei(
+    server: str, root_collection: dict[str, Any]
+) -> None:
     for member in root_collection["member"]:
         status, headers, body = fetch(server + expand(member["document"], {}))
         assert status == 200
@@ -241,19 +247,22 @@ def test_the_whole_document_is_the_published_tei(server: str,
 
 
 def test_down_and_ref_combinations(server: str, root_collection: dict[str, Any]) -> None:
-    member = next(m for m in root_collection["member"]
-                  if m["@id"] == "the-bolsheviks-must-assume-power")
+    member = next(
+        m for m in root_collection["member"] if m["@id"] == "the-bolsheviks-must-assume-power"
+    )
     every = _units(server, member)
     top = get_json(server, expand(member["navigation"], {"down": 1}))["member"]
     assert top == [u for u in every if u["level"] == 1]
     title = next(u for u in every if u["identifier"].endswith("-title"))
-    subtree = get_json(server, expand(member["navigation"], {"ref": title["identifier"],
-                                                             "down": -1}))
+    subtree = get_json(
+        server, expand(member["navigation"], {"ref": title["identifier"], "down": -1})
+    )
     assert subtree["ref"] == title
     assert subtree["member"][0] == title
     assert all(u["parent"] == title["identifier"] for u in subtree["member"][1:])
-    siblings = get_json(server, expand(member["navigation"], {"ref": title["identifier"],
-                                                              "down": 0}))
+    siblings = get_json(
+        server, expand(member["navigation"], {"ref": title["identifier"], "down": 0})
+    )
     assert siblings["member"] == top
 
 
@@ -262,8 +271,10 @@ def test_query_style_requests_give_the_same_answers(server: str) -> None:
     ref = f"{doc}-p1"
     pairs = [
         (f"/dts/navigation?resource={doc}&down=1", f"/dts/navigation/{doc}/1.json"),
-        (f"/dts/navigation?resource={doc}&ref={ref}&down=-1",
-         f"/dts/navigation/{doc}/-1/{ref}.json"),
+        (
+            f"/dts/navigation?resource={doc}&ref={ref}&down=-1",
+            f"/dts/navigation/{doc}/-1/{ref}.json",
+        ),
         (f"/dts/navigation/?resource={doc}&down=7", f"/dts/navigation/{doc}/-1.json"),
         (f"/dts/collection?id={doc}&nav=parents", f"/dts/collection/{doc}/parents.json"),
         ("/dts/collection/", "/dts/collection.json"),
@@ -275,22 +286,25 @@ def test_query_style_requests_give_the_same_answers(server: str) -> None:
         assert fetch(server + query)[0] == 200, query
 
 
-@pytest.mark.parametrize(("query", "status"), [
-    ("/dts/navigation?down=1", 400),
-    ("/dts/navigation?resource=speeches-at-the-central-committee", 400),
-    ("/dts/navigation?resource=speeches-at-the-central-committee&down=0", 400),
-    ("/dts/navigation?resource=speeches-at-the-central-committee&ref=x&start=a&end=b", 400),
-    ("/dts/navigation?resource=speeches-at-the-central-committee&start=a", 400),
-    ("/dts/navigation?resource=speeches-at-the-central-committee&start=a&end=b", 400),
-    ("/dts/navigation?resource=speeches-at-the-central-committee&down=x", 400),
-    ("/dts/navigation?resource=speeches-at-the-central-committee&ref=nothing", 404),
-    ("/dts/navigation?resource=speeches-at-the-central-committee&down=1&tree=pages", 404),
-    ("/dts/document", 400),
-    ("/dts/document?resource=speeches-at-the-central-committee&mediaType=text/html", 404),
-    ("/dts/document?resource=../../../etc/passwd", 404),
-    ("/dts/document?resource=nothing-here", 404),
-    ("/dts/collection?id=nothing-here", 404),
-])
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("/dts/navigation?down=1", 400),
+        ("/dts/navigation?resource=speeches-at-the-central-committee", 400),
+        ("/dts/navigation?resource=speeches-at-the-central-committee&down=0", 400),
+        ("/dts/navigation?resource=speeches-at-the-central-committee&ref=x&start=a&end=b", 400),
+        ("/dts/navigation?resource=speeches-at-the-central-committee&start=a", 400),
+        ("/dts/navigation?resource=speeches-at-the-central-committee&start=a&end=b", 400),
+        ("/dts/navigation?resource=speeches-at-the-central-committee&down=x", 400),
+        ("/dts/navigation?resource=speeches-at-the-central-committee&ref=nothing", 404),
+        ("/dts/navigation?resource=speeches-at-the-central-committee&down=1&tree=pages", 404),
+        ("/dts/document", 400),
+        ("/dts/document?resource=speeches-at-the-central-committee&mediaType=text/html", 404),
+        ("/dts/document?resource=../../../etc/passwd", 404),
+        ("/dts/document?resource=nothing-here", 404),
+        ("/dts/collection?id=nothing-here", 404),
+    ],
+)
 def test_errors_the_specification_names(server: str, query: str, status: int) -> None:
     assert fetch(server + query)[0] == status
 

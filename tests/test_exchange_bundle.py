@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import project_collection
 
 from pipeline.build import schema_files
@@ -28,8 +27,11 @@ CONFIG = REPO / "pyproject.toml"
 @pytest.fixture(scope="module")
 def bundle_data(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = tmp_path_factory.mktemp("bundle") / "release.zip"
-    result = CliRunner().invoke(main, ["export", "bundle", "--out", str(out), "--config",
-                                       str(CONFIG)], env={"SOURCE_DATE_EPOCH": None})
+    result = CliRunner().invoke(
+        main,
+        ["export", "bundle", "--out", str(out), "--config", str(CONFIG)],
+        env={"SOURCE_DATE_EPOCH": None},
+    )
     assert result.exit_code == 0, result.output
     return out.read_bytes()
 
@@ -56,8 +58,15 @@ def test_the_bundle_holds_tei_schema_txt_and_data(members: dict[str, bytes]) -> 
         assert files[f"schema/{path.relative_to(schema).as_posix()}"] == path.read_bytes()
     texts = [n for n in files if n.startswith("txt/") and n.endswith(".txt")]
     assert texts, "plain-text exports are in the bundle"
-    for name in ("data/corpus.xml", "data/registers.csv", "data/registers.json",
-                 "data/cmif.xml", "CHANGELOG.md", "README.txt", MANIFEST):
+    for name in (
+        "data/corpus.xml",
+        "data/registers.csv",
+        "data/registers.json",
+        "data/cmif.xml",
+        "CHANGELOG.md",
+        "README.txt",
+        MANIFEST,
+    ):
         assert name in files, name
 
 

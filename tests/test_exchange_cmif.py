@@ -25,9 +25,19 @@ DATES = ("when", "from", "to", "notBefore", "notAfter")
 @pytest.fixture(scope="module")
 def cmif_root(tmp_path_factory: pytest.TempPathFactory) -> etree._Element:
     out = tmp_path_factory.mktemp("cmif") / "cmif.xml"
-    result = CliRunner().invoke(main, [
-        "export", "cmif", "--out", str(out), "--url", URL,
-        "--config", str(REPO / "pyproject.toml")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "cmif",
+            "--out",
+            str(out),
+            "--url",
+            URL,
+            "--config",
+            str(REPO / "pyproject.toml"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return parse_bytes(out.read_bytes()).getroot()
 
@@ -48,11 +58,16 @@ def test_the_header_cmif_requires(cmif_root: etree._Element) -> None:
     assert cmif_root.findall(file_desc + "tei:titleStmt/tei:editor", NSMAP)
     publication = _one(cmif_root, file_desc + "tei:publicationStmt")
     assert [etree.QName(c).localname for c in publication] == [
-        "publisher", "idno", "date", "availability"]
+        "publisher",
+        "idno",
+        "date",
+        "availability",
+    ]
     idno = _one(publication, "tei:idno")
     assert idno.get("type") == "url" and idno.text == URL
-    assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
-                    _one(publication, "tei:date").get("when"))
+    assert re.match(
+        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", _one(publication, "tei:date").get("when")
+    )
     licence = _one(publication, "tei:availability/tei:licence")
     assert licence.get("target") == "https://creativecommons.org/licenses/by/4.0/"
     bibl = _one(cmif_root, file_desc + "tei:sourceDesc/tei:bibl")
@@ -116,7 +131,9 @@ def test_sender_place_and_date_of_the_letters(cmif_root: etree._Element) -> None
         assert [c.text for c in received] == register_names(letter.addressees)
         tei_date = texts[desc.get("key")].find(
             "tei:teiHeader/tei:profileDesc/tei:correspDesc/tei:correspAction[@type='sent']"
-            "/tei:date", NSMAP)
+            "/tei:date",
+            NSMAP,
+        )
         expected_date = {a: tei_date.get(a) for a in DATES if tei_date.get(a)}
         assert dict(sent.find("tei:date", NSMAP).attrib) == expected_date
 
@@ -125,7 +142,8 @@ def test_authority_uris_only_from_well_formed_ids() -> None:
     def entry(kind: str, value: str) -> etree._Element:
         return etree.fromstring(
             f'<person xmlns="http://www.tei-c.org/ns/1.0"><idno type="{kind}">{value}</idno>'
-            "</person>")
+            "</person>"
+        )
 
     assert authority_uri(entry("wikidata", "Q1394")) == "http://www.wikidata.org/entity/Q1394"
     assert authority_uri(entry("viaf", "101787139")) == "http://viaf.org/viaf/101787139"

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from lxml import etree
-
 from conftest import project_collection
+from lxml import etree
 
 from pipeline.cli import main
 from pipeline.config import load_config
@@ -26,8 +25,8 @@ TEXT_IDS = sorted(p.stem for p in (REPO / "tei").glob("*.xml") if p.name != "reg
 def corpus_data(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = tmp_path_factory.mktemp("corpus") / "corpus.xml"
     result = CliRunner().invoke(
-        main, ["export", "tei-corpus", "--out", str(out), "--config",
-               str(REPO / "pyproject.toml")])
+        main, ["export", "tei-corpus", "--out", str(out), "--config", str(REPO / "pyproject.toml")]
+    )
     assert result.exit_code == 0, result.output
     return out.read_bytes()
 
@@ -83,12 +82,12 @@ def test_header_ids_are_prefixed_and_their_pointers_follow(corpus: etree._Elemen
 
 
 def test_register_pointers_become_local(corpus: etree._Element) -> None:
-    lenin = corpus.find(".//tei:TEI[@xml:id='our-tasks-and-the-soviet']//tei:author/"
-                        "tei:persName", NSMAP)
+    lenin = corpus.find(
+        ".//tei:TEI[@xml:id='our-tasks-and-the-soviet']//tei:author/tei:persName", NSMAP
+    )
     assert lenin.get("ref") == "#lenin"
     assert corpus.find(".//tei:person[@xml:id='lenin']", NSMAP) is not None
-    keywords = corpus.find(".//tei:TEI[@xml:id='our-tasks-and-the-soviet']//tei:keywords",
-                           NSMAP)
+    keywords = corpus.find(".//tei:TEI[@xml:id='our-tasks-and-the-soviet']//tei:keywords", NSMAP)
     assert keywords.get("scheme") == "#genres"
 
 
@@ -122,8 +121,11 @@ def test_the_source_files_are_not_changed_and_output_is_stable(corpus_data: byte
 def test_a_pointer_to_a_missing_register_entry_is_an_error() -> None:
     collection = project_collection()
     files = _ordered(collection)
-    name = next(n for n, t in files.items() if b"registers.xml#" in etree.tostring(t)
-                and n != collection.registers_file.name)
+    name = next(
+        n
+        for n, t in files.items()
+        if b"registers.xml#" in etree.tostring(t) and n != collection.registers_file.name
+    )
     data = etree.tostring(files[name])
     ref = re.search(rb"registers\.xml#[\w.-]+", data).group(0)
     files[name] = parse_bytes(data.replace(ref, b"registers.xml#nobody", 1))

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from lxml import etree, html
-
 from conftest import project_collection
+from lxml import etree, html
 
 from pipeline.cli import main
 from pipeline.errors import EditionError
@@ -39,7 +38,8 @@ def test_no_published_id_has_vanished_without_a_redirect() -> None:
     vanished = vanished_ids(published, _current(), _redirects())
     assert vanished == [], (
         "published ids are gone from tei/: keep them, or add each to tei/redirects.toml "
-        f"(old = new): {vanished}")
+        f"(old = new): {vanished}"
+    )
 
 
 def test_every_redirect_leads_to_an_existing_id() -> None:
@@ -68,15 +68,18 @@ def test_vanished_ids_are_found_and_redirects_followed() -> None:
         resolve({"x": "y", "y": "x"}, "x")
 
 
-@pytest.mark.parametrize("bad", [
-    '[redirects]\n"../etc#x" = "a#b"\n',
-    '[redirects]\n"a#b" = "a#<script>"\n',
-    '[redirects]\n"a b" = "c"\n',
-    '[redirects]\n"a#p1" = "b"\n',
-    '[redirects]\n"a" = 3\n',
-    '[other]\n"a" = "b"\n',
-    "not toml [",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '[redirects]\n"../etc#x" = "a#b"\n',
+        '[redirects]\n"a#b" = "a#<script>"\n',
+        '[redirects]\n"a b" = "c"\n',
+        '[redirects]\n"a#p1" = "b"\n',
+        '[redirects]\n"a" = 3\n',
+        '[other]\n"a" = "b"\n',
+        "not toml [",
+    ],
+)
 def test_redirect_entries_are_checked(bad: str) -> None:
     with pytest.raises(EditionError):
         parse_redirects(bad)
@@ -84,7 +87,8 @@ def test_redirect_entries_are_checked(bad: str) -> None:
 
 def test_redirect_pages_and_anchors(tmp_path: Path) -> None:
     redirects = parse_redirects(
-        '[redirects]\n"old-text" = "new-text"\n"new-text#p3" = "new-text#p4"\n')
+        '[redirects]\n"old-text" = "new-text"\n"new-text#p3" = "new-text#p4"\n'
+    )
     pages = redirect_pages(redirects)
     assert list(pages) == ["texts/old-text.html"]
     page = html.fromstring(pages["texts/old-text.html"])
@@ -113,7 +117,8 @@ def _small_edition(tmp_path: Path) -> Path:
         'title = "T"\neditors = ["E"]\npublisher = "P"\nlicence = "CC BY 4.0"\n'
         'licence-url = "https://creativecommons.org/licenses/by/4.0/"\n'
         'release-date = "2026-11-23"\nbase-url = "https://example.org/e/"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "tei").mkdir()
     for name in ("registers.xml", "speeches-at-the-central-committee.xml"):
         shutil.copy(REPO / "tei" / name, tmp_path / "tei" / name)
@@ -133,19 +138,22 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
     tree = etree.parse(str(text))
     for element in tree.iter():
         if element.get("{http://www.w3.org/XML/1998/namespace}id", "") == (
-                "speeches-at-the-central-committee-p2"):
+            "speeches-at-the-central-committee-p2"
+        ):
             del element.attrib["{http://www.w3.org/XML/1998/namespace}id"]
     tree.write(str(text), encoding="UTF-8", xml_declaration=True)
     result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 1
     assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in (
-        result.output)
+        result.output
+    )
 
     # A redirect entry makes it pass again; the list keeps the old id.
     (tmp_path / "tei" / "redirects.toml").write_text(
         '[redirects]\n"speeches-at-the-central-committee#speeches-at-the-central-committee-p2"'
         ' = "speeches-at-the-central-committee#speeches-at-the-central-committee-p3"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["export", "ids", "--config", str(config)])

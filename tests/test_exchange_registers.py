@@ -22,8 +22,8 @@ ENTRY_TAGS = ("person", "place", "org", "bibl")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], dict]:
     out = tmp_path_factory.mktemp("registers")
     result = CliRunner().invoke(
-        main, ["export", "registers", "--out", str(out), "--config",
-               str(REPO / "pyproject.toml")])
+        main, ["export", "registers", "--out", str(out), "--config", str(REPO / "pyproject.toml")]
+    )
     assert result.exit_code == 0, result.output
     text = (out / "registers.csv").read_bytes().decode("utf-8")
     assert "\r\n" in text  # RFC 4180 line ends

@@ -54,8 +54,9 @@ def test_our_files_come_back_byte_for_byte(path: Path) -> None:
     assert roundtrip(original, path) == original
 
 
-@pytest.mark.parametrize("path", [p for p in OUR_FILES if p.name != "registers.xml"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in OUR_FILES if p.name != "registers.xml"], ids=lambda p: p.name
+)
 def test_normalising_our_generated_files_is_a_no_op(path: Path) -> None:
     # The generated TEI is already in the canonical layout of xmltools.serialize.
     original = path.read_bytes()
@@ -69,7 +70,9 @@ def test_normalisation_only_touches_whitespace_between_elements(path: Path) -> N
     # Ignoring whitespace at the edges of text nodes, nothing changed...
     strip = {"with_comments": True, "strip_text": True}
     assert etree.canonicalize(normalised.decode("utf-8"), **strip) == etree.canonicalize(
-        original.decode("utf-8"), **strip)
+        original.decode("utf-8"), **strip
+    )
+
     # ...every text node that is not whitespace alone is there, in order...
     def texts(data: bytes) -> list[str]:
         return [t.strip() for t in read_tei(data).getroot().itertext() if t.strip()]
@@ -86,11 +89,13 @@ def test_normalise_is_serialize_for_a_plain_document() -> None:
 
 
 def test_internal_subset_entities_and_epilog_are_kept() -> None:
-    data = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            b'<!DOCTYPE TEI [\n<!ENTITY ed "The Editors">\n]>\n'
-            b"<!-- before -->\n<?xml-stylesheet href=\"a.xsl\" type=\"text/xsl\"?>\n"
-            b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><p>&ed; wrote <!-- c -->this.</p></TEI>\n'
-            b"<!-- after -->\n")
+    data = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<!DOCTYPE TEI [\n<!ENTITY ed "The Editors">\n]>\n'
+        b'<!-- before -->\n<?xml-stylesheet href="a.xsl" type="text/xsl"?>\n'
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><p>&ed; wrote <!-- c -->this.</p></TEI>\n'
+        b"<!-- after -->\n"
+    )
     written = roundtrip(data)
     assert written == data
     assert "The Editors wrote" in canonical_form(written)
@@ -102,8 +107,10 @@ def test_a_repeated_id_is_carried_through_unchanged() -> None:
 
 
 def test_other_encodings_are_written_as_utf8() -> None:
-    data = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n'
-            '<TEI xmlns="http://www.tei-c.org/ns/1.0"><p>caf\u00e9</p></TEI>\n').encode("latin-1")
+    data = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><p>caf\u00e9</p></TEI>\n'
+    ).encode("latin-1")
     written = roundtrip(data)
     assert written.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     assert "café".encode() in written
@@ -121,8 +128,10 @@ def test_broken_files_are_refused_with_a_position(path: Path) -> None:
 def test_no_external_dtd_or_entity_is_loaded(tmp_path: Path) -> None:
     secret = tmp_path / "secret.dtd"
     secret.write_text('<!ENTITY leak "SECRET">', encoding="utf-8")
-    data = (f'<!DOCTYPE TEI SYSTEM "{secret.as_uri()}">'
-            '<TEI xmlns="http://www.tei-c.org/ns/1.0"><p>x</p></TEI>').encode()
+    data = (
+        f'<!DOCTYPE TEI SYSTEM "{secret.as_uri()}">'
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><p>x</p></TEI>'
+    ).encode()
     tree = read_tei(data)
     assert tree.docinfo.externalDTD is None
     assert b"SECRET" not in write_tei(tree)

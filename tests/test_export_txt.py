@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from lxml import etree
-
 from conftest import project_collection
+from lxml import etree
 
 from pipeline.cli import main
 from pipeline.errors import EditionError
@@ -71,8 +70,9 @@ def test_golden(golden: Path) -> None:
 
 
 def test_goldens_show_the_interventions_by_mode() -> None:
-    bolsheviks = {mode: render(TEI_DIR / "the-bolsheviks-must-assume-power.xml", mode)
-                  for mode in MODES}
+    bolsheviks = {
+        mode: render(TEI_DIR / "the-bolsheviks-must-assume-power.xml", mode) for mode in MODES
+    }
     assert "[2] May 6: announcement" in bolsheviks["reading"]
     assert "[2] Mar 6: announcement" in bolsheviks["original"]
     soviet = {mode: render(TEI_DIR / "our-tasks-and-the-soviet.xml", mode) for mode in MODES}
@@ -82,8 +82,10 @@ def test_goldens_show_the_interventions_by_mode() -> None:
 
 def test_header_gives_both_calendars() -> None:
     text = render(TEI_DIR / "from-the-cc-to-party-members.xml", "reading")
-    assert ("Date: 5 or 6 November 1917 (O.S.) = 18 or 19 November 1917 (N.S.)\n"
-            "Date as given: November 5 or 6 (18 or 19), 1917\n") in text
+    assert (
+        "Date: 5 or 6 November 1917 (O.S.) = 18 or 19 November 1917 (N.S.)\n"
+        "Date as given: November 5 or 6 (18 or 19), 1917\n"
+    ) in text
 
 
 # --- no loss ---------------------------------------------------------------------------
@@ -146,8 +148,7 @@ def check_no_loss(path: Path, mode: str) -> None:
     assert len(documents) == len(texts)
     for tei_el, document in zip(texts, documents, strict=True):
         text_el = tei_el.find(f"{{{TEI_NS}}}text")
-        expected_body, expected_notes = ("", []) if text_el is None else \
-            reference(text_el, mode)
+        expected_body, expected_notes = ("", []) if text_el is None else reference(text_el, mode)
         body, notes = split_txt(document_text(document))
         # Every word, in order, and nothing else; notes are listed by number, not by
         # place, so they are compared as a set of word sequences.
@@ -176,12 +177,14 @@ def test_foreign_files_that_are_not_tei_p5_are_refused(name: str) -> None:
 
 def test_notes_are_listed_in_number_order() -> None:
     [document] = read_documents(
-        parse_file(TEI_DIR / "our-tasks-and-the-soviet.xml").getroot(), "reading")
+        parse_file(TEI_DIR / "our-tasks-and-the-soviet.xml").getroot(), "reading"
+    )
     assert [note.marker for note in document.notes] == [str(n) for n in range(1, 9)]
     assert len(document.notes[3].paragraphs) == 7  # note 4 keeps its seven paragraphs
 
 
 # --- the reading model -----------------------------------------------------------------
+
 
 def choice(xml: str) -> etree._Element:
     return etree.fromstring(f'<choice xmlns="{TEI_NS}">{xml}</choice>')
@@ -198,8 +201,9 @@ def test_choice_is_read_by_name_not_position(pair: tuple[str, str]) -> None:
 
 
 def test_reversed_choice_in_running_text() -> None:
-    root = tei('<text><body><p>from <choice><corr>May</corr><sic>Mar</sic></choice> 6'
-               '</p></body></text>')
+    root = tei(
+        "<text><body><p>from <choice><corr>May</corr><sic>Mar</sic></choice> 6</p></body></text>"
+    )
     p = root.find(f".//{{{TEI_NS}}}p")
     assert readable_text(p, "reading").text == "from May 6"
     assert readable_text(p, "original").text == "from Mar 6"
@@ -217,14 +221,15 @@ def test_one_sided_choice_and_app() -> None:
 
 def test_notes_markers_breaks_and_whitespace() -> None:
     root = tei(
-        '<teiHeader><fileDesc><titleStmt><title>T<note>header</note></title></titleStmt>'
-        '</fileDesc></teiHeader>'
-        '<text><body>'
+        "<teiHeader><fileDesc><titleStmt><title>T<note>header</note></title></titleStmt>"
+        "</fileDesc></teiHeader>"
+        "<text><body>"
         '<p>One<note n="2"><p>First.</p><p>Second.</p></note> two <lb/>three'
         '<pb n="5"/> four\u00a0five<note type="editorial">Ours.</note>.</p>'
-        '<lg><l>Line one</l><l>line <note>v</note>two</l></lg>'
-        '<closer><signed>A. B.<lb/>C. D.</signed></closer>'
-        '</body></text>')
+        "<lg><l>Line one</l><l>line <note>v</note>two</l></lg>"
+        "<closer><signed>A. B.<lb/>C. D.</signed></closer>"
+        "</body></text>"
+    )
     [document] = read_documents(root, "reading")
     assert [block.text for block in document.blocks] == [
         "One[2] two three four\u00a0five[3].",
@@ -232,16 +237,19 @@ def test_notes_markers_breaks_and_whitespace() -> None:
         "A. B.\nC. D.",
     ]
     assert [(n.marker, n.paragraphs) for n in document.notes] == [
-        ("2", ("First.", "Second.")), ("3", ("Ours.",)), ("4", ("v",))]
+        ("2", ("First.", "Second.")),
+        ("3", ("Ours.",)),
+        ("4", ("v",)),
+    ]
     assert document.titles == ("T (header)",)
 
 
 def test_missing_header_parts_are_unknown() -> None:
-    [document] = read_documents(tei("<text><body><p>Only text.</p></body></text>"),
-                                "reading")
+    [document] = read_documents(tei("<text><body><p>Only text.</p></body></text>"), "reading")
     text = document_text(document)
-    assert text.startswith("unknown\n\nAuthor: unknown\nDate: unknown\nSource: unknown\n"
-                           "Licence: unknown\n")
+    assert text.startswith(
+        "unknown\n\nAuthor: unknown\nDate: unknown\nSource: unknown\nLicence: unknown\n"
+    )
     assert text.endswith(f"{RULE}\n\nOnly text.\n")
 
 
@@ -254,30 +262,43 @@ def test_corpus_gives_each_text_a_name() -> None:
 
 
 def date(attributes: str) -> str:
-    return date_label(read_date(etree.fromstring(
-        f'<date xmlns="{TEI_NS}" {attributes}>as written</date>')))
+    return date_label(
+        read_date(etree.fromstring(f'<date xmlns="{TEI_NS}" {attributes}>as written</date>'))
+    )
 
 
 def test_date_labels() -> None:
     julian = 'datingMethod="#julian"'
-    assert date(f'when="1917-11-07" when-custom="1917-10-25" {julian}') == \
-        "25 October 1917 (O.S.) = 7 November 1917 (N.S.)"
-    assert date(f'notBefore="1917-11-18" notAfter="1917-11-19" '
-                f'notBefore-custom="1917-11-05" notAfter-custom="1917-11-06" {julian}') == \
-        "5 or 6 November 1917 (O.S.) = 18 or 19 November 1917 (N.S.)"
-    assert date(f'from="1905-11-09" to="1905-12-16" from-custom="1905-10-27" '
-                f'to-custom="1905-12-03" {julian}') == \
-        "27 October – 3 December 1905 (O.S.) = 9 November – 16 December 1905 (N.S.)"
+    assert (
+        date(f'when="1917-11-07" when-custom="1917-10-25" {julian}')
+        == "25 October 1917 (O.S.) = 7 November 1917 (N.S.)"
+    )
+    assert (
+        date(
+            f'notBefore="1917-11-18" notAfter="1917-11-19" '
+            f'notBefore-custom="1917-11-05" notAfter-custom="1917-11-06" {julian}'
+        )
+        == "5 or 6 November 1917 (O.S.) = 18 or 19 November 1917 (N.S.)"
+    )
+    assert (
+        date(
+            f'from="1905-11-09" to="1905-12-16" from-custom="1905-10-27" '
+            f'to-custom="1905-12-03" {julian}'
+        )
+        == "27 October – 3 December 1905 (O.S.) = 9 November – 16 December 1905 (N.S.)"
+    )
     assert date('when="1940-11-05"') == "5 November 1940"
     assert date('from="1900" to="1905"') == "1900–1905"
-    assert date('notBefore="1905-11-14" notAfter="1905-12-13" when-custom="1905-11" '
-                f'{julian}') == \
-        "November 1905 (O.S.) = between 14 November and 13 December 1905 (N.S.)"
+    assert (
+        date(f'notBefore="1905-11-14" notAfter="1905-12-13" when-custom="1905-11" {julian}')
+        == "November 1905 (O.S.) = between 14 November and 13 December 1905 (N.S.)"
+    )
     assert date("") == "as written"
     assert date_label(None) == "unknown"
 
 
 # --- the collection and the command ----------------------------------------------------
+
 
 def test_collection_is_in_order_of_creation() -> None:
     documents = named_documents(project_collection(), "reading")
@@ -299,8 +320,7 @@ def test_a_document_may_not_take_the_collection_name() -> None:
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["export", "txt", "--config", str(CONFIG), *args])
     # Only a clean exit: an unexpected exception would also give exit code 1.
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.output
 
 
@@ -313,8 +333,13 @@ def test_cli_exports_the_tei_folder(tmp_path: Path) -> None:
 
 
 def test_cli_original_mode(tmp_path: Path) -> None:
-    code, _ = run("--out", str(tmp_path), "--mode", "original",
-                  str(TEI_DIR / "the-bolsheviks-must-assume-power.xml"))
+    code, _ = run(
+        "--out",
+        str(tmp_path),
+        "--mode",
+        "original",
+        str(TEI_DIR / "the-bolsheviks-must-assume-power.xml"),
+    )
     assert code == 0
     assert "[2] Mar 6:" in (tmp_path / "the-bolsheviks-must-assume-power.txt").read_text()
 
@@ -352,8 +377,13 @@ def test_other_projects_structures() -> None:
         return [(block.kind, block.text) for block in document.blocks]
 
     drama = blocks("drama_sp.xml")
-    assert ("sp", ("Martha\nWhich of these clocks has told the truth today?\n"
-                   "Neither, I fear, and both will have their say.")) in drama
+    assert (
+        "sp",
+        (
+            "Martha\nWhich of these clocks has told the truth today?\n"
+            "Neither, I fear, and both will have their say."
+        ),
+    ) in drama
     assert ("sp", "Tobias\n(winding one)\nThis one is only a little late, mistress.") in drama
     letter = blocks("letter_correspdesc.xml")
     assert letter == [
@@ -362,4 +392,5 @@ def test_other_projects_structures() -> None:
         ("closer", "Yours ever,\nA. A. L."),
     ]
     assert blocks("critical_app.xml") == [
-        ("lg", "The river runs down to the sea,\nand never comes back to me.")]
+        ("lg", "The river runs down to the sea,\nand never comes back to me.")
+    ]

@@ -174,7 +174,7 @@ def test_schematron_errors_reach_the_right_file_through_the_validation_stage():
     tree.xpath("//t:text//t:persName", namespaces=NS)[0].set("ref", "registers.xml#nobody")
     results = {r.path: r for r in validate_documents(docs, ["edition"])}
     messages = [i.message for i in results[name].issues if i.is_error]
-    assert any("has no entry with xml:id=\"nobody\"" in m for m in messages), messages
+    assert any('has no entry with xml:id="nobody"' in m for m in messages), messages
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +282,8 @@ def test_every_element_child_and_attribute_is_allowed_by_tei_all(xsd, tei_schema
 
     def local(name: str) -> str:
         return name.replace(f"{{{TEI_NS}}}", "").replace(
-            "{http://www.w3.org/XML/1998/namespace}", "xml:")
+            "{http://www.w3.org/XML/1998/namespace}", "xml:"
+        )
 
     problems, seen = [], set()
 
@@ -343,21 +344,49 @@ def _closed_values(element: etree._Element, attribute: str, defines: dict) -> se
 # --- the Julian/Gregorian assertion -------------------------------------------------------
 
 JULIAN_SAMPLES = [
-    (1582, 10, 5), (1600, 2, 29), (1699, 12, 31), (1700, 2, 18), (1700, 2, 19),
-    (1700, 2, 29), (1700, 3, 1), (1750, 6, 15), (1800, 2, 17), (1800, 2, 29),
-    (1800, 3, 1), (1861, 10, 12), (1870, 4, 10), (1899, 12, 31), (1900, 2, 16),
-    (1900, 2, 17), (1900, 2, 29), (1900, 3, 1), (1905, 1, 9), (1917, 10, 25),
-    (1918, 1, 31), (1999, 12, 31), (2100, 2, 15), (2100, 2, 16), (2100, 2, 29),
-    (2100, 3, 1), (2150, 7, 1),
+    (1582, 10, 5),
+    (1600, 2, 29),
+    (1699, 12, 31),
+    (1700, 2, 18),
+    (1700, 2, 19),
+    (1700, 2, 29),
+    (1700, 3, 1),
+    (1750, 6, 15),
+    (1800, 2, 17),
+    (1800, 2, 29),
+    (1800, 3, 1),
+    (1861, 10, 12),
+    (1870, 4, 10),
+    (1899, 12, 31),
+    (1900, 2, 16),
+    (1900, 2, 17),
+    (1900, 2, 29),
+    (1900, 3, 1),
+    (1905, 1, 9),
+    (1917, 10, 25),
+    (1918, 1, 31),
+    (1999, 12, 31),
+    (2100, 2, 15),
+    (2100, 2, 16),
+    (2100, 2, 29),
+    (2100, 3, 1),
+    (2150, 7, 1),
 ]
 
 
 def _dated_text(pairs: list[tuple[str, str]]) -> etree._ElementTree:
     _, tree, paragraph = first_match("//t:body/t:p")
     for gregorian, julian in pairs:
-        date = etree.SubElement(paragraph, f"{{{TEI_NS}}}date", {
-            "when": gregorian, "when-custom": julian, "datingMethod": "#julian",
-            "calendar": "#julian"})
+        date = etree.SubElement(
+            paragraph,
+            f"{{{TEI_NS}}}date",
+            {
+                "when": gregorian,
+                "when-custom": julian,
+                "datingMethod": "#julian",
+                "calendar": "#julian",
+            },
+        )
         date.text = julian
     return tree
 
@@ -375,8 +404,9 @@ def test_julian_offsets_of_every_period_are_accepted(xsd):
     assert xsd_messages(xsd, _dated_text(pairs)) == []
 
 
-@pytest.mark.parametrize("error", [-1, 1, -13, 26], ids=["day-early", "day-late", "no-offset",
-                                                          "wrong-direction"])
+@pytest.mark.parametrize(
+    "error", [-1, 1, -13, 26], ids=["day-early", "day-late", "no-offset", "wrong-direction"]
+)
 def test_julian_offsets_off_by_anything_are_rejected(xsd, error):
     pairs = []
     for year, month, dom in JULIAN_SAMPLES:
@@ -395,13 +425,15 @@ MISSING_ID = "missing required attribute '{http://www.w3.org/XML/1998/namespace}
 
 
 def _pair(name: str) -> str:
-    return (f"//t:date[@datingMethod][string-length(@{name}) = 10]"
-            f"[string-length(@{name}-custom) = 10]")
+    return (
+        f"//t:date[@datingMethod][string-length(@{name}) = 10][string-length(@{name}-custom) = 10]"
+    )
 
 
 def _custom_shifted(name: str, days: int):
     def mutate(el):
         el.set(f"{name}-custom", shift(el.get(f"{name}-custom"), days))
+
     return mutate
 
 
@@ -416,6 +448,7 @@ def _swap(a: str, b: str):
         first, second = el.get(a), el.get(b)
         el.set(a, second)
         el.set(b, first)
+
     return mutate
 
 
@@ -423,6 +456,7 @@ def _remove_all(xpath: str):
     def mutate(el):
         for found in el.xpath(xpath, namespaces=NS):
             found.getparent().remove(found)
+
     return mutate
 
 
@@ -430,8 +464,10 @@ def _header(xpath: str):
     return "/t:TEI[t:text]/t:teiHeader" + xpath
 
 
-NOTE = (f'<note xmlns="{TEI_NS}" xml:id="x-n99" n="99" place="end" resp="#editors">'
-        '<p xml:id="x-n99-p1">A note.</p></note>')
+NOTE = (
+    f'<note xmlns="{TEI_NS}" xml:id="x-n99" n="99" place="end" resp="#editors">'
+    '<p xml:id="x-n99-p1">A note.</p></note>'
+)
 
 XSD_CASES = [
     # Julian and Gregorian dates of one day
@@ -440,42 +476,101 @@ XSD_CASES = [
     ("julian-when-swapped", FULL_WHEN, _swap("when", "when-custom"), SAME_DAY),
     ("julian-from", _pair("from"), _custom_shifted("from", -1), "@from (Gregorian)"),
     ("julian-to", _pair("to"), _custom_shifted("to", 2), "@to (Gregorian)"),
-    ("julian-notBefore", _pair("notBefore"), _custom_shifted("notBefore", 1),
-     "@notBefore (Gregorian)"),
-    ("julian-notAfter", _pair("notAfter"), _custom_shifted("notAfter", -1),
-     "@notAfter (Gregorian)"),
+    (
+        "julian-notBefore",
+        _pair("notBefore"),
+        _custom_shifted("notBefore", 1),
+        "@notBefore (Gregorian)",
+    ),
+    (
+        "julian-notAfter",
+        _pair("notAfter"),
+        _custom_shifted("notAfter", -1),
+        "@notAfter (Gregorian)",
+    ),
     # formats of dates
-    ("date-format-when", "//t:date[@when]", set_attr("when", "17 November 1917"),
-     "when='17 November 1917'"),
-    ("date-format-when-time", "//t:date[@when]", set_attr("when", "1917-11-17T10:00:00"),
-     "when='1917-11-17T10:00:00'"),
+    (
+        "date-format-when",
+        "//t:date[@when]",
+        set_attr("when", "17 November 1917"),
+        "when='17 November 1917'",
+    ),
+    (
+        "date-format-when-time",
+        "//t:date[@when]",
+        set_attr("when", "1917-11-17T10:00:00"),
+        "when='1917-11-17T10:00:00'",
+    ),
     ("date-format-from", "//t:date[@from]", set_attr("from", "1905/11/15"), "from='1905/11/15'"),
-    ("date-format-notAfter", "//t:date[@notAfter]", set_attr("notAfter", "1917-11-31"),
-     "notAfter='1917-11-31'"),
-    ("date-not-a-gregorian-day", "//t:date[@when]", set_attr("when", "1900-02-29"),
-     "when='1900-02-29'"),
-    ("date-format-custom", "//t:date[@when-custom]", set_attr("when-custom", "1917-11-31"),
-     "when-custom='1917-11-31'"),
-    ("date-format-to-custom", "//t:date[@to-custom]", set_attr("to-custom", "05-11-1905"),
-     "to-custom='05-11-1905'"),
+    (
+        "date-format-notAfter",
+        "//t:date[@notAfter]",
+        set_attr("notAfter", "1917-11-31"),
+        "notAfter='1917-11-31'",
+    ),
+    (
+        "date-not-a-gregorian-day",
+        "//t:date[@when]",
+        set_attr("when", "1900-02-29"),
+        "when='1900-02-29'",
+    ),
+    (
+        "date-format-custom",
+        "//t:date[@when-custom]",
+        set_attr("when-custom", "1917-11-31"),
+        "when-custom='1917-11-31'",
+    ),
+    (
+        "date-format-to-custom",
+        "//t:date[@to-custom]",
+        set_attr("to-custom", "05-11-1905"),
+        "to-custom='05-11-1905'",
+    ),
     ("date-format-change", "//t:change", set_attr("when", "23.11.2026"), "when='23.11.2026'"),
-    ("datingMethod-value", "//t:date[@datingMethod]", set_attr("datingMethod", "#gregorian"),
-     "datingMethod='#gregorian'"),
-    ("calendar-value", "//t:date[@calendar]", set_attr("calendar", "#gregorian #julian"),
-     "calendar='#gregorian #julian'"),
+    (
+        "datingMethod-value",
+        "//t:date[@datingMethod]",
+        set_attr("datingMethod", "#gregorian"),
+        "datingMethod='#gregorian'",
+    ),
+    (
+        "calendar-value",
+        "//t:date[@calendar]",
+        set_attr("calendar", "#gregorian #julian"),
+        "calendar='#gregorian #julian'",
+    ),
     ("cert-value", "//t:date[@cert]", set_attr("cert", "certain"), "cert='certain'"),
     ("corr-cert-value", "//t:corr", set_attr("cert", "unknown"), "cert='unknown'"),
-    ("when-with-range", "//t:date[@when]", set_attr("notBefore", "1900"),
-     "cannot also have @from, @to, @notBefore or @notAfter"),
-    ("custom-without-datingMethod", "//t:date[@datingMethod]", drop_attr("datingMethod"),
-     "A Julian date needs both parts"),
-    ("datingMethod-without-custom", "//t:date[@when][not(@datingMethod)]",
-     set_attr("datingMethod", "#julian"), "A Julian date needs both parts"),
-    ("from-after-to", "//t:date[@from][@to][string-length(@from) = string-length(@to)]",
-     _swap("from", "to"), "cannot be later than its end"),
-    ("notBefore-after-notAfter",
-     "//t:date[@notBefore][@notAfter][string-length(@notBefore) = string-length(@notAfter)]",
-     _swap("notBefore", "notAfter"), "cannot be later than the latest"),
+    (
+        "when-with-range",
+        "//t:date[@when]",
+        set_attr("notBefore", "1900"),
+        "cannot also have @from, @to, @notBefore or @notAfter",
+    ),
+    (
+        "custom-without-datingMethod",
+        "//t:date[@datingMethod]",
+        drop_attr("datingMethod"),
+        "A Julian date needs both parts",
+    ),
+    (
+        "datingMethod-without-custom",
+        "//t:date[@when][not(@datingMethod)]",
+        set_attr("datingMethod", "#julian"),
+        "A Julian date needs both parts",
+    ),
+    (
+        "from-after-to",
+        "//t:date[@from][@to][string-length(@from) = string-length(@to)]",
+        _swap("from", "to"),
+        "cannot be later than its end",
+    ),
+    (
+        "notBefore-after-notAfter",
+        "//t:date[@notBefore][@notAfter][string-length(@notBefore) = string-length(@notAfter)]",
+        _swap("notBefore", "notAfter"),
+        "cannot be later than the latest",
+    ),
     # required identifiers
     ("id-missing-p", "//t:body/t:p", drop_attr(XML_ID), MISSING_ID),
     ("id-missing-note", "//t:text//t:note[@n]", drop_attr(XML_ID), MISSING_ID),
@@ -494,101 +589,191 @@ XSD_CASES = [
     ("id-missing-calendar", "//t:calendar", drop_attr(XML_ID), MISSING_ID),
     ("id-missing-TEI", "/t:TEI", drop_attr(XML_ID), MISSING_ID),
     ("id-pattern-upper", "//t:body/t:p", set_attr(XML_ID, "Para1"), "value doesn't match"),
-    ("id-pattern-trailing-hyphen", "//t:person", set_attr(XML_ID, "lenin-"),
-     "value doesn't match"),
+    ("id-pattern-trailing-hyphen", "//t:person", set_attr(XML_ID, "lenin-"), "value doesn't match"),
     # values of @type, @place, @unit, @level ...
     ("note-type", "//t:text//t:note[@n]", set_attr("type", "footnote"), "type='footnote'"),
     ("note-place", "//t:text//t:note[@place]", set_attr("place", "side"), "place='side'"),
     ("note-n", "//t:text//t:note[@n]", set_attr("n", "iv"), "n='iv'"),
     ("head-type", "//t:body/t:head", set_attr("type", "main"), "type='main'"),
     ("title-level", "//t:text//t:title", set_attr("level", "u"), "level='u'"),
-    ("title-type-in-titleStmt", "//t:titleStmt/t:title", set_attr("type", "alt"),
-     "type='alt'"),
-    ("register-title-type", "//t:standOff//t:title", set_attr("type", "short"),
-     "type='short'"),
+    ("title-type-in-titleStmt", "//t:titleStmt/t:title", set_attr("type", "alt"), "type='alt'"),
+    ("register-title-type", "//t:standOff//t:title", set_attr("type", "short"), "type='short'"),
     ("milestone-unit", "//t:milestone", set_attr("unit", "chapter"), "unit='chapter'"),
     ("milestone-rend", "//t:milestone", set_attr("rend", "stars"), "rend='stars'"),
     ("source-bibl-type", "//t:sourceDesc//t:bibl", set_attr("type", "book"), "type='book'"),
-    ("register-bibl-type", "//t:standOff//t:bibl", set_attr("type", "newspaper"),
-     "type='newspaper'"),
+    (
+        "register-bibl-type",
+        "//t:standOff//t:bibl",
+        set_attr("type", "newspaper"),
+        "type='newspaper'",
+    ),
     ("rs-type", "//t:text//t:rs", set_attr("type", "person"), "type='person'"),
     ("list-type", "//t:list[@type]", set_attr("type", "other"), "type='other'"),
-    ("register-persName-type", "//t:person/t:persName", set_attr("type", "nick"),
-     "type='nick'"),
+    ("register-persName-type", "//t:person/t:persName", set_attr("type", "nick"), "type='nick'"),
     ("register-orgName-type", "//t:org/t:orgName", set_attr("type", "birth"), "type='birth'"),
     ("register-note-type", "//t:person/t:note", set_attr("type", "remark"), "type='remark'"),
     ("idno-type", "//t:publicationStmt/t:idno", set_attr("type", "DOI"), "type='DOI'"),
-    ("availability-status", "//t:availability", set_attr("status", "restricted"),
-     "status='restricted'"),
+    (
+        "availability-status",
+        "//t:availability",
+        set_attr("status", "restricted"),
+        "status='restricted'",
+    ),
     ("language-ident", "//t:language", set_attr("ident", "de"), "ident='de'"),
-    ("correspAction-type", "//t:correspAction", set_attr("type", "forwarded"),
-     "type='forwarded'"),
+    ("correspAction-type", "//t:correspAction", set_attr("type", "forwarded"), "type='forwarded'"),
     ("citeStructure-unit", "//t:citeStructure", set_attr("unit", "page"), "unit='page'"),
     ("correction-status", "//t:correction", set_attr("status", "low"), "status='low'"),
     ("pb-n", "//t:pb", set_attr("n", "xii"), "n='xii'"),
-    ("geo-format", "//t:geo", lambda el: setattr(el, "text", "Petrograd"),
-     "value doesn't match any pattern of ['-?"),
+    (
+        "geo-format",
+        "//t:geo",
+        lambda el: setattr(el, "text", "Petrograd"),
+        "value doesn't match any pattern of ['-?",
+    ),
     # links into the registers
-    ("text-ref-missing", "//t:text//t:persName", drop_attr("ref"),
-     "missing required attribute 'ref'"),
+    (
+        "text-ref-missing",
+        "//t:text//t:persName",
+        drop_attr("ref"),
+        "missing required attribute 'ref'",
+    ),
     ("text-ref-local", "//t:text//t:placeName", set_attr("ref", "#moscow"), "ref='#moscow'"),
     ("text-ref-bare", "//t:text//t:title", set_attr("ref", "pravda"), "ref='pravda'"),
-    ("text-ref-other-file", "//t:text//t:orgName", set_attr("ref", "orgs.xml#cc"),
-     "ref='orgs.xml#cc'"),
-    ("term-ref-missing", "//t:keywords/t:term", drop_attr("ref"),
-     "missing required attribute 'ref'"),
+    (
+        "text-ref-other-file",
+        "//t:text//t:orgName",
+        set_attr("ref", "orgs.xml#cc"),
+        "ref='orgs.xml#cc'",
+    ),
+    (
+        "term-ref-missing",
+        "//t:keywords/t:term",
+        drop_attr("ref"),
+        "missing required attribute 'ref'",
+    ),
     # the subset of TEI
-    ("element-outside-subset", "//t:body/t:p", append(f'<hi xmlns="{TEI_NS}">x</hi>'),
-     "Unexpected child with tag '{http://www.tei-c.org/ns/1.0}hi'"),
-    ("attribute-outside-subset", "//t:body/t:p", set_attr("rend", "italic"),
-     "'rend' attribute not allowed"),
-    ("list-in-source-bibl", "//t:sourceDesc//t:bibl",
-     append(f'<list xmlns="{TEI_NS}"><item>x</item></list>'), "Unexpected child"),
+    (
+        "element-outside-subset",
+        "//t:body/t:p",
+        append(f'<hi xmlns="{TEI_NS}">x</hi>'),
+        "Unexpected child with tag '{http://www.tei-c.org/ns/1.0}hi'",
+    ),
+    (
+        "attribute-outside-subset",
+        "//t:body/t:p",
+        set_attr("rend", "italic"),
+        "'rend' attribute not allowed",
+    ),
+    (
+        "list-in-source-bibl",
+        "//t:sourceDesc//t:bibl",
+        append(f'<list xmlns="{TEI_NS}"><item>x</item></list>'),
+        "Unexpected child",
+    ),
     # header requirements
     ("licence-missing", "//t:availability", _remove_all("t:licence"), "Tag 'tei:licence'"),
-    ("text-main-title", _header("/t:fileDesc/t:titleStmt/t:title[@type='main']"),
-     drop_attr("type"), "A text must have exactly one main title"),
-    ("text-two-subtitles", _header("/t:fileDesc/t:titleStmt/t:title[@type='main']"),
-     set_attr("type", "sub"), "A text must have exactly one main title"),
-    ("text-editors", _header("//t:respStmt[@xml:id='editors']"), drop_attr(XML_ID),
-     'respStmt with xml:id="editors"'),
-    ("text-release-date", _header("/t:fileDesc/t:publicationStmt/t:date"), remove,
-     "release date of the edition"),
+    (
+        "text-main-title",
+        _header("/t:fileDesc/t:titleStmt/t:title[@type='main']"),
+        drop_attr("type"),
+        "A text must have exactly one main title",
+    ),
+    (
+        "text-two-subtitles",
+        _header("/t:fileDesc/t:titleStmt/t:title[@type='main']"),
+        set_attr("type", "sub"),
+        "A text must have exactly one main title",
+    ),
+    (
+        "text-editors",
+        _header("//t:respStmt[@xml:id='editors']"),
+        drop_attr(XML_ID),
+        'respStmt with xml:id="editors"',
+    ),
+    (
+        "text-release-date",
+        _header("/t:fileDesc/t:publicationStmt/t:date"),
+        remove,
+        "release date of the edition",
+    ),
     ("text-refsDecl", _header("/t:encodingDesc/t:refsDecl"), remove, "citation scheme"),
     ("text-creation", _header("/t:profileDesc/t:creation"), remove, "when the text was written"),
     ("text-langUsage", _header("/t:profileDesc/t:langUsage"), remove, "declare its languages"),
     ("text-revisionDesc", _header("/t:revisionDesc"), remove, "revisionDesc with a change"),
     ("langUsage-russian", "//t:language[@ident='ru']", remove, 'Russian (language ident="ru")'),
-    ("calendarDesc-gregorian", "//t:calendar[@xml:id='gregorian']", remove,
-     'xml:id="gregorian"'),
-    ("calendarDesc-julian", "//t:calendar[@xml:id='julian']", set_attr(XML_ID, "old-style"),
-     'xml:id="julian"'),
-    ("idno-local", "//t:idno[@type='local']", remove, 'exactly one local identifier'),
+    ("calendarDesc-gregorian", "//t:calendar[@xml:id='gregorian']", remove, 'xml:id="gregorian"'),
+    (
+        "calendarDesc-julian",
+        "//t:calendar[@xml:id='julian']",
+        set_attr(XML_ID, "old-style"),
+        'xml:id="julian"',
+    ),
+    ("idno-local", "//t:idno[@type='local']", remove, "exactly one local identifier"),
     ("editorialDecl-missing", "//t:editorialDecl", remove, "Tag 'tei:editorialDecl'"),
     ("calendarDesc-missing", "//t:calendarDesc", remove, "Tag 'tei:calendarDesc'"),
     # notes
     ("note-without-number", "//t:text//t:note[@n]", drop_attr("n"), "needs its number (@n)"),
-    ("note-without-place", "//t:text//t:note[@place]", drop_attr("place"),
-     "its place in the printed source (@place)"),
-    ("note-without-resp", "//t:text//t:note[@n]", drop_attr("resp"),
-     "missing required attribute 'resp'"),
-    ("note-loose-text", "//t:text//t:note[t:p]", lambda el: setattr(el[0], "tail", "loose"),
-     "with no loose text"),
-    ("editorial-note-target", "//t:note[@type='editorial']", drop_attr("target"),
-     "An editorial note"),
-    ("editorial-note-number", "//t:note[@type='editorial']", set_attr("n", "6"),
-     "An editorial note"),
-    ("note-in-register-id-free", "//t:body/t:p", append(NOTE.replace(' xml:id="x-n99"', "")),
-     MISSING_ID),
+    (
+        "note-without-place",
+        "//t:text//t:note[@place]",
+        drop_attr("place"),
+        "its place in the printed source (@place)",
+    ),
+    (
+        "note-without-resp",
+        "//t:text//t:note[@n]",
+        drop_attr("resp"),
+        "missing required attribute 'resp'",
+    ),
+    (
+        "note-loose-text",
+        "//t:text//t:note[t:p]",
+        lambda el: setattr(el[0], "tail", "loose"),
+        "with no loose text",
+    ),
+    (
+        "editorial-note-target",
+        "//t:note[@type='editorial']",
+        drop_attr("target"),
+        "An editorial note",
+    ),
+    (
+        "editorial-note-number",
+        "//t:note[@type='editorial']",
+        set_attr("n", "6"),
+        "An editorial note",
+    ),
+    (
+        "note-in-register-id-free",
+        "//t:body/t:p",
+        append(NOTE.replace(' xml:id="x-n99"', "")),
+        MISSING_ID,
+    ),
     # register entries
-    ("person-main-name", "//t:person/t:persName[@type='main']", set_attr("type", "variant"),
-     "exactly one normalised name (persName"),
-    ("place-main-name", "//t:place/t:placeName[@type='main']", set_attr("type", "variant"),
-     "exactly one normalised name (placeName"),
-    ("org-main-name", "//t:org/t:orgName[@type='main']", set_attr("type", "variant"),
-     "exactly one normalised name (orgName"),
-    ("derived-note-text", "//t:note[@type='derived']/t:term", lambda el: setattr(
-        el, "tail", "and more"), 'A note of type="derived"'),
+    (
+        "person-main-name",
+        "//t:person/t:persName[@type='main']",
+        set_attr("type", "variant"),
+        "exactly one normalised name (persName",
+    ),
+    (
+        "place-main-name",
+        "//t:place/t:placeName[@type='main']",
+        set_attr("type", "variant"),
+        "exactly one normalised name (placeName",
+    ),
+    (
+        "org-main-name",
+        "//t:org/t:orgName[@type='main']",
+        set_attr("type", "variant"),
+        "exactly one normalised name (orgName",
+    ),
+    (
+        "derived-note-text",
+        "//t:note[@type='derived']/t:term",
+        lambda el: setattr(el, "tail", "and more"),
+        'A note of type="derived"',
+    ),
     ("standOff-empty", "//t:standOff", _remove_all("*"), "at least one register"),
 ]
 
@@ -687,9 +872,12 @@ def sch_datingMethod_not_calendar(trees, texts):
 
 
 def sch_unused_entry(trees, texts):
-    _in(_registers(trees), "//t:listPerson").append(etree.fromstring(
-        f'<person xmlns="{TEI_NS}" xml:id="nobody"><persName type="main">'
-        "<forename>No</forename> <surname>Body</surname></persName></person>"))
+    _in(_registers(trees), "//t:listPerson").append(
+        etree.fromstring(
+            f'<person xmlns="{TEI_NS}" xml:id="nobody"><persName type="main">'
+            "<forename>No</forename> <surname>Body</surname></persName></person>"
+        )
+    )
 
 
 def sch_unused_existing_entry(trees, texts):
@@ -804,16 +992,18 @@ def test_a_text_alone_is_told_its_registers_are_missing(schematron):
 
 
 def test_registers_may_sit_anywhere_in_the_collection(schematron):
-    trees = {f"/data/edition/{name.replace('tei/', '')}": tree
-             for name, tree in corpus_trees().items()}
+    trees = {
+        f"/data/edition/{name.replace('tei/', '')}": tree for name, tree in corpus_trees().items()
+    }
     assert sch_messages(schematron, wrap(trees)) == []
 
 
 def test_a_pointer_to_another_file_resolves_in_its_own_folder(schematron):
     """Two copies of the collection checked together: "registers.xml#x" in one copy
     means the registers beside it, as a relative link would."""
-    trees = {f"{copy_}/{path.name}": parse(path) for copy_ in ("one", "two")
-             for path in corpus_files()}
+    trees = {
+        f"{copy_}/{path.name}": parse(path) for copy_ in ("one", "two") for path in corpus_files()
+    }
     registers = trees["two/registers.xml"]
     lenin = registers.xpath("//t:person[@xml:id='lenin']", namespaces=NS)[0]
     lenin.set(f"{{{XML_NS}}}id", "lenin-elsewhere")
@@ -821,6 +1011,8 @@ def test_a_pointer_to_another_file_resolves_in_its_own_folder(schematron):
     pointing = [m for m in messages if '"registers.xml#lenin"' in m]
     assert pointing and all("points to nothing" in m for m in pointing)
     # copy one still resolves to its own registers, which have the entry
-    assert sch_messages(schematron, wrap({k: v for k, v in trees.items()
-                                          if k.startswith("one/")})) == []
+    assert (
+        sch_messages(schematron, wrap({k: v for k, v in trees.items() if k.startswith("one/")}))
+        == []
+    )
     assert any("lenin-elsewhere" in m and "used nowhere" in m for m in messages)

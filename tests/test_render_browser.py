@@ -41,8 +41,11 @@ def playwright_api():
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
-        pytest.fail("Python Playwright is not installed: pip install playwright (a test "
-                    "dependency; the browser itself is Debian's chromium)", pytrace=False)
+        pytest.fail(
+            "Python Playwright is not installed: pip install playwright (a test "
+            "dependency; the browser itself is Debian's chromium)",
+            pytrace=False,
+        )
     return sync_playwright, expect
 
 
@@ -262,8 +265,9 @@ def test_every_kind_of_page_fits_and_is_photographed(browser, base_url: str, vie
         page.goto(base_url + path)
         if name == "search":
             page.locator("#search-results > li").first.wait_for()
-        page.screenshot(path=str(SHOTS / f"{name}-{viewport['width']}.png"),
-                        full_page=name in ("home", "text"))
+        page.screenshot(
+            path=str(SHOTS / f"{name}-{viewport['width']}.png"), full_page=name in ("home", "text")
+        )
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > viewport["width"]:
             too_wide.append(f"{name}: {width}px")

@@ -53,10 +53,22 @@ def text_members(path: Path):
 
 
 def test_every_page_and_download_is_written(corpus: Path) -> None:
-    for rel in ("index.html", "persons.html", "places.html", "organisations.html",
-                "publications.html", "chronology.html", "search.html", "about.html",
-                "static/edition.css", "static/edition.js", "static/search.js",
-                "downloads/edition.txt", "downloads/registers.xml", "pagefind/pagefind.js"):
+    for rel in (
+        "index.html",
+        "persons.html",
+        "places.html",
+        "organisations.html",
+        "publications.html",
+        "chronology.html",
+        "search.html",
+        "about.html",
+        "static/edition.css",
+        "static/edition.js",
+        "static/search.js",
+        "downloads/edition.txt",
+        "downloads/registers.xml",
+        "pagefind/pagefind.js",
+    ):
         assert (corpus / rel).is_file(), rel
     for tei in sites.corpus_tei():
         doc_id = parse_file(tei).getroot().get(XML_ID)
@@ -135,13 +147,21 @@ def test_what_is_not_tei_p5_is_refused(tmp_path: Path, name: str) -> None:
 
 def test_every_page_is_valid_html(corpus: Path, foreign: Path) -> None:
     """The Nu Html Checker, run once over both sites."""
-    command = [*vnu_command(), "--errors-only", "--format", "json", "--skip-non-html",
-               str(corpus), str(foreign)]
+    command = [
+        *vnu_command(),
+        "--errors-only",
+        "--format",
+        "json",
+        "--skip-non-html",
+        str(corpus),
+        str(foreign),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     messages = json.loads(result.stderr or '{"messages": []}')["messages"]
     errors = [
         f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m.get('message')}"
-        for m in messages if m.get("type") == "error"
+        for m in messages
+        if m.get("type") == "error"
     ]
     assert not errors, "\n".join(errors[:30])
     assert result.returncode == 0, result.stderr[-2000:]
@@ -155,8 +175,11 @@ def test_every_internal_link_lands(corpus: Path, foreign: Path) -> None:
     for site in (corpus, foreign):
         ids: dict[Path, set[str]] = {}
         for path in _html_files(site):
-            ids[path] = {el.get("id") for el in page(site, str(path.relative_to(site))).iter()
-                         if el.get("id")}
+            ids[path] = {
+                el.get("id")
+                for el in page(site, str(path.relative_to(site))).iter()
+                if el.get("id")
+            }
         broken = []
         for path in ids:
             for a in page(site, str(path.relative_to(site))).iter("a"):
@@ -165,8 +188,12 @@ def test_every_internal_link_lands(corpus: Path, foreign: Path) -> None:
                     continue
                 parts = urlsplit(href)
                 target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
-                if not target.exists() or parts.fragment and target.suffix == ".html" and \
-                        unquote(parts.fragment) not in ids.get(target, set()):
+                if (
+                    not target.exists()
+                    or parts.fragment
+                    and target.suffix == ".html"
+                    and unquote(parts.fragment) not in ids.get(target, set())
+                ):
                     broken.append(f"{path.name}: {href}")
         assert not broken, broken[:20]
 
@@ -182,7 +209,11 @@ def test_no_request_leaves_the_site(corpus: Path, foreign: Path) -> None:
                     assert not value or not urlsplit(value).netloc, (path, value)
                 if el.tag == "link":
                     assert not urlsplit(el.get("href", "")).netloc or el.get("rel") in (
-                        "canonical", "prev", "next", "license"), (path, el.get("href"))
+                        "canonical",
+                        "prev",
+                        "next",
+                        "license",
+                    ), (path, el.get("href"))
     css = (corpus / "static" / "edition.css").read_text(encoding="utf-8")
     assert "@import" not in css and "url(" not in css
 
@@ -193,7 +224,9 @@ def test_names_link_to_registers_and_back(corpus: Path) -> None:
         for name in ("persons.html", "places.html", "organisations.html", "publications.html")
     }
     back_links = {
-        a.get("href") for doc in registers.values() for ul in by_class(doc, "mention-list")
+        a.get("href")
+        for doc in registers.values()
+        for ul in by_class(doc, "mention-list")
         for a in ul.iter("a")
     }
     names = 0
@@ -212,13 +245,14 @@ def test_chronology_lists_every_date_in_order(corpus: Path) -> None:
     chrono = page(corpus, "chronology.html")
     rows = chrono.xpath("//table[contains(@class, 'chrono')]/tbody/tr")
     dated = [
-        el for path in sorted((corpus / "texts").glob("*.html"))
+        el
+        for path in sorted((corpus / "texts").glob("*.html"))
         for el in page(corpus, f"texts/{path.name}").xpath(
-            "//span[@id][contains(@class, 'date')]/time[@datetime]")
+            "//span[@id][contains(@class, 'date')]/time[@datetime]"
+        )
     ]
     assert len(rows) == len(dated) > 50
-    starts = [tuple(int(x) for x in r.find(".//time").get("datetime").split("-"))
-              for r in rows]
+    starts = [tuple(int(x) for x in r.find(".//time").get("datetime").split("-")) for r in rows]
     assert starts == sorted(starts)
     svg = chrono.find(".//svg")
     assert svg.get("role") == "img" and svg.find("title") is not None
@@ -236,8 +270,11 @@ def test_about_is_generated_from_the_encoding(corpus: Path) -> None:
     schema = sites.config().root / "schema" / "edition.xsd"
     if schema.is_file():
         xs = "{http://www.w3.org/2001/XMLSchema}"
-        doc = parse_file(schema).getroot().find(
-            f".//{xs}element[@name='pb']/{xs}annotation/{xs}documentation")
+        doc = (
+            parse_file(schema)
+            .getroot()
+            .find(f".//{xs}element[@name='pb']/{xs}annotation/{xs}documentation")
+        )
         assert " ".join("".join(doc.itertext()).split()) in about
     assert "“Mar 6” to “May 6”" in about
 
@@ -258,8 +295,11 @@ def test_a_missing_project_schema_stops_the_build(tmp_path: Path) -> None:
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_building_twice_gives_identical_sites(corpus: Path, tmp_path: Path) -> None:
@@ -292,8 +332,9 @@ def test_a_failed_build_leaves_the_previous_site(tmp_path: Path) -> None:
         shutil.copy(tei, inputs)
     sites.build_foreign([inputs], site, search=False)
     before = _tree(site)
-    (inputs / "broken.xml").write_text("<TEI xmlns='http://www.tei-c.org/ns/1.0'><text>",
-                                       encoding="utf-8")
+    (inputs / "broken.xml").write_text(
+        "<TEI xmlns='http://www.tei-c.org/ns/1.0'><text>", encoding="utf-8"
+    )
     with pytest.raises(EditionError):
         sites.build_foreign([inputs], site, search=False)
     assert _tree(site) == before
@@ -305,8 +346,11 @@ def test_a_theme_overrides_templates_and_stylesheet(tmp_path: Path) -> None:
     theme.mkdir()
     (theme / "edition.css").write_text("body { color: rebeccapurple; }\n", encoding="utf-8")
     base = Path(__file__).resolve().parent.parent / "pipeline" / "render" / "templates"
-    footer = (base / "base.html").read_text(encoding="utf-8").replace(
-        "<footer class=\"site-footer\">", "<footer class=\"site-footer\"><p>Theme footer</p>")
+    footer = (
+        (base / "base.html")
+        .read_text(encoding="utf-8")
+        .replace('<footer class="site-footer">', '<footer class="site-footer"><p>Theme footer</p>')
+    )
     (theme / "base.html").write_text(footer, encoding="utf-8")
     cfg = sites.project_config().replace(theme_dir=theme)
     site = tmp_path / "site"
@@ -362,12 +406,17 @@ def _date(xml: str):
 
 def test_dates_give_both_calendars_from_the_tei() -> None:
     info = _date('when="1917-11-07" when-custom="1917-10-25" datingMethod="#julian"')
-    assert (info.gregorian, info.julian, info.machine) == ("7 November 1917", "25 October 1917",
-                                                          "1917-11-07")
+    assert (info.gregorian, info.julian, info.machine) == (
+        "7 November 1917",
+        "25 October 1917",
+        "1917-11-07",
+    )
     assert "Old Style (Julian): 25 October 1917" in info.gloss()
-    uncertain = _date('notBefore="1917-11-18" notAfter="1917-11-19" '
-                      'notBefore-custom="1917-11-05" notAfter-custom="1917-11-06" '
-                      'datingMethod="#julian" cert="medium"')
+    uncertain = _date(
+        'notBefore="1917-11-18" notAfter="1917-11-19" '
+        'notBefore-custom="1917-11-05" notAfter-custom="1917-11-06" '
+        'datingMethod="#julian" cert="medium"'
+    )
     assert uncertain.julian == "5 or 6 November 1917" and "certainty" in uncertain.gloss()
     assert _date('when="1843"').machine == "1843"
     assert _date("").gloss() == ""
@@ -381,8 +430,13 @@ def test_identifiers_are_made_safe() -> None:
     assert safe_id('a"b <c>') == "a-b-c"
     assert safe_id("1st") == "x-1st"
     assert external_url("https://example.org/x") == "https://example.org/x"
-    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example", "/etc/passwd",
-                "http://a b"):
+    for bad in (
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "//evil.example",
+        "/etc/passwd",
+        "http://a b",
+    ):
         assert external_url(bad) is None
 
 
@@ -392,7 +446,8 @@ def test_old_addresses_are_sent_on(tmp_path: Path) -> None:
     doc = parse_file(sites.corpus_tei()[0]).getroot().get(XML_ID)
     (project / "tei" / "redirects.toml").write_text(
         f'[redirects]\n"an-old-text" = "{doc}"\n"{doc}#{doc}-old-p9" = "{doc}#{doc}-p1"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     site = tmp_path / "site"
     sites.build_corpus(site, search=False, config=load_config(project / "pyproject.toml"))
     moved = (site / "texts" / "an-old-text.html").read_text(encoding="utf-8")
@@ -409,4 +464,3 @@ def test_site_paths_stay_inside_the_site() -> None:
             site_path(bad)
     with pytest.raises(EditionError):
         site_path(MANIFEST, frozenset({MANIFEST}))
-

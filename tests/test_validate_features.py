@@ -29,6 +29,8 @@ from pipeline.validate.document import load_file
 def project_validation(tei_schema_dir: Path) -> ValidationConfig:
     """The validation settings of the project in the working folder."""
     return validation_config(load_config(), tei_schema_dir)
+
+
 from pipeline.validate.teip5 import known_tei_all_version
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"

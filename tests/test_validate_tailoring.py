@@ -24,8 +24,11 @@ from pipeline.xmltools import TEI_NS, XML_NS, safe_parser
 T = f"{{{TEI_NS}}}"
 R = "{http://relaxng.org/ns/structure/1.0}"
 OURS = sorted((REPO / "tei").glob("*.xml"))
-FOREIGN = [p for p in sorted((REPO / "tests" / "data" / "foreign").glob("*.xml"))
-           if p.name not in {"not_wellformed.xml", "duplicate_id.xml"}]
+FOREIGN = [
+    p
+    for p in sorted((REPO / "tests" / "data" / "foreign").glob("*.xml"))
+    if p.name not in {"not_wellformed.xml", "duplicate_id.xml"}
+]
 
 # Attribute changes of the kinds editors make by mistake: an attribute the element does
 # not have, a value that breaks a datatype or a pattern facet, a required one dropped.
@@ -60,11 +63,13 @@ def mutations(tree: etree._ElementTree, seed: int) -> list[etree._ElementTree]:
     out = []
     for _ in range(20):
         changed = copy.deepcopy(tree)
-        targets = [e for e in changed.iter() if isinstance(e.tag, str)
-                   and e.getparent() is not None]
+        targets = [
+            e for e in changed.iter() if isinstance(e.tag, str) and e.getparent() is not None
+        ]
         victim = targets[rng.randrange(len(targets))]
-        kind = rng.choice(["drop", "move-up", "stray", "swap", "duplicate",
-                           "attribute", "attribute"])
+        kind = rng.choice(
+            ["drop", "move-up", "stray", "swap", "duplicate", "attribute", "attribute"]
+        )
         parent = victim.getparent()
         if kind == "drop":
             parent.remove(victim)
@@ -74,8 +79,11 @@ def mutations(tree: etree._ElementTree, seed: int) -> list[etree._ElementTree]:
             victim.append(etree.Element(T + rng.choice(["speaker", "l", "p", "div", "body"])))
         elif kind == "swap":
             other = targets[rng.randrange(len(targets))]
-            if other is not victim and victim not in other.iterancestors() and \
-                    other not in victim.iterancestors():
+            if (
+                other is not victim
+                and victim not in other.iterancestors()
+                and other not in victim.iterancestors()
+            ):
                 victim.addprevious(copy.deepcopy(other))
         elif kind == "attribute":
             name, value = ATTRIBUTE_CHANGES[rng.randrange(len(ATTRIBUTE_CHANGES))]
@@ -132,11 +140,19 @@ def test_tailored_grammar_keeps_only_what_the_documents_use(tei_schema_dir):
     # nothing libxml2 would refuse to compile into automata
     assert tailored.find(f".//{R}notAllowed") is None
     # a <p> may carry only the attributes some <p> of the document carries
-    p_attributes = {a.get("name") for d in tailored.iter(R + "element")
-                    if d.get("name") == "p" for a in d.iter(R + "attribute")}
-    carried = {etree.QName(n).localname if not n.startswith(f"{{{XML_NS}}}") else
-               "xml:" + etree.QName(n).localname
-               for p in tree.iter(T + "p") for n in p.attrib}
+    p_attributes = {
+        a.get("name")
+        for d in tailored.iter(R + "element")
+        if d.get("name") == "p"
+        for a in d.iter(R + "attribute")
+    }
+    carried = {
+        etree.QName(n).localname
+        if not n.startswith(f"{{{XML_NS}}}")
+        else "xml:" + etree.QName(n).localname
+        for p in tree.iter(T + "p")
+        for n in p.attrib
+    }
     assert p_attributes == carried
 
 
@@ -145,8 +161,11 @@ def test_pattern_facets_are_dropped_only_when_every_value_satisfies_them(tei_sch
     tree = parse(REPO / "tei" / "resignations-from-the-central-committee.xml")
     clean = grammar.usage(tree)
     assert clean.failing == frozenset()
-    assert not grammar.tailor(clean).getroot().xpath(
-        "//r:param[@name='pattern']", namespaces={"r": R[1:-1]})
+    assert (
+        not grammar.tailor(clean)
+        .getroot()
+        .xpath("//r:param[@name='pattern']", namespaces={"r": R[1:-1]})
+    )
 
     broken = copy.deepcopy(tree)
     # @rend is a list of teidata.word, split at XML whitespace only: a no-break space
@@ -154,8 +173,11 @@ def test_pattern_facets_are_dropped_only_when_every_value_satisfies_them(tei_sch
     broken.find(f".//{T}p").set("rend", "two\u00a0words")
     usage = grammar.usage(broken)
     assert usage.failing
-    patterns = grammar.tailor(usage).getroot().xpath(
-        "//r:param[@name='pattern']/text()", namespaces={"r": R[1:-1]})
+    patterns = (
+        grammar.tailor(usage)
+        .getroot()
+        .xpath("//r:param[@name='pattern']/text()", namespaces={"r": R[1:-1]})
+    )
     assert "[^\\p{C}\\p{Z}]+" in patterns
     assert not etree.RelaxNG(grammar.tailor(usage)).validate(broken)
 
@@ -188,14 +210,15 @@ def test_a_grammar_that_cannot_be_tailored_is_used_whole(tmp_path):
 
 
 def _errors(validator: etree.RelaxNG) -> list[tuple[int, str]]:
-    return [(e.line, e.message) for e in validator.error_log
-            if e.type_name not in ("RELAXNG_ERR_CONTENTVALID", "RELAXNG_ERR_INTERSEQ")]
+    return [
+        (e.line, e.message)
+        for e in validator.error_log
+        if e.type_name not in ("RELAXNG_ERR_CONTENTVALID", "RELAXNG_ERR_INTERSEQ")
+    ]
 
 
-@pytest.mark.parametrize("path", [p for p in FOREIGN if "invalid" in p.name],
-                         ids=lambda p: p.name)
-def test_the_grammar_for_messages_says_what_the_whole_one_says(path, tei_all_rng,
-                                                              tei_schema_dir):
+@pytest.mark.parametrize("path", [p for p in FOREIGN if "invalid" in p.name], ids=lambda p: p.name)
+def test_the_grammar_for_messages_says_what_the_whole_one_says(path, tei_all_rng, tei_schema_dir):
     grammar = tailorable(tei_schema_dir / "tei_all.rng")
     tree = parse(path)
     assert not tei_all_rng.validate(tree)
@@ -263,8 +286,9 @@ def test_files_after_the_first_batch_get_their_own_verdicts(tmp_path, tei_env, j
     tree.find(f".//{T}p").set("rend", "two\u00a0words")
     tree.write(str(tmp_path / "z2-broken-facet.xml"), encoding="utf-8")
     forget_compiled()
-    run = validate_paths([tmp_path], ["tei_all"], ValidationConfig(tei_schema_dir=tei_env),
-                         jobs=jobs)
+    run = validate_paths(
+        [tmp_path], ["tei_all"], ValidationConfig(tei_schema_dir=tei_env), jobs=jobs
+    )
     forget_compiled()
     verdicts = {Path(r.path).name: r.valid for r in run.results}
     assert len(verdicts) == BATCH + 22
@@ -296,18 +320,21 @@ OTHER_GRAMMAR = """<grammar xmlns="http://relaxng.org/ns/structure/1.0"
 </grammar>"""
 
 
-@pytest.mark.parametrize("document", [
-    '<doc xmlns="urn:x-doc"><p>a</p></doc>',
-    '<doc xmlns="urn:x-doc" when="1917-10-25"><p n="3">a</p></doc>',
-    '<doc xmlns="urn:x-doc" when="1917-13-25"><p>a</p></doc>',
-    '<doc xmlns="urn:x-doc"><p n="three">a</p></doc>',
-    '<doc xmlns="urn:x-doc"><note place="foot">n</note></doc>',
-    '<doc xmlns="urn:x-doc"><note>n</note></doc>',
-    '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other" x:kind="abc"><x:item>i</x:item></doc>',
-    '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other" x:kind="a b"><p>a</p></doc>',
-    '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other"><item>i</item></doc>',
-    '<doc><p>no namespace</p></doc>',
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        '<doc xmlns="urn:x-doc"><p>a</p></doc>',
+        '<doc xmlns="urn:x-doc" when="1917-10-25"><p n="3">a</p></doc>',
+        '<doc xmlns="urn:x-doc" when="1917-13-25"><p>a</p></doc>',
+        '<doc xmlns="urn:x-doc"><p n="three">a</p></doc>',
+        '<doc xmlns="urn:x-doc"><note place="foot">n</note></doc>',
+        '<doc xmlns="urn:x-doc"><note>n</note></doc>',
+        '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other" x:kind="abc"><x:item>i</x:item></doc>',
+        '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other" x:kind="a b"><p>a</p></doc>',
+        '<doc xmlns="urn:x-doc" xmlns:x="urn:x-other"><item>i</item></doc>',
+        "<doc><p>no namespace</p></doc>",
+    ],
+)
 def test_another_project_s_grammar_keeps_its_verdicts(tmp_path, document):
     """A namespace inherited through a div, prefixed names, datatypes and facets."""
     path = tmp_path / "other.rng"

@@ -29,8 +29,9 @@ HEADER = """<teiHeader><fileDesc><titleStmt><title>T</title></titleStmt>
 
 
 def tei(body: str) -> bytes:
-    return (f'<TEI xmlns="http://www.tei-c.org/ns/1.0">{HEADER}'
-            f"<text><body>{body}</body></text></TEI>").encode()
+    return (
+        f'<TEI xmlns="http://www.tei-c.org/ns/1.0">{HEADER}<text><body>{body}</body></text></TEI>'
+    ).encode()
 
 
 def check(body: str, tei_schema_dir: Path) -> list:
@@ -51,11 +52,22 @@ def test_all_of_tei_s_patterns_are_compiled(tei_schema_dir):
 
 def test_our_files_and_the_valid_foreign_ones_pass(tei_env):
     foreign = REPO / "tests" / "data" / "foreign"
-    targets = [str(REPO / "tei"), *(str(foreign / n) for n in
-               ("corpus.xml", "critical_app.xml", "drama_sp.xml", "letter_correspdesc.xml",
-                "manuscript_msdesc.xml"))]
-    result = CliRunner().invoke(main, ["validate", "--schema", "tei_schematron",
-                                       "--format", "json", *targets])
+    targets = [
+        str(REPO / "tei"),
+        *(
+            str(foreign / n)
+            for n in (
+                "corpus.xml",
+                "critical_app.xml",
+                "drama_sp.xml",
+                "letter_correspdesc.xml",
+                "manuscript_msdesc.xml",
+            )
+        ),
+    ]
+    result = CliRunner().invoke(
+        main, ["validate", "--schema", "tei_schematron", "--format", "json", *targets]
+    )
     report = json.loads(result.output)
     assert result.exit_code == 0, result.output
     assert report["summary"]["files"] == 11
@@ -75,8 +87,9 @@ def test_calendar_on_an_empty_date_is_reported_where_it_is(tei_schema_dir):
 
 
 def test_a_relation_with_passive_but_not_active(tei_schema_dir):
-    issues = check('<listRelation><relation name="knows" passive="#a"/></listRelation>',
-                   tei_schema_dir)
+    issues = check(
+        '<listRelation><relation name="knows" passive="#a"/></listRelation>', tei_schema_dir
+    )
     assert [i.message for i in issues] == [
         "the attribute @passive may be supplied only if the attribute @active is supplied"
     ]
@@ -91,9 +104,15 @@ def test_a_nonfatal_rule_is_a_warning(tei_schema_dir):
 
 
 def test_a_valid_document_passes(tei_schema_dir):
-    assert check('<p>On <date when="1917-10-25" calendar="#julian">25 October</date>.</p>'
-                 "<listRelation><relation name='knows' active='#a' passive='#b'/>"
-                 "</listRelation>", tei_schema_dir) == []
+    assert (
+        check(
+            '<p>On <date when="1917-10-25" calendar="#julian">25 October</date>.</p>'
+            "<listRelation><relation name='knows' active='#a' passive='#b'/>"
+            "</listRelation>",
+            tei_schema_dir,
+        )
+        == []
+    )
 
 
 def test_paths_with_slashes_in_namespaces_map_to_elements():
@@ -108,8 +127,7 @@ def test_paths_with_slashes_in_namespaces_map_to_elements():
 
 def test_without_saxon_the_layer_says_how_to_install_it(tei_env, monkeypatch):
     monkeypatch.setattr(runner, "saxon_available", lambda: False)
-    result = CliRunner().invoke(main, ["validate", "--schema", "tei_schematron",
-                                       str(REPO / "tei")])
+    result = CliRunner().invoke(main, ["validate", "--schema", "tei_schematron", str(REPO / "tei")])
     assert result.exit_code == 2
     assert "pip install 'tei-edition-pipeline[tei-schematron]'" in result.output
     assert "Traceback" not in result.output
@@ -120,8 +138,10 @@ def test_the_layer_runs_in_worker_processes_too(tei_env, tmp_path, jobs):
     for n in range(3):
         (tmp_path / f"ok{n}.xml").write_bytes(tei("<p>fine</p>"))
     (tmp_path / "bad.xml").write_bytes(tei('<p><date calendar="#julian"/></p>'))
-    result = CliRunner().invoke(main, ["validate", "--schema", "tei_schematron", "-j", jobs,
-                                       "--format", "json", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        ["validate", "--schema", "tei_schematron", "-j", jobs, "--format", "json", str(tmp_path)],
+    )
     assert result.exit_code == 1
     verdicts = {Path(f["path"]).name: f["valid"] for f in json.loads(result.output)["files"]}
     assert verdicts == {"bad.xml": False, "ok0.xml": True, "ok1.xml": True, "ok2.xml": True}

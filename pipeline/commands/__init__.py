@@ -14,18 +14,28 @@ import click
 from pipeline.config import EditionConfig, load_config
 
 config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path),
-    help="pyproject.toml holding [tool.edition] (default: the nearest one, here or above).")
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="pyproject.toml holding [tool.edition] (default: the nearest one, here or above).",
+)
 
 tei_schema_dir_option = click.option(
-    "--tei-schema-dir", type=click.Path(file_okay=False, path_type=Path),
+    "--tei-schema-dir",
+    type=click.Path(file_okay=False, path_type=Path),
     envvar="EDITION_TEI_SCHEMA_DIR",
     help="Folder holding the TEI P5 schemas (env EDITION_TEI_SCHEMA_DIR; default: the "
-    "user cache filled by `edition schema fetch`).")
+    "user cache filled by `edition schema fetch`).",
+)
 
 wait_option = click.option(
-    "--wait", type=click.FloatRange(0), default=0, show_default=True, metavar="SECONDS",
-    help="How long to wait for another run writing the same folder (0: stop at once).")
+    "--wait",
+    type=click.FloatRange(0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another run writing the same folder (0: stop at once).",
+)
 
 
 def settings(config_path: Path | None) -> EditionConfig:
@@ -38,8 +48,9 @@ class JobsType(click.ParamType):
 
     name = "N|auto"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> int | None:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | None:
         if value is None or value == "auto":
             return None
         if isinstance(value, int) and value >= 1:

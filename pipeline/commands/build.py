@@ -14,26 +14,51 @@ from pipeline.errors import shown_path
 
 
 @click.command()
-@click.option("--tei", "foreign", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Render other projects' TEI (files or folders; repeatable) instead of "
-              "converting sources/; it is checked against TEI P5 first.")
-@click.option("--site", "site_dir", type=click.Path(path_type=Path),
-              help="Output folder (default: the site setting, site/).")
+@click.option(
+    "--tei",
+    "foreign",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Render other projects' TEI (files or folders; repeatable) instead of "
+    "converting sources/; it is checked against TEI P5 first.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(path_type=Path),
+    help="Output folder (default: the site setting, site/).",
+)
 @tei_schema_dir_option
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
-@click.option("--strict", is_flag=True, help="With --tei: build nothing when a file is not "
-              "valid TEI P5 (default: render it and report what is wrong).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="With --tei: build nothing when a file is not "
+    "valid TEI P5 (default: render it and report what is wrong).",
+)
 @config_option
 @wait_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
-def build(foreign: tuple[Path, ...], site_dir: Path | None, tei_schema_dir: Path | None,
-          no_search: bool, strict: bool, config_path: Path | None, wait: float,
-          quiet: bool) -> None:
+def build(
+    foreign: tuple[Path, ...],
+    site_dir: Path | None,
+    tei_schema_dir: Path | None,
+    no_search: bool,
+    strict: bool,
+    config_path: Path | None,
+    wait: float,
+    quiet: bool,
+) -> None:
     """Convert, validate and render the edition to a static site."""
     config = settings(config_path)
     options = BuildOptions(
-        tei_paths=foreign or None, site_dir=site_dir, search=not no_search,
-        tei_schema_dir=tei_schema_dir, strict=strict, wait=wait, environ=dict(os.environ),
+        tei_paths=foreign or None,
+        site_dir=site_dir,
+        search=not no_search,
+        tei_schema_dir=tei_schema_dir,
+        strict=strict,
+        wait=wait,
+        environ=dict(os.environ),
     )
     report = run_build(config, options)
     if not quiet:
@@ -49,5 +74,7 @@ def build(foreign: tuple[Path, ...], site_dir: Path | None, tei_schema_dir: Path
         state = f"{report.pages} pages, {report.files} files"
         if report.search_indexed:
             state += f" (search index in {report.search_seconds:.1f} s)"
-    click.echo(f"{shown_path(report.site_dir)}: {report.documents} documents, {state}; "
-               f"{report.seconds:.1f} s")
+    click.echo(
+        f"{shown_path(report.site_dir)}: {report.documents} documents, {state}; "
+        f"{report.seconds:.1f} s"
+    )

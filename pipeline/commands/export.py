@@ -17,8 +17,13 @@ from pipeline.commands import config_option, settings, wait_option
 from pipeline.dts import collection_resources, dts_files
 from pipeline.errors import shown_path
 from pipeline.export import named_documents, texts_by_id
-from pipeline.export.formats import bundle_file, bundle_name, cmif_file, corpus_file, \
-    registers_files
+from pipeline.export.formats import (
+    bundle_file,
+    bundle_name,
+    cmif_file,
+    corpus_file,
+    registers_files,
+)
 from pipeline.export.ids import broken_redirects, current_ids, updated_id_list, vanished_ids
 from pipeline.export.txt import txt_files
 from pipeline.outputs import write_if_changed
@@ -47,14 +52,24 @@ def _write(folder: Path, files: dict[str, bytes], wait: float, prune: bool = Fal
 
 @export.command("txt")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the .txt files (default: dist/txt/, or dist/txt/original/).")
-@click.option("--mode", type=click.Choice(MODES), default="reading", show_default=True,
-              help="reading: with the editors' corrections; original: as the source has it.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the .txt files (default: dist/txt/, or dist/txt/original/).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="reading",
+    show_default=True,
+    help="reading: with the editors' corrections; original: as the source has it.",
+)
 @config_option
 @wait_option
-def txt(paths: tuple[Path, ...], out_dir: Path | None, mode: str, config_path: Path | None,
-        wait: float) -> None:
+def txt(
+    paths: tuple[Path, ...], out_dir: Path | None, mode: str, config_path: Path | None, wait: float
+) -> None:
     """Plain text: one .txt per TEI document and edition.txt for all of them.
 
     PATHS are TEI files or folders (default: the configured tei/ folder).
@@ -67,8 +82,11 @@ def txt(paths: tuple[Path, ...], out_dir: Path | None, mode: str, config_path: P
 
 
 @export.command("tei-corpus")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="The corpus file (default: dist/corpus.xml).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The corpus file (default: dist/corpus.xml).",
+)
 @config_option
 @wait_option
 def tei_corpus(out: Path | None, config_path: Path | None, wait: float) -> None:
@@ -76,13 +94,17 @@ def tei_corpus(out: Path | None, config_path: Path | None, wait: float) -> None:
     config, collection = _collection(config_path, "tei-corpus")
     target = out or config.dist_dir / "corpus.xml"
     _write(target.parent, {target.name: corpus_file(collection)}, wait)
-    click.echo(f"TEI corpus of {len(collection.texts())} texts and the registers: "
-               f"{shown_path(target)}")
+    click.echo(
+        f"TEI corpus of {len(collection.texts())} texts and the registers: {shown_path(target)}"
+    )
 
 
 @export.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="The ZIP file (default: dist/<id-prefix>-<release-date>.zip).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The ZIP file (default: dist/<id-prefix>-<release-date>.zip).",
+)
 @config_option
 @wait_option
 def bundle(out: Path | None, config_path: Path | None, wait: float) -> None:
@@ -99,8 +121,12 @@ def bundle(out: Path | None, config_path: Path | None, wait: float) -> None:
 
 
 @export.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for registers.csv and registers.json (default: dist/).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for registers.csv and registers.json (default: dist/).",
+)
 @config_option
 @wait_option
 def registers(out_dir: Path | None, config_path: Path | None, wait: float) -> None:
@@ -113,10 +139,14 @@ def registers(out_dir: Path | None, config_path: Path | None, wait: float) -> No
 
 
 @export.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="The CMIF file (default: dist/cmif.xml).")
-@click.option("--url", help="Where the CMIF file is published "
-                            "(default: <base-url>/downloads/cmif.xml).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The CMIF file (default: dist/cmif.xml).",
+)
+@click.option(
+    "--url", help="Where the CMIF file is published (default: <base-url>/downloads/cmif.xml)."
+)
 @config_option
 @wait_option
 def cmif(out: Path | None, url: str | None, config_path: Path | None, wait: float) -> None:
@@ -129,8 +159,12 @@ def cmif(out: Path | None, url: str | None, config_path: Path | None, wait: floa
 
 
 @export.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of the API (default: dist/dts).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the API (default: dist/dts).",
+)
 @config_option
 @wait_option
 def dts(out_dir: Path | None, config_path: Path | None, wait: float) -> None:
@@ -143,8 +177,11 @@ def dts(out_dir: Path | None, config_path: Path | None, wait: float) -> None:
 
 
 @export.command()
-@click.option("--check", is_flag=True,
-              help="Only check: exit 1, listing them, when published ids have vanished.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Only check: exit 1, listing them, when published ids have vanished.",
+)
 @config_option
 def ids(check: bool, config_path: Path | None) -> None:
     """Keep tei/published-ids.txt: every published xml:id stays, or is redirected.
@@ -169,9 +206,11 @@ def ids(check: bool, config_path: Path | None) -> None:
     for item in broken:
         click.echo(f"redirect to an id that does not exist: {item}", err=True)
     if vanished or broken:
-        click.echo(f"{len(vanished) + len(broken)} problem(s): add them to "
-                   f"{shown_path(config.tei_dir / REDIRECTS)}", err=True)
+        click.echo(
+            f"{len(vanished) + len(broken)} problem(s): add them to "
+            f"{shown_path(config.tei_dir / REDIRECTS)}",
+            err=True,
+        )
         sys.exit(1)
     verb = "checked" if check else "listed"
     click.echo(f"{len(current)} ids present; {shown_path(list_path)} {verb}")
-

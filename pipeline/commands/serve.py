@@ -13,10 +13,19 @@ from pipeline.errors import EditionError, shown_path
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The built site (default: the configured site folder).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The built site (default: the configured site folder).",
+)
 @config_option
 @click.option("--log", is_flag=True, help="Print one line per request.")
 def serve(port: int, site_dir: Path | None, config_path: Path | None, log: bool) -> None:
@@ -35,8 +44,10 @@ def serve(port: int, site_dir: Path | None, config_path: Path | None, log: bool)
     except OSError as exc:
         raise EditionError(f"cannot listen on port {port}: {exc.strerror}") from None
     host, bound = server.server_address[:2]
-    click.echo(f"Serving {shown_path(root)} at http://{host}:{bound}/ "
-               f"(DTS: http://{host}:{bound}/dts/index.json); Ctrl-C stops")
+    click.echo(
+        f"Serving {shown_path(root)} at http://{host}:{bound}/ "
+        f"(DTS: http://{host}:{bound}/dts/index.json); Ctrl-C stops"
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

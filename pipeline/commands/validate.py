@@ -29,16 +29,35 @@ EXIT_USAGE = 2
     "Schematron rules (needs the tei-schematron extra), or a .xsd, .rng or .sch file. "
     "Default: all but tei_schematron for files under tei/, tei_all for others.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary.")
-@click.option("--jobs", "-j", type=JobsType(), default="auto", show_default=True,
-              help="Worker processes; auto: one per CPU when there are more files than one "
-              f"batch ({BATCH}), else 1.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=JobsType(),
+    default="auto",
+    show_default=True,
+    help="Worker processes; auto: one per CPU when there are more files than one "
+    f"batch ({BATCH}), else 1.",
+)
 @tei_schema_dir_option
 @config_option
-def validate(paths: tuple[Path, ...], schemas: tuple[str, ...], fmt: str, quiet: bool,
-             jobs: int | None, tei_schema_dir: Path | None, config_path: Path | None) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    schemas: tuple[str, ...],
+    fmt: str,
+    quiet: bool,
+    jobs: int | None,
+    tei_schema_dir: Path | None,
+    config_path: Path | None,
+) -> None:
     """Validate TEI files and folders (default: the edition's tei/ folder).
 
     Folders are searched with their subfolders. Exit status: 0 all valid, 1 something
@@ -48,10 +67,14 @@ def validate(paths: tuple[Path, ...], schemas: tuple[str, ...], fmt: str, quiet:
     targets = list(paths) or [config.tei_dir]
     found = discover(targets, (".xml",), config.max_input_bytes)
     if not found.files and not found.refused:
-        raise UsageError("no TEI files (*.xml) to check in "
-                         + ", ".join(str(t) for t in targets))
-    run = validate_inputs(found.files, [(r.shown, r.error().message) for r in found.refused],
-                          schemas or None, validation_config(config, tei_schema_dir), jobs=jobs)
+        raise UsageError("no TEI files (*.xml) to check in " + ", ".join(str(t) for t in targets))
+    run = validate_inputs(
+        found.files,
+        [(r.shown, r.error().message) for r in found.refused],
+        schemas or None,
+        validation_config(config, tei_schema_dir),
+        jobs=jobs,
+    )
     if not quiet:
         for note in run.notes:
             click.echo(f"note: {note}", err=True)

@@ -26,12 +26,15 @@ class Config:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.options = {
-            name: value for klass in reversed(cls.__mro__)
-            for name, value in vars(klass).items() if isinstance(value, Option)
+            name: value
+            for klass in reversed(cls.__mro__)
+            for name, value in vars(klass).items()
+            if isinstance(value, Option)
         }
 
-    def __init__(self, values: dict[str, Any], given: frozenset[str],
-                 meta: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, values: dict[str, Any], given: frozenset[str], meta: dict[str, Any] | None = None
+    ) -> None:
         self.__dict__["_values"] = values
         self.__dict__["_given"] = given
         # Facts about the settings that are not settings (where they were read from).
@@ -60,15 +63,19 @@ class Config:
         unknown = set(changes) - set(self.options)
         if unknown:
             raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-        return type(self)(values, self._given | frozenset(changes),  # type: ignore[attr-defined]
-                          self._meta)  # type: ignore[attr-defined]
+        return type(self)(
+            values,
+            self._given | frozenset(changes),  # type: ignore[attr-defined]
+            self._meta,
+        )  # type: ignore[attr-defined]
 
     def is_given(self, name: str) -> bool:
         return name in self._given  # type: ignore[attr-defined]
 
     @classmethod
-    def load(cls, table: dict[str, Any], root: Path, source: TomlSource | None,
-             prefix: KeyPath = ()) -> Self:
+    def load(
+        cls, table: dict[str, Any], root: Path, source: TomlSource | None, prefix: KeyPath = ()
+    ) -> Self:
         """Check ``table`` against the declarations; ``root`` anchors relative paths."""
 
         def fail(message: str, key_path: KeyPath) -> Exception:
@@ -148,8 +155,9 @@ class Config:
                 yield Explained((*prefix, option.key), None, option.help, True, option)
                 yield from value.explain((*prefix, option.key))
             else:
-                yield Explained((*prefix, option.key), value, option.help,
-                                self.is_given(name), option)
+                yield Explained(
+                    (*prefix, option.key), value, option.help, self.is_given(name), option
+                )
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,14 @@ class Option(Generic[T]):
 
     kind_name = "value"
 
-    def __init__(self, *, default: Any = MISSING, required: bool = False, help: str = "",
-                 key: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        default: Any = MISSING,
+        required: bool = False,
+        help: str = "",
+        key: str | None = None,
+    ) -> None:
         self.default = default
         self.required = required
         self.help = help
@@ -82,8 +88,12 @@ class Type(Option[T]):
     def __init__(self, kind: type, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kind = kind
-        self.kind_name = {str: "a string", int: "a whole number", bool: "true or false",
-                          float: "a number"}.get(kind, kind.__name__)
+        self.kind_name = {
+            str: "a string",
+            int: "a whole number",
+            bool: "true or false",
+            float: "a number",
+        }.get(kind, kind.__name__)
 
     def validate(self, value: Any) -> T:
         if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
@@ -106,8 +116,13 @@ class Choice(Option[str]):
 class Pattern(Option[str]):
     """A string of a given form (a date, a language tag, an identifier)."""
 
-    def __init__(self, regex: str, kind_name: str, check: Callable[[str], object] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        regex: str,
+        kind_name: str,
+        check: Callable[[str], object] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.regex = re.compile(regex)
         self.kind_name = kind_name
@@ -124,19 +139,18 @@ class Pattern(Option[str]):
         return value
 
 
-def IsoDate(**kwargs: Any) -> Pattern:  # noqa: N802 - reads as a type in declarations
-    return Pattern(r"\d{4}-\d{2}-\d{2}", "a date, YYYY-MM-DD", dt.date.fromisoformat,
-                   **kwargs)
+def IsoDate(**kwargs: Any) -> Pattern:
+    return Pattern(r"\d{4}-\d{2}-\d{2}", "a date, YYYY-MM-DD", dt.date.fromisoformat, **kwargs)
 
 
-def LanguageTag(**kwargs: Any) -> Pattern:  # noqa: N802
-    return Pattern(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*", "a language tag such as 'en'",
-                   **kwargs)
+def LanguageTag(**kwargs: Any) -> Pattern:
+    return Pattern(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*", "a language tag such as 'en'", **kwargs)
 
 
-def Identifier(**kwargs: Any) -> Pattern:  # noqa: N802
-    return Pattern(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", "an identifier (letters, digits, '-')",
-                   **kwargs)
+def Identifier(**kwargs: Any) -> Pattern:
+    return Pattern(
+        r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", "an identifier (letters, digits, '-')", **kwargs
+    )
 
 
 class Url(Option[str]):
@@ -150,8 +164,11 @@ class Url(Option[str]):
         if value == "":
             return value
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or any(
-                c.isspace() for c in value):
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or any(c.isspace() for c in value)
+        ):
             raise ValidationError(f"must be {self.kind_name}, not {_shown(value)}")
         return value
 

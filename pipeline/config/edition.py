@@ -23,64 +23,111 @@ class PolicyConfig(Config):
     the name of the calendar a text's single dates are read in.
     """
 
-    project = c.Type(str, default="", help="projectDesc: what the edition is (default: "
-                     "its title and subtitle)")
-    normalization = c.Type(str, default="Whitespace is normalised: runs of spaces, "
-                           "non-breaking spaces and hard line breaks inside a paragraph "
-                           "become single spaces.", help="editorialDecl/normalization")
-    correction = c.Type(str, default="Evident errors are corrected only where declared, as "
-                        "choice/sic/corr with resp and cert; the source reading is always "
-                        "kept.", help="editorialDecl/correction")
-    hyphenation = c.Type(str, default="End-of-line hyphenation is not kept; words split in "
-                         "the transcription are regularised only where declared.",
-                         help="editorialDecl/hyphenation")
-    segmentation = c.Type(str, default="Paragraphs broken by line or page breaks in the "
-                          "source are rejoined; page lines are encoded as pb, section "
-                          "breaks as milestone, numbered notes are placed at their "
-                          "markers.", help="editorialDecl/segmentation")
-    names = c.Type(str, default="Persons, places, organisations and publications are "
-                   "tagged against the registers in {registers}.",
-                   help="editorialDecl/interpretation: how names are tagged")
-    dates = c.Type(str, default="Dates are normalised to the Gregorian calendar in when, "
-                   "from/to and notBefore/notAfter; a date read in another calendar keeps "
-                   "its value in the -custom attributes, with datingMethod. A single date "
-                   "is read in the {default_calendar} calendar unless declared otherwise.",
-                   help="editorialDecl/interpretation: how dates are read")
-    quotation = c.Type(str, default="Quotation marks are kept as they stand in the source.",
-                       help="editorialDecl/quotation")
+    project = c.Type(
+        str, default="", help="projectDesc: what the edition is (default: its title and subtitle)"
+    )
+    normalization = c.Type(
+        str,
+        default="Whitespace is normalised: runs of spaces, "
+        "non-breaking spaces and hard line breaks inside a paragraph "
+        "become single spaces.",
+        help="editorialDecl/normalization",
+    )
+    correction = c.Type(
+        str,
+        default="Evident errors are corrected only where declared, as "
+        "choice/sic/corr with resp and cert; the source reading is always "
+        "kept.",
+        help="editorialDecl/correction",
+    )
+    hyphenation = c.Type(
+        str,
+        default="End-of-line hyphenation is not kept; words split in "
+        "the transcription are regularised only where declared.",
+        help="editorialDecl/hyphenation",
+    )
+    segmentation = c.Type(
+        str,
+        default="Paragraphs broken by line or page breaks in the "
+        "source are rejoined; page lines are encoded as pb, section "
+        "breaks as milestone, numbered notes are placed at their "
+        "markers.",
+        help="editorialDecl/segmentation",
+    )
+    names = c.Type(
+        str,
+        default="Persons, places, organisations and publications are "
+        "tagged against the registers in {registers}.",
+        help="editorialDecl/interpretation: how names are tagged",
+    )
+    dates = c.Type(
+        str,
+        default="Dates are normalised to the Gregorian calendar in when, "
+        "from/to and notBefore/notAfter; a date read in another calendar keeps "
+        "its value in the -custom attributes, with datingMethod. A single date "
+        "is read in the {default_calendar} calendar unless declared otherwise.",
+        help="editorialDecl/interpretation: how dates are read",
+    )
+    quotation = c.Type(
+        str,
+        default="Quotation marks are kept as they stand in the source.",
+        help="editorialDecl/quotation",
+    )
 
 
 class CalendarConfig(Config):
     """Which calendars the texts' dates are written in, and when the change came."""
 
-    old = c.Choice(CALENDARS, default="gregorian",
-                   help="the calendar in force where the texts were written, before the "
-                   "change-over")
+    old = c.Choice(
+        CALENDARS,
+        default="gregorian",
+        help="the calendar in force where the texts were written, before the change-over",
+    )
     new = c.Choice(CALENDARS, default="gregorian", help="the calendar after the change-over")
-    change_over = c.IsoDate(default=None, help="first day of the new calendar, written in "
-                            "it (for example 1918-02-14); single dates written before it "
-                            "are read in the default calendar, later ones in the new one")
-    default = c.Choice(CALENDARS, default="gregorian",
-                       help="the calendar of a single date written before the change-over, "
-                       "when neither the text nor its sidecar says otherwise")
-    names = c.TableOf(c.Type(str), default={"julian": "Julian", "gregorian": "Gregorian"},
-                      help="how the policy names each calendar, by id")
-    descriptions = c.TableOf(c.Type(str), default={
-        "julian": "The Julian calendar (Old Style).",
-        "gregorian": "The Gregorian calendar (New Style).",
-    }, help="calendarDesc: one calendar element per id, with this description")
+    change_over = c.IsoDate(
+        default=None,
+        help="first day of the new calendar, written in "
+        "it (for example 1918-02-14); single dates written before it "
+        "are read in the default calendar, later ones in the new one",
+    )
+    default = c.Choice(
+        CALENDARS,
+        default="gregorian",
+        help="the calendar of a single date written before the change-over, "
+        "when neither the text nor its sidecar says otherwise",
+    )
+    names = c.TableOf(
+        c.Type(str),
+        default={"julian": "Julian", "gregorian": "Gregorian"},
+        help="how the policy names each calendar, by id",
+    )
+    descriptions = c.TableOf(
+        c.Type(str),
+        default={
+            "julian": "The Julian calendar (Old Style).",
+            "gregorian": "The Gregorian calendar (New Style).",
+        },
+        help="calendarDesc: one calendar element per id, with this description",
+    )
 
 
 class EncodingConfig(Config):
     """The edition's encoding policy: languages, calendars, and the policy's wording."""
 
-    language = c.LanguageTag(default=None, help="the language of the texts as edited "
-                             "(xml:lang of every TEI file); a sidecar may override it")
-    original_language = c.LanguageTag(default=None, help="the language the texts were "
-                                      "written in, when they are translations; a sidecar "
-                                      "may override it")
-    language_names = c.TableOf(c.Type(str), default={}, help="langUsage: how each language "
-                               "is described, by tag")
+    language = c.LanguageTag(
+        default=None,
+        help="the language of the texts as edited "
+        "(xml:lang of every TEI file); a sidecar may override it",
+    )
+    original_language = c.LanguageTag(
+        default=None,
+        help="the language the texts were "
+        "written in, when they are translations; a sidecar "
+        "may override it",
+    )
+    language_names = c.TableOf(
+        c.Type(str), default={}, help="langUsage: how each language is described, by tag"
+    )
     calendar = c.SubConfig(CalendarConfig, help="[tool.edition.encoding.calendar]")
     policy = c.SubConfig(PolicyConfig, help="[tool.edition.encoding.policy]")
 
@@ -90,41 +137,56 @@ class EditionConfig(Config):
 
     title = c.Type(str, required=True, default="", help="the edition's title")
     subtitle = c.Type(str, default="", help="the edition's subtitle")
-    editors = c.ListOf(c.Type(str), required=True, default=[],
-                       help="names of the edition's editors")
+    editors = c.ListOf(
+        c.Type(str), required=True, default=[], help="names of the edition's editors"
+    )
     publisher = c.Type(str, required=True, default="", help="the edition's publisher")
-    licence = c.Type(str, required=True, default="",
-                     help="the licence of the edition's encoding")
+    licence = c.Type(str, required=True, default="", help="the licence of the edition's encoding")
     licence_url = c.Url(default="", help="URL of that licence")
-    release_date = c.IsoDate(required=True, default=None,
-                             help="the release date, YYYY-MM-DD (there are no build "
-                             "timestamps)")
+    release_date = c.IsoDate(
+        required=True,
+        default=None,
+        help="the release date, YYYY-MM-DD (there are no build timestamps)",
+    )
     base_url = c.Url(default="", help="where the edition is published, for citations")
     id_prefix = c.Identifier(default="edn", help="prefix of the documents' stable idno")
-    sources_dir = c.Folder(key="sources", default="sources",
-                           help="folder of the source texts and their sidecars")
+    sources_dir = c.Folder(
+        key="sources", default="sources", help="folder of the source texts and their sidecars"
+    )
     tei_dir = c.Folder(key="tei", default="tei", help="folder of the TEI files")
-    registers_path = c.File(key="registers", default="tei/registers.xml",
-                            help="the TEI registers file")
+    registers_path = c.File(
+        key="registers", default="tei/registers.xml", help="the TEI registers file"
+    )
     site_dir = c.Folder(key="site", default="site", help="output folder of the HTML edition")
-    dist_dir = c.Folder(key="dist", default="dist",
-                        help="output folder of `edition export` (never the site)")
-    schema_dir = c.OptionalFolder(key="schema", default="",
-                                  help="folder of the project schema (edition.xsd, "
-                                  "edition.sch); default: schema/ beside this file, else "
-                                  "the copy inside the package")
-    archive_style = c.File(default="", help="the archive's layout cues for conversion "
-                           "(default: the built-in pipeline/convert/archive_style.toml)")
-    theme_dir = c.OptionalFolder(default="", help="folder whose templates and stylesheet "
-                                 "override the built-in ones")
-    introduction = c.Type(str, default="", help="the edition's introduction, for the home "
-                          "page")
-    common_capitalised = c.ListOf(c.Type(str), default=[],
-                                  help="capitalised words that are never names")
-    max_input_mb = c.Type(int, default=200, help="the largest input file read, in megabytes "
-                          "(a larger one is refused before it is read)")
-    encoding = c.SubConfig(EncodingConfig, help="[tool.edition.encoding]: the encoding "
-                           "policy")
+    dist_dir = c.Folder(
+        key="dist", default="dist", help="output folder of `edition export` (never the site)"
+    )
+    schema_dir = c.OptionalFolder(
+        key="schema",
+        default="",
+        help="folder of the project schema (edition.xsd, "
+        "edition.sch); default: schema/ beside this file, else "
+        "the copy inside the package",
+    )
+    archive_style = c.File(
+        default="",
+        help="the archive's layout cues for conversion "
+        "(default: the built-in pipeline/convert/archive_style.toml)",
+    )
+    theme_dir = c.OptionalFolder(
+        default="", help="folder whose templates and stylesheet override the built-in ones"
+    )
+    introduction = c.Type(str, default="", help="the edition's introduction, for the home page")
+    common_capitalised = c.ListOf(
+        c.Type(str), default=[], help="capitalised words that are never names"
+    )
+    max_input_mb = c.Type(
+        int,
+        default=200,
+        help="the largest input file read, in megabytes "
+        "(a larger one is refused before it is read)",
+    )
+    encoding = c.SubConfig(EncodingConfig, help="[tool.edition.encoding]: the encoding policy")
 
     # Not settings: where they were read from.
     @property
@@ -154,8 +216,10 @@ class EditionConfig(Config):
     def require_edition(self, what: str) -> None:
         """Commands that work on the edition itself need its settings file."""
         if self.origin is None:
-            raise ConfigError(f"{what} needs the edition's settings: no pyproject.toml with "
-                              "[tool.edition] was found here or above (use --config)")
+            raise ConfigError(
+                f"{what} needs the edition's settings: no pyproject.toml with "
+                "[tool.edition] was found here or above (use --config)"
+            )
 
 
 def check_edition(config: EditionConfig) -> None:
@@ -165,5 +229,8 @@ def check_edition(config: EditionConfig) -> None:
     calendar = config.encoding.calendar
     for name in {calendar.old, calendar.new, calendar.default}:
         if name not in calendar.descriptions:
-            raise ConfigError(f"[tool.edition.encoding.calendar] descriptions: no description "
-                              f"of the calendar '{name}'", config.origin)
+            raise ConfigError(
+                f"[tool.edition.encoding.calendar] descriptions: no description "
+                f"of the calendar '{name}'",
+                config.origin,
+            )

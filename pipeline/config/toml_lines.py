@@ -20,8 +20,10 @@ from pipeline.errors import ConfigError, EditionError
 KeyPath = tuple[str | int, ...]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(?P<name>[^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r"""^\s*(?P<key>(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
-                  r"""(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*(?P<key>(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+    r"""(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 _PART = re.compile(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""")
 
 
@@ -82,7 +84,7 @@ def index_lines(text: str) -> dict[KeyPath, int]:
             continue
         path = (*table, *_parts(key.group("key")))
         lines.setdefault(path, number)
-        value = line[key.end():]
+        value = line[key.end() :]
         for quote in ('"""', "'''"):
             if value.count(quote) % 2 == 1:
                 in_string = quote
@@ -97,8 +99,7 @@ def _bracket_balance(text: str) -> int:
     return text.count("[") + text.count("{") - text.count("]") - text.count("}")
 
 
-def parse_toml(text: str, path: Path,
-               error_class: type[EditionError] = ConfigError) -> TomlSource:
+def parse_toml(text: str, path: Path, error_class: type[EditionError] = ConfigError) -> TomlSource:
     """Parse TOML text read from ``path``; errors name the file, line and column."""
     try:
         data = tomllib.loads(text)

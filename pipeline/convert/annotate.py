@@ -44,18 +44,23 @@ def apply_interventions(
             raise EditionError(f"{label} matches nothing in the text", sidecar_path, item.line)
         if item.occurrence is None and len(hits) > 1:
             raise EditionError(
-                f"{label} matches {len(hits)} times; say which with 'occurrence'", sidecar_path,
-                item.line)
+                f"{label} matches {len(hits)} times; say which with 'occurrence'",
+                sidecar_path,
+                item.line,
+            )
         index = (item.occurrence or 1) - 1
         if not 0 <= index < len(hits):
             raise EditionError(
                 f"{label}: occurrence {item.occurrence} but it matches {len(hits)} times",
-                sidecar_path, item.line)
+                sidecar_path,
+                item.line,
+            )
         located, start = hits[index]
         block, end = located.block, start + len(orig)
         if block.overlaps(start, end) or block.within(start, end, ("choice",)):
-            raise EditionError(f"{label} crosses another intervention or a note", sidecar_path,
-                               item.line)
+            raise EditionError(
+                f"{label} crosses another intervention or a note", sidecar_path, item.line
+            )
         block.replace(start, end, item.reading)
         orig_tag, reading_tag = ("orig", "reg") if item.type == "reg" else ("sic", "corr")
         reading_attrs = {"resp": "#editors"}
@@ -67,15 +72,21 @@ def apply_interventions(
                 start + len(item.reading),
                 "choice",
                 {},
-                payload=(orig_tag, item.orig if orig == item.orig else orig, reading_tag,
-                         reading_attrs),
+                payload=(
+                    orig_tag,
+                    item.orig if orig == item.orig else orig,
+                    reading_tag,
+                    reading_attrs,
+                ),
             )
         )
         applied.append((item, located.line))
     return applied
 
 
-def tag_dates(block: MarkupBlock, context: DateContext) -> tuple[list[DateMatch], list[DateProblem]]:
+def tag_dates(
+    block: MarkupBlock, context: DateContext
+) -> tuple[list[DateMatch], list[DateProblem]]:
     matches, problems = find_dates(block.text, context)
     kept = []
     for match in matches:

@@ -1,7 +1,8 @@
 """Find date expressions in English text and normalise them to TEI date attributes.
 
-The policy (Old Style / New Style dates in Russian sources) is the project's encoding
-guide, section 3. In short: ``when``/``from``/``to``/``notBefore``/``notAfter`` are always
+The calendars, their change-over and the default for single dates come from the
+edition's settings (``[tool.edition.encoding.calendar]``) and each text's sidecar. In
+short: ``when``/``from``/``to``/``notBefore``/``notAfter`` are always
 Gregorian ISO 8601; a date that is, or is read as, Julian also gets its Julian form in the
 ``-custom`` attributes with ``datingMethod="#julian"``; ``calendar`` names the calendar(s)
 the text itself uses. Which half of a dual date is Old Style is derived from the

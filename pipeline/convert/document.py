@@ -23,7 +23,7 @@ from pipeline.convert.annotate import (
 )
 from pipeline.convert.calendar import last_day_before
 from pipeline.convert.dates import DateContext, DateMatch, find_dates
-from pipeline.convert.markup import MarkupBlock, BlockBuilder, Span, render_block
+from pipeline.convert.markup import BlockBuilder, MarkupBlock, Span, render_block
 from pipeline.convert.registers import NameMatcher
 from pipeline.convert.report import TextReport
 from pipeline.convert.segment import (
@@ -109,8 +109,9 @@ def convert_text(
     report = TextReport(source=source_name, output=f"{doc_id}.xml", id=doc_id)
     layout = read_layout(source.lines, style, registers)
     if sidecar.path is None:
-        report.warn("no-sidecar", "no sidecar: genre, note responsibility and interventions "
-                    "are undeclared")
+        report.warn(
+            "no-sidecar", "no sidecar: genre, note responsibility and interventions are undeclared"
+        )
 
     def build(pieces: list, markers: bool = True) -> MarkupBlock:
         return _block(pieces, style, markers).build()
@@ -139,20 +140,27 @@ def convert_text(
     context = date_context(calendar, sidecar, year)
     on_date = _iso(creation.match)
 
-    counts = {"paragraphs": 0, "notes": len(layout.notes), "dates": 0, "interventions":
-              len(interventions), "page-breaks": 0}
+    counts = {
+        "paragraphs": 0,
+        "notes": len(layout.notes),
+        "dates": 0,
+        "interventions": len(interventions),
+        "page-breaks": 0,
+    }
     names: dict[str, int] = {}
     unknown: dict[str, list[int]] = {}
-    for block_at in located + [Located(b, m.number) for b, m in zip(metadata_blocks,
-                                                                      layout.metadata)]:
+    for block_at in located + [
+        Located(b, m.number) for b, m in zip(metadata_blocks, layout.metadata)
+    ]:
         matches, problems = tag_dates(block_at.block, context)
         counts["dates"] += len(matches)
         for problem in problems:
             report.warn("unparsed-date", problem.message, block_at.line)
     headings = {id(b) for line, b in head if line.kind in ("title", "subtitle")}
     headings |= {id(b) for b in metadata_blocks}
-    for block_at in located + [Located(b, m.number) for b, m in zip(metadata_blocks,
-                                                                      layout.metadata)]:
+    for block_at in located + [
+        Located(b, m.number) for b, m in zip(metadata_blocks, layout.metadata)
+    ]:
         for tag, n in tag_names(block_at.block, registers, on_date).items():
             names[tag] = names.get(tag, 0) + n
         if id(block_at.block) in headings:
@@ -160,8 +168,11 @@ def convert_text(
         for word in unknown_capitalised(block_at.block, config.common_capitalised):
             unknown.setdefault(word, []).append(block_at.line)
     for word, lines in sorted(unknown.items()):
-        report.warn("unknown-name", f"capitalised '{word}' is in no register "
-                    f"({len(lines)} time(s))", lines[0])
+        report.warn(
+            "unknown-name",
+            f"capitalised '{word}' is in no register ({len(lines)} time(s))",
+            lines[0],
+        )
     counts.update({f"names-{tag}": n for tag, n in sorted(names.items())})
     report.counts = counts
     counts["paragraphs"] = sum(1 for item, _ in body if isinstance(item, Paragraph))
@@ -170,15 +181,28 @@ def convert_text(
     ) + sum(1 for item, _ in body if isinstance(item, PageBreak))
 
     authors = _authors(layout, head, signatures, sidecar, registers, report)
-    text = Text(doc_id, source, sidecar, layout, head, body, signatures, authors, creation,
-                metadata_blocks, interventions, context=context)
+    text = Text(
+        doc_id,
+        source,
+        sidecar,
+        layout,
+        head,
+        body,
+        signatures,
+        authors,
+        creation,
+        metadata_blocks,
+        interventions,
+        context=context,
+    )
     _place_notes(text, note_blocks, registers, report)
     root = _assemble(text, registers, config, source_name)
     return root, report
 
 
-def _creation(layout: Layout, head, sidecar: Sidecar, metadata_blocks,
-              calendar: CalendarConfig) -> Creation:
+def _creation(
+    layout: Layout, head, sidecar: Sidecar, metadata_blocks, calendar: CalendarConfig
+) -> Creation:
     context = date_context(calendar, sidecar, None)
     if sidecar.creation:
         matches, _ = find_dates(sidecar.creation, context)
@@ -189,14 +213,14 @@ def _creation(layout: Layout, head, sidecar: Sidecar, metadata_blocks,
             matches, _ = find_dates(block.text, context)
             if matches:
                 match = matches[0]
-                return Creation(match, block.text[match.start:match.end], "written", block)
+                return Creation(match, block.text[match.start : match.end], "written", block)
     for line, block in head:
         if line.kind == "title":
             matches, _ = find_dates(block.text, context)
             dated = [m for m in matches if "cert" not in dict(m.attrs)]
             if dated and any(k in dict(dated[-1].attrs) for k in ("when", "notBefore", "from")):
                 match = dated[-1]
-                return Creation(match, block.text[match.start:match.end], "title")
+                return Creation(match, block.text[match.start : match.end], "title")
     return Creation(None, "", "none")
 
 
@@ -209,8 +233,12 @@ def _iso(match: DateMatch | None) -> str | None:
 
 def _year(match: DateMatch | None) -> int | None:
     attrs = dict(match.attrs) if match else {}
-    value = attrs.get("when-custom") or attrs.get("notBefore-custom") or attrs.get(
-        "from-custom") or _iso(match)
+    value = (
+        attrs.get("when-custom")
+        or attrs.get("notBefore-custom")
+        or attrs.get("from-custom")
+        or _iso(match)
+    )
     return int(value[:4]) if value else None
 
 
@@ -219,14 +247,15 @@ def _authors(layout, head, signatures, sidecar, registers, report) -> list:
     for line, block in head:
         if line.kind == "author":
             for mention in registers.match_whole(block.text) or []:
-                authors.append((block.text[mention.start:mention.end],
-                                registers.ref(mention.entry)))
+                authors.append(
+                    (block.text[mention.start : mention.end], registers.ref(mention.entry))
+                )
             if re.search(r"\bet al\b", block.text):
                 for _, sig in signatures:
                     for mention in registers.match_whole(sig.text) or []:
                         ref = registers.ref(mention.entry)
                         if ref not in {r for _, r in authors}:
-                            authors.append((sig.text[mention.start:mention.end], ref))
+                            authors.append((sig.text[mention.start : mention.end], ref))
     if not authors:
         for name in sidecar.authors:
             mentions = registers.match_whole(name)
@@ -234,7 +263,9 @@ def _authors(layout, head, signatures, sidecar, registers, report) -> list:
     if not authors:
         for _, sig in signatures:
             for mention in registers.match_whole(sig.text) or []:
-                authors.append((sig.text[mention.start:mention.end], registers.ref(mention.entry)))
+                authors.append(
+                    (sig.text[mention.start : mention.end], registers.ref(mention.entry))
+                )
     if not authors:
         report.warn("no-author", "no author line, signature or sidecar author")
     return authors
@@ -248,8 +279,7 @@ def _note_element(text: Text, n: str, paragraphs, rule: NoteRule, registers) -> 
         attrs["resp"] = "#source-editors"
     note = etree.Element(tei("note"), attrs)
     for k, (_, block) in enumerate(paragraphs, 1):
-        render_block(block, etree.SubElement(note, tei("p"),
-                                             {XML_ID: f"{text.doc_id}-n{n}-p{k}"}))
+        render_block(block, etree.SubElement(note, tei("p"), {XML_ID: f"{text.doc_id}-n{n}-p{k}"}))
     return note
 
 
@@ -271,19 +301,25 @@ def _place_notes(text: Text, note_blocks, registers: NameMatcher, report: TextRe
             placed.add(n)
         else:
             span.tag = "anchor"
-            anchor_id = f"{text.doc_id}-a{n}" + (f"-{len(text.missing) + 1}" if n in placed
-                                                  else "")
+            anchor_id = f"{text.doc_id}-a{n}" + (f"-{len(text.missing) + 1}" if n in placed else "")
             span.attrs = {XML_ID: anchor_id, "n": n}
             text.missing.append(n)
-            editorial = etree.Element(tei("note"), {
-                XML_ID: f"{anchor_id}-missing", "type": "editorial", "resp": "#editors",
-                "target": f"#{anchor_id}"})
+            editorial = etree.Element(
+                tei("note"),
+                {
+                    XML_ID: f"{anchor_id}-missing",
+                    "type": "editorial",
+                    "resp": "#editors",
+                    "target": f"#{anchor_id}",
+                },
+            )
             editorial.text = f"The source has a marker [{n}] here but no note {n}."
             span.payload = None
             # the editorial note follows its anchor at the same place
             holder = next(b for b in _all_blocks(text) if span in b.spans)
-            holder.spans.append(Span(span.start, span.start, "note", payload=editorial,
-                                     seq=span.seq))
+            holder.spans.append(
+                Span(span.start, span.start, "note", payload=editorial, seq=span.seq)
+            )
             report.warn("unmatched-marker", f"note marker [{n}] has no note text")
     title_block = next((b for line, b in text.head if line.kind == "title"), None)
     for n, paragraphs in note_blocks.items():
@@ -293,10 +329,20 @@ def _place_notes(text: Text, note_blocks, registers: NameMatcher, report: TextRe
         note = _note_element(text, n, paragraphs, rule, registers)
         note.set("type", "unanchored")
         text.unanchored.append(n)
-        title_block.spans.append(Span(len(title_block.text), len(title_block.text), "note",
-                                      payload=note, seq=10_000 + int(n)))
-        report.warn("unanchored-note", f"note {n} has no marker in the text; attached to the "
-                    "title", paragraphs[0][0].number)
+        title_block.spans.append(
+            Span(
+                len(title_block.text),
+                len(title_block.text),
+                "note",
+                payload=note,
+                seq=10_000 + int(n),
+            )
+        )
+        report.warn(
+            "unanchored-note",
+            f"note {n} has no marker in the text; attached to the title",
+            paragraphs[0][0].number,
+        )
     for n in note_blocks:
         if sidecar.path is not None and sidecar.notes == NoteRule() and not sidecar.source_editors:
             report.warn("note-resp", f"note {n}: responsibility not declared in the sidecar")
@@ -325,8 +371,9 @@ def _assemble(text: Text, registers: NameMatcher, config: EditionConfig, source_
         if line.kind == "title":
             render_block(block, etree.SubElement(body, tei("head"), {XML_ID: element_id}))
         elif line.kind == "subtitle":
-            render_block(block, etree.SubElement(body, tei("head"),
-                                                 {XML_ID: element_id, "type": "sub"}))
+            render_block(
+                block, etree.SubElement(body, tei("head"), {XML_ID: element_id, "type": "sub"})
+            )
         elif line.kind == "epigraph":
             epigraph = etree.SubElement(body, tei("epigraph"), {XML_ID: element_id})
             render_block(block, etree.SubElement(epigraph, tei("quote")))
@@ -341,8 +388,9 @@ def _assemble(text: Text, registers: NameMatcher, config: EditionConfig, source_
             etree.SubElement(body, tei("milestone"), {"unit": "section", "rend": "asterism"})
         else:
             number += 1
-            render_block(block, etree.SubElement(body, tei("p"),
-                                                 {XML_ID: f"{text.doc_id}-p{number}"}))
+            render_block(
+                block, etree.SubElement(body, tei("p"), {XML_ID: f"{text.doc_id}-p{number}"})
+            )
     if text.signatures:
         closer = etree.SubElement(body, tei("closer"), {XML_ID: f"{text.doc_id}-closer"})
         signed = etree.SubElement(closer, tei("signed"))

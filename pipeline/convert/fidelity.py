@@ -25,12 +25,12 @@ def _declared_lines(root: etree._Element) -> tuple[list[str], list[str]]:
     whole, residues = [], []
     if decl is None:
         return whole, residues
-    for quote in decl.iterfind(".//tei:list[@type='moved-to-header']/tei:item/tei:quote",
-                               NSMAP):
+    for quote in decl.iterfind(".//tei:list[@type='moved-to-header']/tei:item/tei:quote", NSMAP):
         whole.append(collapse(quote.text or ""))
     for quote in decl.iterfind(".//tei:list[@type='removed']/tei:item/tei:quote", NSMAP):
         (residues if quote.getparent().get("n") == "link-residue" else whole).append(
-            collapse(quote.text or ""))
+            collapse(quote.text or "")
+        )
     return whole, residues
 
 
@@ -105,7 +105,11 @@ def check_fidelity(source_text: str, root: etree._Element) -> str | None:
     actual = _MARKER_SPACE.sub(r"\1", encoded_as_source(root))
     if expected == actual:
         return None
-    at = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b),
-              min(len(expected), len(actual)))
-    return (f"differs at character {at}: source …{expected[max(0, at - 40):at + 40]!r}… "
-            f"TEI …{actual[max(0, at - 40):at + 40]!r}…")
+    at = next(
+        (i for i, (a, b) in enumerate(zip(expected, actual)) if a != b),
+        min(len(expected), len(actual)),
+    )
+    return (
+        f"differs at character {at}: source …{expected[max(0, at - 40) : at + 40]!r}… "
+        f"TEI …{actual[max(0, at - 40) : at + 40]!r}…"
+    )

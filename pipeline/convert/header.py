@@ -25,8 +25,7 @@ BIBL_TYPES = {
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str):
-    element = etree.SubElement(parent, tei(tag), {k.replace("_", "-"): v for k, v in
-                                                  attrs.items()})
+    element = etree.SubElement(parent, tei(tag), {k.replace("_", "-"): v for k, v in attrs.items()})
     if text is not None:
         element.text = text
     return element
@@ -95,8 +94,7 @@ def _file_desc(header, text: Text, config: EditionConfig, source_name: str) -> N
     if config.base_url:
         _sub(publication, "idno", f"{config.base_url}texts/{text.doc_id}.html", type="URI")
     licences = [m for m in text.layout.metadata if m.field == "licence"]
-    availability = _sub(publication, "availability",
-                        status="free" if licences else "unknown")
+    availability = _sub(publication, "availability", status="free" if licences else "unknown")
     for meta, block in zip(text.layout.metadata, text.metadata_blocks):
         if meta.field == "licence":
             render_block(block, _sub(availability, "licence"))
@@ -107,15 +105,19 @@ def _file_desc(header, text: Text, config: EditionConfig, source_name: str) -> N
         ours.set("target", config.licence_url)
 
     source_desc = _sub(file_desc, "sourceDesc")
-    bibls = [(m, b) for m, b in zip(text.layout.metadata, text.metadata_blocks)
-             if m.field in BIBL_TYPES]
+    bibls = [
+        (m, b) for m, b in zip(text.layout.metadata, text.metadata_blocks) if m.field in BIBL_TYPES
+    ]
     if bibls:
         list_bibl = _sub(source_desc, "listBibl")
         for meta, block in bibls:
             render_block(block, _sub(list_bibl, "bibl", type=BIBL_TYPES[meta.field]))
     else:
-        _p(source_desc, "The source names no bibliographic source: a plain-text transcription "
-                        f"received as {source_name}.")
+        _p(
+            source_desc,
+            "The source names no bibliographic source: a plain-text transcription "
+            f"received as {source_name}.",
+        )
 
 
 def _plain(block) -> str:
@@ -126,15 +128,21 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: NameMat
     policy = config.encoding.policy
     encoding = _sub(header, "encodingDesc")
     project = _sub(encoding, "projectDesc")
-    _p(project, policy.project or (f"{config.title}: {config.subtitle}." if config.subtitle
-                                   else config.title))
+    _p(
+        project,
+        policy.project
+        or (f"{config.title}: {config.subtitle}." if config.subtitle else config.title),
+    )
     decl = _sub(encoding, "editorialDecl")
 
     normalization = _sub(decl, "normalization")
     _p(normalization, policy.normalization)
     regs = [(i, line) for i, line in text.interventions if i.type == "reg"]
-    _intervention_list(normalization, regs, "Regularisations of transcription artefacts, "
-                       "encoded as choice/orig/reg:")
+    _intervention_list(
+        normalization,
+        regs,
+        "Regularisations of transcription artefacts, encoded as choice/orig/reg:",
+    )
     correction = _sub(decl, "correction", status="high", method="markup")
     _p(correction, policy.correction)
     corrs = [(i, line) for i, line in text.interventions if i.type == "corr"]
@@ -147,28 +155,42 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: NameMat
     _p(interpretation, _policy(policy.names, registers=registers.file_name))
     calendars = config.encoding.calendar
     default = text.sidecar.default_calendar
-    _p(interpretation, _policy(policy.dates,
-                               default_calendar=calendars.names.get(default, default)))
+    _p(
+        interpretation,
+        _policy(policy.dates, default_calendar=calendars.names.get(default, default)),
+    )
     for expression, cal in sorted(text.sidecar.date_overrides.items()):
         _p(interpretation, f"Declared: the date '{expression}' is read in the {cal} calendar.")
     if text.creation.origin == "sidecar":
-        _p(interpretation, f"The date of writing is not stated in the source; it is supplied "
-                           f"by the editors: {text.sidecar.creation_reason}".rstrip(": "))
+        _p(
+            interpretation,
+            f"The date of writing is not stated in the source; it is supplied "
+            f"by the editors: {text.sidecar.creation_reason}".rstrip(": "),
+        )
     letter = text.sidecar.correspondence
     if letter is not None and letter.reason:
-        _p(interpretation, f"Sender, addressee and place of sending are supplied by the "
-                           f"editors: {letter.reason}")
+        _p(
+            interpretation,
+            f"Sender, addressee and place of sending are supplied by the editors: {letter.reason}",
+        )
     if text.sidecar.authors and text.sidecar.authors_reason:
-        _p(interpretation, f"The author is not named in the source; supplied by the editors: "
-                           f"{text.sidecar.authors_reason}")
+        _p(
+            interpretation,
+            f"The author is not named in the source; supplied by the editors: "
+            f"{text.sidecar.authors_reason}",
+        )
     quotation = _sub(decl, "quotation", marks="all")
     _p(quotation, policy.quotation)
     if text.unanchored or text.missing:
         notes = _p(decl, "Notes: ")
-        parts = [f"note {n} has no marker in the source and is attached to the title"
-                 for n in text.unanchored]
-        parts += [f"marker [{n}] has no note text in the source; an anchor and an editorial "
-                  "note keep it" for n in text.missing]
+        parts = [
+            f"note {n} has no marker in the source and is attached to the title"
+            for n in text.unanchored
+        ]
+        parts += [
+            f"marker [{n}] has no note text in the source; an anchor and an editorial note keep it"
+            for n in text.missing
+        ]
         notes.text += "; ".join(parts) + "."
 
     removed = text.layout.removed
@@ -181,8 +203,11 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: NameMat
             item[-1].tail = f" ({entry.reason}; source line {entry.number})"
     moved = text.layout.metadata
     if moved:
-        p = _p(decl, "Lines of the source that state facts about the document, encoded in this "
-                     "header, verbatim:")
+        p = _p(
+            decl,
+            "Lines of the source that state facts about the document, encoded in this "
+            "header, verbatim:",
+        )
         items = _sub(p, "list", type="moved-to-header")
         for meta in moved:
             item = _sub(items, "item", n=meta.field)
@@ -190,8 +215,9 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: NameMat
             item[-1].tail = f" (source line {meta.number})"
 
     refs = _sub(encoding, "refsDecl")
-    blocks = _sub(refs, "citeStructure", unit="block", match="/TEI/text/body/*[@xml:id]",
-                  use="@xml:id")
+    blocks = _sub(
+        refs, "citeStructure", unit="block", match="/TEI/text/body/*[@xml:id]", use="@xml:id"
+    )
     _sub(blocks, "citeStructure", unit="note", match=".//note[@xml:id]", use="@xml:id")
 
 
@@ -220,8 +246,10 @@ def _profile_desc(header, text: Text, registers: NameMatcher, config: EditionCon
     else:
         creation.text = "Date of writing unknown."
     encoding = config.encoding
-    used = [text.sidecar.language or encoding.language,
-            text.sidecar.original_language or encoding.original_language]
+    used = [
+        text.sidecar.language or encoding.language,
+        text.sidecar.original_language or encoding.original_language,
+    ]
     tags = [tag for tag in dict.fromkeys(used) if tag]
     if tags:
         languages = _sub(profile, "langUsage")
@@ -230,8 +258,12 @@ def _profile_desc(header, text: Text, registers: NameMatcher, config: EditionCon
     if text.sidecar.genre:
         text_class = _sub(profile, "textClass")
         keywords = _sub(text_class, "keywords", scheme=f"{registers.file_name}#genres")
-        _sub(keywords, "term", text.sidecar.genre,
-             ref=f"{registers.file_name}#genre-{text.sidecar.genre}")
+        _sub(
+            keywords,
+            "term",
+            text.sidecar.genre,
+            ref=f"{registers.file_name}#genre-{text.sidecar.genre}",
+        )
     if text.sidecar.correspondence is not None:
         _corresp_desc(profile, text, registers)
     calendars = _sub(profile, "calendarDesc")
@@ -250,9 +282,12 @@ def _named(parent, name: str, registers: NameMatcher, where: str, text: Text) ->
     whole = [m for m in mentions if m.start == 0 and m.end == len(name) and not m.derived]
     if not whole or whole[0].entry.kind not in _ELEMENT_OF_KIND:
         letter = text.sidecar.correspondence
-        raise EditionError(f"sidecar [correspondence] {where}: '{name}' is no person, "
-                           "organisation or place of the registers", text.sidecar.path,
-                           letter.lines.get(where) if letter is not None else None)
+        raise EditionError(
+            f"sidecar [correspondence] {where}: '{name}' is no person, "
+            "organisation or place of the registers",
+            text.sidecar.path,
+            letter.lines.get(where) if letter is not None else None,
+        )
     entry = whole[0].entry
     _sub(parent, _ELEMENT_OF_KIND[entry.kind], name, ref=registers.ref(entry))
 

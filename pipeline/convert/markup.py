@@ -118,9 +118,7 @@ _ORDER = {"note": 0}
 
 def render_block(block: MarkupBlock, element: etree._Element) -> etree._Element:
     """Write the block's text and spans into ``element`` as nested TEI."""
-    spans = sorted(
-        block.spans, key=lambda s: (s.start, 0 if s.empty else 1, -s.end, s.seq)
-    )
+    spans = sorted(block.spans, key=lambda s: (s.start, 0 if s.empty else 1, -s.end, s.seq))
     _fill(element, block.text, spans, 0, len(block.text))
     return element
 

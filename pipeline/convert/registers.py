@@ -40,8 +40,11 @@ class NameMatcher:
         self._forms: dict[str, list[tuple[RegisterEntry, bool]]] = {}
         for entry in index:
             if not entry.names:
-                raise EditionError(f"register entry '{entry.id}' has no {KINDS[entry.kind]}",
-                                   index.shown, entry.line)
+                raise EditionError(
+                    f"register entry '{entry.id}' has no {KINDS[entry.kind]}",
+                    index.shown,
+                    entry.line,
+                )
             forms = list(entry.names)
             if entry.surname:
                 forms += [entry.surname, entry.surname + "s"]
@@ -102,8 +105,9 @@ def _form_pattern(form: str) -> str:
     return "".join(parts)
 
 
-def _choose(candidates: list[tuple[RegisterEntry, bool]],
-            on_date: str | None) -> tuple[RegisterEntry, bool]:
+def _choose(
+    candidates: list[tuple[RegisterEntry, bool]], on_date: str | None
+) -> tuple[RegisterEntry, bool]:
     if len(candidates) > 1 and on_date:
         for entry, derived in candidates:
             if entry.period and entry.period[0] <= on_date <= entry.period[1] + "\uffff":

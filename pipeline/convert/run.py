@@ -29,12 +29,14 @@ class Converted:
     report: TextReport
 
 
-def convert_source(source: SourceFile, matcher: NameMatcher, style: ArchiveStyle,
-                   config: EditionConfig) -> Converted:
+def convert_source(
+    source: SourceFile, matcher: NameMatcher, style: ArchiveStyle, config: EditionConfig
+) -> Converted:
     """One source and its sidecar to TEI bytes and a report."""
     text = decode_source(source.data(), source.path)
-    sidecar = load_sidecar(source.sidecar_data(), source.sidecar or source.path,
-                           config.encoding.calendar)
+    sidecar = load_sidecar(
+        source.sidecar_data(), source.sidecar or source.path, config.encoding.calendar
+    )
     name = source.display_name(config.root)
     root, report = convert_text(text, sidecar, matcher, style, config, name)
     return Converted(source, f"{source.slug}.xml", serialize(root), report)
@@ -50,8 +52,10 @@ def convert_collection(collection: Collection, style: ArchiveStyle) -> list[Conv
     results = []
     for source in collection.sources:
         if source.slug in seen:
-            raise EditionError(f"gives the same document id '{source.slug}' as "
-                               f"{seen[source.slug].shown}", source.path)
+            raise EditionError(
+                f"gives the same document id '{source.slug}' as {seen[source.slug].shown}",
+                source.path,
+            )
         seen[source.slug] = source
         results.append(convert_source(source, matcher, style, collection.config))
     return results

@@ -256,8 +256,10 @@ def _read_head(kinds: list[tuple[str, int, str]], layout: Layout, registers: Nam
             return index
         elif _is_epigraph(text):
             layout.head.append(HeadLine("epigraph", text, number))
-        elif _title_case_ratio(text) >= 0.5 and len(text) <= 200 and not any(
-            h.kind in ("subtitle", "epigraph") for h in layout.head
+        elif (
+            _title_case_ratio(text) >= 0.5
+            and len(text) <= 200
+            and not any(h.kind in ("subtitle", "epigraph") for h in layout.head)
         ):
             layout.head.append(HeadLine("subtitle", text, number))
         else:

@@ -87,8 +87,14 @@ def load_sidecar(data: bytes | None, path: Path, calendar: CalendarConfig) -> Si
 class _Reader:
     """Checks one table of the sidecar against what it may hold; errors name its line."""
 
-    def __init__(self, table: dict[str, Any], where: str, path: Path,
-                 source: TomlSource | None, key_path: tuple[str | int, ...] = ()) -> None:
+    def __init__(
+        self,
+        table: dict[str, Any],
+        where: str,
+        path: Path,
+        source: TomlSource | None,
+        key_path: tuple[str | int, ...] = (),
+    ) -> None:
         self.table, self.where, self.path = table, where, path
         self.source, self.key_path = source, key_path
 
@@ -103,8 +109,7 @@ class _Reader:
     def only(self, *keys: str) -> None:
         unknown = sorted(set(self.table) - set(keys))
         if unknown:
-            raise self.fail(f"unknown key '{unknown[0]}'; allowed: {', '.join(keys)}",
-                            unknown[0])
+            raise self.fail(f"unknown key '{unknown[0]}'; allowed: {', '.join(keys)}", unknown[0])
 
     def get(self, key: str, kind: type, default: Any = None, choices: tuple = ()) -> Any:
         value = self.table.get(key, default)
@@ -120,8 +125,13 @@ class _Reader:
         value = self.table.get(key, {})
         if not isinstance(value, dict):
             raise self.fail(f"'{key}' must be a table", key)
-        return _Reader(value, f"[{key}]" if self.where == "top level" else f"{self.where}.{key}",
-                       self.path, self.source, (*self.key_path, key))
+        return _Reader(
+            value,
+            f"[{key}]" if self.where == "top level" else f"{self.where}.{key}",
+            self.path,
+            self.source,
+            (*self.key_path, key),
+        )
 
     def item(self, key: str, index: int, value: Any, where: str) -> _Reader:
         if not isinstance(value, dict):
@@ -136,12 +146,22 @@ def _note_rule(reader: _Reader, base: NoteRule) -> NoteRule:
     )
 
 
-def sidecar_from_dict(data: dict[str, Any], path: Path, calendar: CalendarConfig,
-                      source: TomlSource | None = None) -> Sidecar:
+def sidecar_from_dict(
+    data: dict[str, Any], path: Path, calendar: CalendarConfig, source: TomlSource | None = None
+) -> Sidecar:
     """Check a sidecar's tables; ``calendar`` gives the edition's calendars and default."""
     top = _Reader(data, "top level", path, source)
-    top.only("genre", "language", "original-language", "creation", "author", "dates",
-             "notes", "intervention", "correspondence")
+    top.only(
+        "genre",
+        "language",
+        "original-language",
+        "creation",
+        "author",
+        "dates",
+        "notes",
+        "intervention",
+        "correspondence",
+    )
     calendars = tuple(dict.fromkeys((calendar.old, calendar.new)))
     language = top.get("language", str)
     original_language = top.get("original-language", str)
@@ -212,8 +232,10 @@ def sidecar_from_dict(data: dict[str, Any], path: Path, calendar: CalendarConfig
         letter = top.table_of("correspondence")
         letter.only("sender", "addressee", "place", "reason")
         people = {key: letter.get(key, list, []) for key in ("sender", "addressee")}
-        if not people["sender"] or not people["addressee"] or not all(
-            isinstance(n, str) for names in people.values() for n in names
+        if (
+            not people["sender"]
+            or not people["addressee"]
+            or not all(isinstance(n, str) for names in people.values() for n in names)
         ):
             raise letter.fail("'sender' and 'addressee' must be non-empty lists of names")
         correspondence = Correspondence(

@@ -94,8 +94,12 @@ def citation_tree(tree: etree._ElementTree) -> CitationTree:
     originals = list(root.iter())
     position = {el: i for i, el in enumerate(bare.iter())}
 
-    def walk(structure_parent: etree._Element, context: etree._Element,
-             parent: CitableUnit | None, level: int) -> Iterator[CitableUnit]:
+    def walk(
+        structure_parent: etree._Element,
+        context: etree._Element,
+        parent: CitableUnit | None,
+        level: int,
+    ) -> Iterator[CitableUnit]:
         for cs in structure_parent.iterfind("tei:citeStructure", NSMAP):
             match, use = cs.get("match", ""), cs.get("use", "")
             if not match or not use:
@@ -108,12 +112,18 @@ def citation_tree(tree: etree._ElementTree) -> CitationTree:
                     continue
                 value = str(_evaluate(node, f"string({use})", "@use")).strip()
                 delim = cs.get("delim")
-                identifier = f"{parent.identifier}{delim}{value}" if (
-                    parent is not None and delim is not None) else value
-                unit = CitableUnit(identifier, level,
-                                   parent.identifier if parent else None,
-                                   cs.get("unit") or "passage",
-                                   originals[position[node]])
+                identifier = (
+                    f"{parent.identifier}{delim}{value}"
+                    if (parent is not None and delim is not None)
+                    else value
+                )
+                unit = CitableUnit(
+                    identifier,
+                    level,
+                    parent.identifier if parent else None,
+                    cs.get("unit") or "passage",
+                    originals[position[node]],
+                )
                 yield unit
                 yield from walk(cs, node, unit, level + 1)
 
@@ -121,8 +131,10 @@ def citation_tree(tree: etree._ElementTree) -> CitationTree:
     seen: set[str] = set()
     for unit in units:
         if not is_safe_id(unit.identifier):
-            raise EditionError(f"citation reference {unit.identifier!r} is not a safe "
-                               "identifier (letters, digits, '_', '-', '.')")
+            raise EditionError(
+                f"citation reference {unit.identifier!r} is not a safe "
+                "identifier (letters, digits, '_', '-', '.')"
+            )
         if unit.identifier in seen:
             raise EditionError(f"citation reference {unit.identifier!r} is not unique")
         seen.add(unit.identifier)

@@ -78,8 +78,7 @@ def static_path(endpoint: str, query: dict[str, list[str]]) -> str:
     if (start is None) != (end is None):
         raise BadRequest(400, "'start' and 'end' go together")
     if start is not None:
-        raise BadRequest(400, "ranges ('start'/'end') are not supported by this "
-                              "Level 0 server")
+        raise BadRequest(400, "ranges ('start'/'end') are not supported by this Level 0 server")
     if _one(query, "tree") is not None:
         raise BadRequest(404, "each resource has only its default citation tree")
     resource = _segment(resource, "resource")
@@ -105,8 +104,14 @@ def static_path(endpoint: str, query: dict[str, list[str]]) -> str:
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """The site's files, DTS content types, and query-style DTS requests."""
 
-    def __init__(self, *args: object, directory: str, base_path: str = "/",
-                 quiet: bool = True, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        directory: str,
+        base_path: str = "/",
+        quiet: bool = True,
+        **kwargs: object,
+    ) -> None:
         self.base_path = base_path
         self.quiet = quiet
         super().__init__(*args, directory=directory, **kwargs)
@@ -115,7 +120,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def _site_path(self, path: str) -> str:
         """The request path relative to the site: the base URL's path is optional."""
         if self.base_path != "/" and (path + "/").startswith(self.base_path):
-            path = "/" + path[len(self.base_path):]
+            path = "/" + path[len(self.base_path) :]
         return path
 
     def _route(self) -> str | None:
@@ -172,8 +177,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if path.endswith((".html", ".htm")):
             return HTML
         guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        if guessed.startswith("text/") or guessed in ("application/javascript",
-                                                       "application/json"):
+        if guessed.startswith("text/") or guessed in ("application/javascript", "application/json"):
             guessed += "; charset=utf-8"
         return guessed
 
@@ -182,7 +186,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Access-Control-Allow-Origin", "*")
         path = urlsplit(self.path).path
         if path.startswith(f"/{API}/document/") and path.endswith(".xml"):
-            resource = path[len(f"/{API}/document/"):].removesuffix(".xml").split("/")[0]
+            resource = path[len(f"/{API}/document/") :].removesuffix(".xml").split("/")[0]
         else:
             resource = ""
         if is_safe_id(resource):
@@ -195,8 +199,9 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(site_dir: Path, port: int = 8000, base_path: str = "/",
-                quiet: bool = True) -> http.server.ThreadingHTTPServer:
+def make_server(
+    site_dir: Path, port: int = 8000, base_path: str = "/", quiet: bool = True
+) -> http.server.ThreadingHTTPServer:
     """A server for ``site_dir`` on 127.0.0.1 only (port 0: any free port)."""
     if not base_path.startswith("/"):
         base_path = "/" + base_path

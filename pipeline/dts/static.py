@@ -100,8 +100,9 @@ def _creation_date(tree: etree._ElementTree) -> str:
     return f"{start or '..'}/{end or '..'}" if (start or end) else ""
 
 
-def load_resource(data: bytes, path: str | Path,
-                  tree: etree._ElementTree | None = None) -> Resource:
+def load_resource(
+    data: bytes, path: str | Path, tree: etree._ElementTree | None = None
+) -> Resource:
     """A TEI file as a DTS resource: id, metadata and citation tree."""
     tree = tree if tree is not None else parse_bytes(data, path)
     root = tree.getroot()
@@ -155,18 +156,21 @@ def _structure(structure: CiteStructure) -> dict[str, Any]:
 def _citation_trees(resource: Resource) -> list[dict[str, Any]]:
     if not resource.citations.structures:
         return []
-    return [{
-        "@type": "CitationTree",
-        "citeStructure": [_structure(s) for s in resource.citations.structures],
-    }]
+    return [
+        {
+            "@type": "CitationTree",
+            "citeStructure": [_structure(s) for s in resource.citations.structures],
+        }
+    ]
 
 
 def _text_value(value: str, lang: str) -> list[dict[str, str]]:
     return [{"lang": lang, "value": value}]
 
 
-def resource_object(resource: Resource, urls: Urls, config: EditionConfig,
-                    full: bool = True) -> dict[str, Any]:
+def resource_object(
+    resource: Resource, urls: Urls, config: EditionConfig, full: bool = True
+) -> dict[str, Any]:
     """A ``Resource`` for the Collection endpoint (``full``) or inside a Navigation."""
     rid = resource.identifier
     obj: dict[str, Any] = {
@@ -187,8 +191,9 @@ def resource_object(resource: Resource, urls: Urls, config: EditionConfig,
             "type": ["Text"],
         }
         if resource.creators:
-            dublin_core["creator"] = [{"lang": resource.lang, "value": c}
-                                      for c in resource.creators]
+            dublin_core["creator"] = [
+                {"lang": resource.lang, "value": c} for c in resource.creators
+            ]
         if resource.date:
             dublin_core["date"] = resource.date
         if config.licence_url:
@@ -204,8 +209,9 @@ def resource_object(resource: Resource, urls: Urls, config: EditionConfig,
     return obj
 
 
-def root_collection(resources: Sequence[Resource], urls: Urls, config: EditionConfig,
-                    nav: str = "children") -> dict[str, Any]:
+def root_collection(
+    resources: Sequence[Resource], urls: Urls, config: EditionConfig, nav: str = "children"
+) -> dict[str, Any]:
     obj: dict[str, Any] = {
         "@context": CONTEXT,
         "dtsVersion": DTS_VERSION,
@@ -215,24 +221,28 @@ def root_collection(resources: Sequence[Resource], urls: Urls, config: EditionCo
     }
     if config.subtitle:
         obj["description"] = config.subtitle
-    obj.update({
-        "totalParents": 0,
-        "totalChildren": len(resources),
-        "collection": urls.path + "collection{/id}{/nav}.json",
-        "dublinCore": {
-            "title": _text_value(config.title, config.encoding.language or "und"),
-            "publisher": [config.publisher],
-            "creator": list(config.editors),
-            **({"license": [config.licence_url]} if config.licence_url else {}),
-        },
-        "member": [resource_object(r, urls, config) for r in resources]
-        if nav == "children" else [],
-    })
+    obj.update(
+        {
+            "totalParents": 0,
+            "totalChildren": len(resources),
+            "collection": urls.path + "collection{/id}{/nav}.json",
+            "dublinCore": {
+                "title": _text_value(config.title, config.encoding.language or "und"),
+                "publisher": [config.publisher],
+                "creator": list(config.editors),
+                **({"license": [config.licence_url]} if config.licence_url else {}),
+            },
+            "member": [resource_object(r, urls, config) for r in resources]
+            if nav == "children"
+            else [],
+        }
+    )
     return obj
 
 
-def _collection_summary(resources: Sequence[Resource], urls: Urls,
-                        config: EditionConfig) -> dict[str, Any]:
+def _collection_summary(
+    resources: Sequence[Resource], urls: Urls, config: EditionConfig
+) -> dict[str, Any]:
     return {
         "@id": config.id_prefix,
         "@type": "Collection",
@@ -243,8 +253,13 @@ def _collection_summary(resources: Sequence[Resource], urls: Urls,
     }
 
 
-def resource_collection(resource: Resource, resources: Sequence[Resource], urls: Urls,
-                        config: EditionConfig, nav: str = "children") -> dict[str, Any]:
+def resource_collection(
+    resource: Resource,
+    resources: Sequence[Resource],
+    urls: Urls,
+    config: EditionConfig,
+    nav: str = "children",
+) -> dict[str, Any]:
     obj = {"@context": CONTEXT, **resource_object(resource, urls, config)}
     if nav == "parents":
         obj["member"] = [_collection_summary(resources, urls, config)]
@@ -262,9 +277,12 @@ def _unit(unit: CitableUnit, resource: Resource) -> dict[str, Any]:
     local = etree.QName(unit.element).localname
     title = ""
     if local == "head":
-        title = " ".join("".join(
-            t for t in unit.element.xpath(".//text()[not(ancestor::tei:note)]",
-                                          namespaces=NSMAP)).split())
+        title = " ".join(
+            "".join(
+                t
+                for t in unit.element.xpath(".//text()[not(ancestor::tei:note)]", namespaces=NSMAP)
+            ).split()
+        )
     elif local == "note" and unit.element.get("n"):
         title = f"Note {unit.element.get('n')}"
     if title:
@@ -277,7 +295,7 @@ def _descendants(tree: CitationTree, ref: CitableUnit, down: int) -> list[Citabl
     units = list(tree.units)
     start = units.index(ref)
     result = [ref]
-    for unit in units[start + 1:]:
+    for unit in units[start + 1 :]:
         if unit.level <= ref.level:
             break
         if down == -1 or unit.level <= ref.level + down:
@@ -285,8 +303,14 @@ def _descendants(tree: CitationTree, ref: CitableUnit, down: int) -> list[Citabl
     return result
 
 
-def navigation(resource: Resource, urls: Urls, config: EditionConfig, relative: str,
-               down: int | None, ref: CitableUnit | None) -> dict[str, Any]:
+def navigation(
+    resource: Resource,
+    urls: Urls,
+    config: EditionConfig,
+    relative: str,
+    down: int | None,
+    ref: CitableUnit | None,
+) -> dict[str, Any]:
     """The Navigation object for one valid combination of ``down`` and ``ref``."""
     tree = resource.citations
     obj: dict[str, Any] = {
@@ -322,8 +346,10 @@ def passage(resource: Resource, unit: CitableUnit, urls: Urls) -> bytes:
     (``serialize`` would also indent inside a note made of paragraphs).
     """
     root = etree.Element(f"{{{TEI_NS}}}TEI", nsmap={None: TEI_NS})
-    root.set("{http://www.w3.org/XML/1998/namespace}base",
-             urls.absolute(f"document/{resource.identifier}.xml"))
+    root.set(
+        "{http://www.w3.org/XML/1998/namespace}base",
+        urls.absolute(f"document/{resource.identifier}.xml"),
+    )
     wrapper = etree.SubElement(root, f"{{{DTS_NS}}}wrapper", nsmap={"dts": DTS_NS})
     element = copy.deepcopy(unit.element)
     wrapper.append(element)
@@ -347,8 +373,10 @@ def dts_files(resources: Sequence[Resource], config: EditionConfig) -> dict[str,
     """Every file of the static API: path relative to the API's folder -> bytes."""
     ids = [r.identifier for r in resources]
     if len(set(ids)) != len(ids) or config.id_prefix in ids:
-        raise EditionError("DTS resource ids must be unique and differ from the "
-                           f"collection id {config.id_prefix!r}")
+        raise EditionError(
+            "DTS resource ids must be unique and differ from the "
+            f"collection id {config.id_prefix!r}"
+        )
     if not is_safe_id(config.id_prefix) or config.id_prefix in RESERVED:
         raise EditionError(f"id-prefix {config.id_prefix!r} cannot name the DTS collection")
     urls = Urls.from_base(config.base_url)
@@ -361,10 +389,12 @@ def dts_files(resources: Sequence[Resource], config: EditionConfig) -> dict[str,
     for resource in resources:
         rid = resource.identifier
         files[f"collection/{rid}.json"] = _json(
-            resource_collection(resource, resources, urls, config))
+            resource_collection(resource, resources, urls, config)
+        )
         for nav in NAV_VALUES:
             files[f"collection/{rid}/{nav}.json"] = _json(
-                resource_collection(resource, resources, urls, config, nav))
+                resource_collection(resource, resources, urls, config, nav)
+            )
         files[f"document/{rid}.xml"] = resource.data
         for down in _downs(resource):
             name = f"navigation/{rid}/{down}.json"

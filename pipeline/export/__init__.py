@@ -49,8 +49,9 @@ def named_documents(collection: Collection, mode: str) -> list[NamedDocument]:
     return named
 
 
-def texts_by_id(collection: Collection,
-                include_registers: bool = False) -> dict[str, etree._ElementTree]:
+def texts_by_id(
+    collection: Collection, include_registers: bool = False
+) -> dict[str, etree._ElementTree]:
     """The texts' trees by published id (their ``xml:id``, else the file's stem)."""
     files = [f for f in collection.files if f.kind == FileKind.TEXT]
     if include_registers and collection.registers_file is not None:
@@ -69,8 +70,9 @@ def check_names(documents: Sequence[NamedDocument], reserved: Iterable[str] = ()
     seen = {name: "the collection" for name in reserved}
     for doc in documents:
         if doc.name in seen:
-            raise EditionError(f"document name '{doc.name}' is also used by {seen[doc.name]}",
-                               doc.path)
+            raise EditionError(
+                f"document name '{doc.name}' is also used by {seen[doc.name]}", doc.path
+            )
         seen[doc.name] = doc.path
 
 

@@ -76,8 +76,14 @@ def _who(tree: etree._ElementTree, value: str | None) -> str:
         target = token[1:] if token.startswith("#") else None
         element = None
         if target:
-            element = next((el for el in tree.getroot().iter()
-                            if isinstance(el.tag, str) and el.get(XML_ID) == target), None)
+            element = next(
+                (
+                    el
+                    for el in tree.getroot().iter()
+                    if isinstance(el.tag, str) and el.get(XML_ID) == target
+                ),
+                None,
+            )
         found = element.find("tei:name", NSMAP) if element is not None else None
         names.append(_plain(found) or _plain(element) or token)
     return ", ".join(names)
@@ -87,13 +93,15 @@ def changelog(documents: Mapping[str, etree._ElementTree], config: EditionConfig
     """Markdown from every ``revisionDesc/change`` (file name -> TEI), newest date first."""
     entries: list[tuple[str, str, str, str]] = []
     for name, tree in documents.items():
-        for change in tree.getroot().iterfind(
-                "tei:teiHeader/tei:revisionDesc//tei:change", NSMAP):
+        for change in tree.getroot().iterfind("tei:teiHeader/tei:revisionDesc//tei:change", NSMAP):
             when = change.get("when") or change.get("notAfter") or "undated"
             entries.append((when, name, _plain(change), _who(tree, change.get("who"))))
-    lines = [f"# Changes: {config.title}", "",
-             f"Release {config.release_date}. Generated from the revisionDesc of each TEI file.",
-             ""]
+    lines = [
+        f"# Changes: {config.title}",
+        "",
+        f"Release {config.release_date}. Generated from the revisionDesc of each TEI file.",
+        "",
+    ]
     dates = sorted({e[0] for e in entries}, reverse=True)
     for date in dates:
         lines.extend([f"## {date}", ""])
@@ -115,7 +123,8 @@ def readme(config: EditionConfig, names: list[str]) -> bytes:
         f"Release {config.release_date}, published by {config.publisher}.",
         f"Editors: {', '.join(config.editors)}.",
         f"Licence of the encoding: {config.licence}"
-        + (f" <{config.licence_url}>" if config.licence_url else "") + ".",
+        + (f" <{config.licence_url}>" if config.licence_url else "")
+        + ".",
         "Each text's header states the licence of the text itself.",
         *([f"Online: {config.base_url}"] if config.base_url else []),
         "",
@@ -130,15 +139,15 @@ def readme(config: EditionConfig, names: list[str]) -> bytes:
 
 def manifest(files: Mapping[str, bytes]) -> bytes:
     """``<sha256>  <name>`` for every file, sorted by name (the sha256sum format)."""
-    return "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
-                   for name, data in sorted(files.items())).encode("utf-8")
+    return "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+    ).encode("utf-8")
 
 
 def zip_bytes(files: Mapping[str, bytes], root: str, epoch: int) -> bytes:
     """A ZIP of ``files`` under ``root/``: sorted, fixed time, mode and compression."""
     stamp = dt.datetime.fromtimestamp(max(epoch, _ZIP_EPOCH_MIN), tz=dt.UTC)
-    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute,
-                 stamp.second)
+    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(files):
@@ -150,8 +159,12 @@ def zip_bytes(files: Mapping[str, bytes], root: str, epoch: int) -> bytes:
     return buffer.getvalue()
 
 
-def build_bundle(contents: Mapping[str, bytes], documents: Mapping[str, etree._ElementTree],
-                 config: EditionConfig, epoch: int) -> bytes:
+def build_bundle(
+    contents: Mapping[str, bytes],
+    documents: Mapping[str, etree._ElementTree],
+    config: EditionConfig,
+    epoch: int,
+) -> bytes:
     """The release ZIP: ``contents`` (name -> bytes) plus changelog, readme and manifest.
 
     ``documents`` are the TEI files (file name -> parsed) whose revisionDesc makes the

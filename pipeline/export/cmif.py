@@ -46,8 +46,10 @@ AUTHORITIES: dict[str, tuple[re.Pattern[str], Callable[[str], str]]] = {
     "viaf": (re.compile(r"^\d{1,22}$"), lambda v: f"http://viaf.org/viaf/{v}"),
     "gnd": (re.compile(r"^[0-9X-]{4,14}$"), lambda v: f"http://d-nb.info/gnd/{v}"),
     "lc": (re.compile(r"^n[a-z]?\d{6,12}$"), lambda v: f"http://id.loc.gov/authorities/names/{v}"),
-    "bnf": (re.compile(r"^\d{8}[0-9bcdfghjkmnpqrstvwxz]$"),
-            lambda v: f"http://data.bnf.fr/ark:/12148/cb{v}"),
+    "bnf": (
+        re.compile(r"^\d{8}[0-9bcdfghjkmnpqrstvwxz]$"),
+        lambda v: f"http://data.bnf.fr/ark:/12148/cb{v}",
+    ),
     "geonames": (re.compile(r"^\d{1,10}$"), lambda v: f"http://www.geonames.org/{v}"),
     "wikidata": (re.compile(r"^Q[1-9]\d{0,11}$"), lambda v: f"http://www.wikidata.org/entity/{v}"),
 }
@@ -59,8 +61,11 @@ def _text(element: etree._Element | None) -> str:
 
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(
-            c.isspace() or ord(c) < 32 for c in value):
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() or ord(c) < 32 for c in value)
+    ):
         raise EditionError(f"not an absolute http(s) URL: {value!r}")
     return value
 
@@ -73,7 +78,8 @@ def licence_for(config: EditionConfig) -> tuple[str, str]:
     if url not in _LICENCE_TEXT:
         raise EditionError(
             f"CMIF files must be licensed CC BY 4.0 or CC0; the edition's licence URL is "
-            f"{config.licence_url!r}")
+            f"{config.licence_url!r}"
+        )
     return url, _LICENCE_TEXT[url]
 
 
@@ -97,8 +103,11 @@ def bibl_id(config: EditionConfig) -> str:
 def _register_index(registers: etree._ElementTree | None) -> dict[str, etree._Element]:
     if registers is None:
         return {}
-    return {el.get(XML_ID): el for el in registers.getroot().iter()
-            if isinstance(el.tag, str) and el.get(XML_ID)}
+    return {
+        el.get(XML_ID): el
+        for el in registers.getroot().iter()
+        if isinstance(el.tag, str) and el.get(XML_ID)
+    }
 
 
 def _main_name(entry: etree._Element, local: str) -> str:
@@ -107,19 +116,25 @@ def _main_name(entry: etree._Element, local: str) -> str:
     return _text(main)
 
 
-def _sub(parent: etree._Element, name: str, text: str | None = None,
-         **attributes: str) -> etree._Element:
+def _sub(
+    parent: etree._Element, name: str, text: str | None = None, **attributes: str
+) -> etree._Element:
     element = etree.SubElement(parent, tei(name), {k: v for k, v in attributes.items() if v})
     if text is not None:
         element.text = text
     return element
 
 
-def _action(source: etree._Element, target: etree._Element, registers_name: str,
-            index: Mapping[str, etree._Element]) -> None:
+def _action(
+    source: etree._Element,
+    target: etree._Element,
+    registers_name: str,
+    index: Mapping[str, etree._Element],
+) -> None:
     action = _sub(target, "correspAction", type=source.get("type"))
-    names = [c for c in source if isinstance(c.tag, str)
-             and etree.QName(c).localname in NAME_ELEMENTS]
+    names = [
+        c for c in source if isinstance(c.tag, str) and etree.QName(c).localname in NAME_ELEMENTS
+    ]
     has_agent = any(etree.QName(c).localname in ("persName", "orgName") for c in names)
     if not has_agent:
         _sub(action, "persName", "Unknown")  # CMIF: an unknown person is 'Unknown'
@@ -135,16 +150,21 @@ def _action(source: etree._Element, target: etree._Element, registers_name: str,
         _sub(action, local, name or "Unknown", ref=authority_uri(entry) or "")
     date = source.find("tei:date", NSMAP)
     if date is not None:
-        values = {a: date.get(a) for a in DATE_ATTRIBUTES
-                  if date.get(a) and _CMIF_DATE.match(date.get(a))}
+        values = {
+            a: date.get(a) for a in DATE_ATTRIBUTES if date.get(a) and _CMIF_DATE.match(date.get(a))
+        }
         if values:
             _sub(action, "date", **values)
 
 
-def build_cmif(letters: Mapping[str, etree._ElementTree],
-               registers: etree._ElementTree | None, registers_name: str,
-               config: EditionConfig, file_url: str,
-               page: Callable[[str], str] = default_page) -> etree._ElementTree:
+def build_cmif(
+    letters: Mapping[str, etree._ElementTree],
+    registers: etree._ElementTree | None,
+    registers_name: str,
+    config: EditionConfig,
+    file_url: str,
+    page: Callable[[str], str] = default_page,
+) -> etree._ElementTree:
     """The CMIF file for every document (id -> TEI) that has a ``correspDesc``.
 
     ``file_url`` is where the CMIF file itself is published; a letter's URL is its page
@@ -185,9 +205,11 @@ def build_cmif(letters: Mapping[str, etree._ElementTree],
         if not is_safe_id(doc_id):
             raise EditionError(f"document id {doc_id!r} cannot be part of a URL")
         for corresp in tree.getroot().iterfind(
-                "tei:teiHeader/tei:profileDesc/tei:correspDesc", NSMAP):
-            out = _sub(profile, "correspDesc", key=doc_id, ref=base + page(doc_id),
-                       source=f"#{source_id}")
+            "tei:teiHeader/tei:profileDesc/tei:correspDesc", NSMAP
+        ):
+            out = _sub(
+                profile, "correspDesc", key=doc_id, ref=base + page(doc_id), source=f"#{source_id}"
+            )
             for action in corresp.iterfind("tei:correspAction", NSMAP):
                 if action.get("type") in ("sent", "received"):
                     _action(action, out, registers_name, index)
@@ -195,9 +217,13 @@ def build_cmif(letters: Mapping[str, etree._ElementTree],
     if count == 0:
         raise EditionError("no document has a correspDesc: there are no letters to export")
     if not any(el.get("ref") for el in profile.iter(*(tei(n) for n in NAME_ELEMENTS))):
-        profile.insert(0, etree.Comment(
-            " No name has @ref: the edition's registers hold no verified authority "
-            "identifiers (GND, VIAF, GeoNames...) yet, and none is guessed. "))
+        profile.insert(
+            0,
+            etree.Comment(
+                " No name has @ref: the edition's registers hold no verified authority "
+                "identifiers (GND, VIAF, GeoNames...) yet, and none is guessed. "
+            ),
+        )
     text = _sub(root, "text")
     body = _sub(text, "body")
     _sub(body, "p")

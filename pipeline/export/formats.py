@@ -67,8 +67,9 @@ def registers_files(collection: Collection) -> tuple[bytes, bytes]:
     """The registers as CSV and JSON."""
     if collection.registers_file is None:
         raise EditionError("no registers file", collection.config.registers_path)
-    rows = register_rows(collection.registers_file.tree(), texts_by_id(collection),
-                         collection.registers_file.name)
+    rows = register_rows(
+        collection.registers_file.tree(), texts_by_id(collection), collection.registers_file.name
+    )
     return rows_to_csv(rows), rows_to_json(rows, collection.config)
 
 
@@ -77,15 +78,23 @@ def cmif_url(config: EditionConfig) -> str:
 
 
 def has_letters(collection: Collection) -> bool:
-    return any(f.tree().getroot().find(".//{*}correspDesc") is not None
-               for f in collection.files if f.kind == FileKind.TEXT)
+    return any(
+        f.tree().getroot().find(".//{*}correspDesc") is not None
+        for f in collection.files
+        if f.kind == FileKind.TEXT
+    )
 
 
 def cmif_file(collection: Collection, url: str | None = None) -> bytes:
     """The letters' correspDesc as CMIF; an error when no text is a letter."""
     registers = collection.registers_file.tree() if collection.registers_file else None
-    tree = build_cmif(texts_by_id(collection), registers, _registers_name(collection) or "",
-                      collection.config, url or cmif_url(collection.config))
+    tree = build_cmif(
+        texts_by_id(collection),
+        registers,
+        _registers_name(collection) or "",
+        collection.config,
+        url or cmif_url(collection.config),
+    )
     return serialize(tree.getroot())
 
 
@@ -127,8 +136,12 @@ def _parts(collection: Collection, notes: list[str] | None = None) -> _Parts:
     )
 
 
-def _bundle(collection: Collection, parts: _Parts, schema_files: Mapping[str, bytes],
-            environ: Mapping[str, str]) -> bytes:
+def _bundle(
+    collection: Collection,
+    parts: _Parts,
+    schema_files: Mapping[str, bytes],
+    environ: Mapping[str, str],
+) -> bytes:
     ordered = _ordered(collection)
     contents = {f"tei/{name}": _file_bytes(collection, name) for name in ordered}
     contents.update({f"schema/{name}": data for name, data in schema_files.items()})
@@ -149,8 +162,9 @@ def _file_bytes(collection: Collection, name: str) -> bytes:
     raise EditionError("no such TEI file", name)
 
 
-def bundle_file(collection: Collection, schema_files: Mapping[str, bytes],
-                environ: Mapping[str, str]) -> bytes:
+def bundle_file(
+    collection: Collection, schema_files: Mapping[str, bytes], environ: Mapping[str, str]
+) -> bytes:
     """The release ZIP: TEI, registers, schema, plain text, data, changelog, manifest.
 
     The same inputs give the same bytes; timestamps come from SOURCE_DATE_EPOCH when it
@@ -163,37 +177,69 @@ def bundle_name(config: EditionConfig) -> str:
     return f"{bundle_root(config)}.zip"
 
 
-def exchange_files(collection: Collection, schema_files: Mapping[str, bytes],
-                   environ: Mapping[str, str],
-                   notes: list[str] | None = None) -> list[ExchangeFile]:
+def exchange_files(
+    collection: Collection,
+    schema_files: Mapping[str, bytes],
+    environ: Mapping[str, str],
+    notes: list[str] | None = None,
+) -> list[ExchangeFile]:
     """Every exchange file the edition offers, each made from the collection once.
 
     ``notes`` collects why a file is not offered (CMIF without a base URL...).
     """
     config = collection.config
     parts = _parts(collection, notes)
-    files = [ExchangeFile("corpus.xml", "The edition as one TEI file",
-                          "a teiCorpus of the registers and every text, valid TEI P5",
-                          parts.corpus)]
+    files = [
+        ExchangeFile(
+            "corpus.xml",
+            "The edition as one TEI file",
+            "a teiCorpus of the registers and every text, valid TEI P5",
+            parts.corpus,
+        )
+    ]
     if parts.registers is not None:
-        files.append(ExchangeFile("registers.csv", "Registers as CSV",
-                                  "one row per person, place, organisation and publication",
-                                  parts.registers[0]))
-        files.append(ExchangeFile("registers.json", "Registers as JSON",
-                                  "the same rows, with the occurrences in each text",
-                                  parts.registers[1]))
+        files.append(
+            ExchangeFile(
+                "registers.csv",
+                "Registers as CSV",
+                "one row per person, place, organisation and publication",
+                parts.registers[0],
+            )
+        )
+        files.append(
+            ExchangeFile(
+                "registers.json",
+                "Registers as JSON",
+                "the same rows, with the occurrences in each text",
+                parts.registers[1],
+            )
+        )
     if parts.cmif is not None:
-        files.append(ExchangeFile("cmif.xml", "Letters as CMIF", "the letters' senders, "
-                                  "addressees, places and dates, for correspSearch",
-                                  parts.cmif))
+        files.append(
+            ExchangeFile(
+                "cmif.xml",
+                "Letters as CMIF",
+                "the letters' senders, addressees, places and dates, for correspSearch",
+                parts.cmif,
+            )
+        )
     for mode, folder in TXT_FOLDERS.items():
         label = "as edited" if mode == "reading" else "as in the sources"
-        files.append(ExchangeFile(f"{folder}edition.txt",
-                                  f"All texts as plain text, {label}",
-                                  "every text with its notes, in order of writing",
-                                  parts.txt[f"{folder}edition.txt"]))
-    files.append(ExchangeFile(bundle_name(config), "The release bundle (ZIP)",
-                              "TEI, schema, plain text in both modes, the data files, a "
-                              "changelog and SHA-256 checksums",
-                              _bundle(collection, parts, schema_files, environ)))
+        files.append(
+            ExchangeFile(
+                f"{folder}edition.txt",
+                f"All texts as plain text, {label}",
+                "every text with its notes, in order of writing",
+                parts.txt[f"{folder}edition.txt"],
+            )
+        )
+    files.append(
+        ExchangeFile(
+            bundle_name(config),
+            "The release bundle (ZIP)",
+            "TEI, schema, plain text in both modes, the data files, a "
+            "changelog and SHA-256 checksums",
+            _bundle(collection, parts, schema_files, environ),
+        )
+    )
     return files

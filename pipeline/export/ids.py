@@ -27,19 +27,26 @@ def current_ids(documents: Mapping[str, etree._ElementTree]) -> set[str]:
     return ids
 
 
-def vanished_ids(published: Iterable[str], current: Iterable[str],
-                 redirects: Mapping[str, str]) -> list[str]:
+def vanished_ids(
+    published: Iterable[str], current: Iterable[str], redirects: Mapping[str, str]
+) -> list[str]:
     """Published ids that are gone from the TEI with no redirect to an existing id."""
     present = set(current)
-    return sorted(old for old in set(published) - present
-                  if old not in redirects or resolve(redirects, old) not in present)
+    return sorted(
+        old
+        for old in set(published) - present
+        if old not in redirects or resolve(redirects, old) not in present
+    )
 
 
 def broken_redirects(redirects: Mapping[str, str], current: Iterable[str]) -> list[str]:
     """Redirects whose chain ends at an id that does not exist."""
     present = set(current)
-    return sorted(f"{old} -> {resolve(redirects, old)}" for old in redirects
-                  if resolve(redirects, old) not in present)
+    return sorted(
+        f"{old} -> {resolve(redirects, old)}"
+        for old in redirects
+        if resolve(redirects, old) not in present
+    )
 
 
 def updated_id_list(published: Iterable[str], current: Iterable[str]) -> list[str]:

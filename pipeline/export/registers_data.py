@@ -23,8 +23,20 @@ from pipeline.xmltools import NSMAP, XML_ID
 
 ENTITY_TYPES = {"person": "person", "place": "place", "org": "org", "bibl": "publication"}
 NAME_ELEMENTS = {"person": "persName", "place": "placeName", "org": "orgName"}
-CSV_COLUMNS = ("id", "type", "name", "variants", "derived", "dates", "birth", "death",
-               "role", "authority_ids", "coordinates", "occurrences")
+CSV_COLUMNS = (
+    "id",
+    "type",
+    "name",
+    "variants",
+    "derived",
+    "dates",
+    "birth",
+    "death",
+    "role",
+    "authority_ids",
+    "coordinates",
+    "occurrences",
+)
 DATE_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
 
 
@@ -42,8 +54,13 @@ def _date(element: etree._Element | None) -> dict[str, str] | None:
         return None
     values = {name: element.get(name) for name in DATE_ATTRIBUTES if element.get(name)}
     if "julian" in (element.get("datingMethod") or ""):
-        values.update({f"{name}-julian": element.get(f"{name}-custom")
-                       for name in DATE_ATTRIBUTES if element.get(f"{name}-custom")})
+        values.update(
+            {
+                f"{name}-julian": element.get(f"{name}-custom")
+                for name in DATE_ATTRIBUTES
+                if element.get(f"{name}-custom")
+            }
+        )
     written = _text(element)
     if written:
         values["text"] = written
@@ -68,8 +85,9 @@ def _interval(start: str, end: str) -> str:
     return f"{start or '..'}/{end or '..'}"
 
 
-def count_occurrences(texts: Mapping[str, etree._ElementTree], registers_name: str,
-                      part: str = "text") -> dict[str, Counter[str]]:
+def count_occurrences(
+    texts: Mapping[str, etree._ElementTree], registers_name: str, part: str = "text"
+) -> dict[str, Counter[str]]:
     """Register id -> document id -> number of ``@ref`` tokens pointing to it.
 
     ``part`` is the child of ``TEI`` counted in: ``text`` or ``teiHeader``.
@@ -106,8 +124,12 @@ def _authority_ids(entry: etree._Element) -> dict[str, str]:
     return ids
 
 
-def _row(entry: etree._Element, kind: str, counts: Mapping[str, Counter[str]],
-         header_counts: Mapping[str, Counter[str]]) -> dict[str, Any]:
+def _row(
+    entry: etree._Element,
+    kind: str,
+    counts: Mapping[str, Counter[str]],
+    header_counts: Mapping[str, Counter[str]],
+) -> dict[str, Any]:
     entity_id = entry.get(XML_ID) or ""
     name, variants = _names(entry, kind)
     derived = [_text(t) for t in entry.findall("tei:note[@type='derived']/tei:term", NSMAP)]
@@ -129,8 +151,9 @@ def _row(entry: etree._Element, kind: str, counts: Mapping[str, Counter[str]],
     if kind == "person":
         role = "; ".join(_text(o) for o in entry.findall("tei:occupation", NSMAP))
     else:
-        role = "; ".join(_text(n) for n in entry.findall("tei:note", NSMAP)
-                         if n.get("type") != "derived")
+        role = "; ".join(
+            _text(n) for n in entry.findall("tei:note", NSMAP) if n.get("type") != "derived"
+        )
     geo = _text(entry.find("tei:location/tei:geo", NSMAP))
     by_document = counts.get(entity_id, Counter())
     return {
@@ -151,8 +174,9 @@ def _row(entry: etree._Element, kind: str, counts: Mapping[str, Counter[str]],
     }
 
 
-def register_rows(registers: etree._ElementTree, texts: Mapping[str, etree._ElementTree],
-                  registers_name: str) -> list[dict[str, Any]]:
+def register_rows(
+    registers: etree._ElementTree, texts: Mapping[str, etree._ElementTree], registers_name: str
+) -> list[dict[str, Any]]:
     """One row per register entry, in register order (persons, places, orgs, works)."""
     counts = count_occurrences(texts, registers_name)
     header_counts = count_occurrences(texts, registers_name, part="teiHeader")
@@ -174,7 +198,7 @@ def rows_to_json(rows: list[dict[str, Any]], config: EditionConfig) -> bytes:
         "licence_url": config.licence_url,
         "release_date": config.release_date,
         "occurrences_counted": "tokens of @ref in the texts' text element (body and "
-                               "notes); header_mentions counts those in their headers",
+        "notes); header_mentions counts those in their headers",
         "dates": "Gregorian ISO 8601; '-julian' keys give the Julian (Old Style) date",
         "entities": rows,
     }
@@ -186,8 +210,9 @@ def _date_cell(value: Mapping[str, str] | None) -> str:
         return ""
     start, end = _iso_span(value)
     cell = _interval(start, end)
-    julian = value.get("when-julian") or _interval(value.get("from-julian", ""),
-                                                   value.get("to-julian", ""))
+    julian = value.get("when-julian") or _interval(
+        value.get("from-julian", ""), value.get("to-julian", "")
+    )
     return f"{cell} (O.S. {julian})" if julian else cell
 
 
@@ -197,18 +222,20 @@ def rows_to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([
-            row["id"],
-            row["type"],
-            row["name"],
-            " | ".join(row["variants"]),
-            " | ".join(row["derived"]),
-            row["dates_iso"],
-            _date_cell(row["dates"].get("birth")),
-            _date_cell(row["dates"].get("death")),
-            row["role"],
-            " | ".join(f"{k}:{v}" for k, v in sorted(row["authority_ids"].items())),
-            row["coordinates"],
-            row["occurrences"],
-        ])
+        writer.writerow(
+            [
+                row["id"],
+                row["type"],
+                row["name"],
+                " | ".join(row["variants"]),
+                " | ".join(row["derived"]),
+                row["dates_iso"],
+                _date_cell(row["dates"].get("birth")),
+                _date_cell(row["dates"].get("death")),
+                row["role"],
+                " | ".join(f"{k}:{v}" for k, v in sorted(row["authority_ids"].items())),
+                row["coordinates"],
+                row["occurrences"],
+            ]
+        )
     return out.getvalue().encode("utf-8")

@@ -28,12 +28,37 @@ from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG, serialize, tei
 
 # Attributes whose values are TEI pointers (teidata.pointer or lists of them). Only
 # these are rewritten: a date in @from or a label in @n must never be touched.
-POINTER_ATTRIBUTES = frozenset({
-    "ana", "calendar", "copyOf", "corresp", "datingMethod", "datingPoint", "decls",
-    "exclude", "facs", "hand", "inst", "next", "prev", "ref", "rendition", "resp",
-    "sameAs", "scheme", "select", "source", "spanTo", "synch", "target", "targets",
-    "who", "wit", "classCode",
-})
+POINTER_ATTRIBUTES = frozenset(
+    {
+        "ana",
+        "calendar",
+        "copyOf",
+        "corresp",
+        "datingMethod",
+        "datingPoint",
+        "decls",
+        "exclude",
+        "facs",
+        "hand",
+        "inst",
+        "next",
+        "prev",
+        "ref",
+        "rendition",
+        "resp",
+        "sameAs",
+        "scheme",
+        "select",
+        "source",
+        "spanTo",
+        "synch",
+        "target",
+        "targets",
+        "who",
+        "wit",
+        "classCode",
+    }
+)
 
 
 def _local(element: etree._Element) -> str:
@@ -106,10 +131,15 @@ def _shared_children(parents: Sequence[etree._Element]) -> list[etree._Element]:
     """Children of the first parent that every other parent has, identical."""
     if not parents:
         return []
-    others = [{_canonical(child) for child in parent if isinstance(child.tag, str)}
-              for parent in parents[1:]]
-    return [child for child in parents[0]
-            if isinstance(child.tag, str) and all(_canonical(child) in o for o in others)]
+    others = [
+        {_canonical(child) for child in parent if isinstance(child.tag, str)}
+        for parent in parents[1:]
+    ]
+    return [
+        child
+        for child in parents[0]
+        if isinstance(child.tag, str) and all(_canonical(child) in o for o in others)
+    ]
 
 
 def _remove_shared(parent: etree._Element, keys: set[str]) -> None:
@@ -153,16 +183,16 @@ def _shared_encoding(texts: Sequence[_Member]) -> list[etree._Element]:
     return result
 
 
-def _sub(parent: etree._Element, name: str, text: str | None = None,
-         **attributes: str) -> etree._Element:
+def _sub(
+    parent: etree._Element, name: str, text: str | None = None, **attributes: str
+) -> etree._Element:
     element = etree.SubElement(parent, tei(name), {k: v for k, v in attributes.items() if v})
     if text is not None:
         element.text = text
     return element
 
 
-def _note_on_assembly(registers: _Member | None, texts: Sequence[_Member],
-                      moved: bool) -> str:
+def _note_on_assembly(registers: _Member | None, texts: Sequence[_Member], moved: bool) -> str:
     example = f"'{texts[0].doc_id}-editors'" if texts else "'<text id>-editors'"
     held = f"the registers (the TEI element '{registers.doc_id}') and " if registers else ""
     note = (
@@ -186,8 +216,12 @@ def _note_on_assembly(registers: _Member | None, texts: Sequence[_Member],
     return note
 
 
-def _corpus_header(config: EditionConfig, registers: _Member | None,
-                   texts: Sequence[_Member], shared: list[etree._Element]) -> etree._Element:
+def _corpus_header(
+    config: EditionConfig,
+    registers: _Member | None,
+    texts: Sequence[_Member],
+    shared: list[etree._Element],
+) -> etree._Element:
     header = etree.Element(tei("teiHeader"))
     file_desc = _sub(header, "fileDesc")
     title_stmt = _sub(file_desc, "titleStmt")
@@ -202,26 +236,37 @@ def _corpus_header(config: EditionConfig, registers: _Member | None,
     _sub(publication, "date", config.release_date, when=config.release_date)
     _sub(publication, "idno", f"{config.id_prefix}:corpus", type="local")
     availability = _sub(publication, "availability", status="free")
-    _sub(availability, "licence", f"The TEI encoding of this edition: {config.licence}.",
-         target=config.licence_url)
+    _sub(
+        availability,
+        "licence",
+        f"The TEI encoding of this edition: {config.licence}.",
+        target=config.licence_url,
+    )
     source = _sub(file_desc, "sourceDesc")
     bibls = _sub(source, "listBibl")
     _sub(bibls, "head", "The files of the edition assembled here, in this order")
     for member in ([registers] if registers is not None else []) + list(texts):
         title = member.root.find("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title", NSMAP)
         bibl = _sub(bibls, "bibl")
-        _sub(bibl, "title", " ".join("".join(title.itertext()).split())
-             if title is not None else member.name)
+        _sub(
+            bibl,
+            "title",
+            " ".join("".join(title.itertext()).split()) if title is not None else member.name,
+        )
         _sub(bibl, "idno", member.name, type="file")
         _sub(bibl, "ptr", target=f"#{member.doc_id}")
     encoding = _sub(header, "encodingDesc")
     _sub(encoding, "p", _note_on_assembly(registers, texts, bool(shared)))
     encoding.extend(shared)
     revision = _sub(header, "revisionDesc")
-    _sub(revision, "change",
-         f"Corpus assembled from {len(texts)} texts"
-         f"{' and the registers' if registers is not None else ''} by edition export "
-         "tei-corpus; not edited by hand.", when=config.release_date)
+    _sub(
+        revision,
+        "change",
+        f"Corpus assembled from {len(texts)} texts"
+        f"{' and the registers' if registers is not None else ''} by edition export "
+        "tei-corpus; not edited by hand.",
+        when=config.release_date,
+    )
     return header
 
 
@@ -236,15 +281,15 @@ def _check_unique(root: etree._Element) -> None:
         raise EditionError(f"ids repeated in the corpus: {', '.join(sorted(repeated))}")
 
 
-def build_corpus(files: Mapping[str, etree._ElementTree], registers_name: str | None,
-                 config: EditionConfig) -> etree._ElementTree:
+def build_corpus(
+    files: Mapping[str, etree._ElementTree], registers_name: str | None, config: EditionConfig
+) -> etree._ElementTree:
     """One ``teiCorpus`` from the edition's files (file name -> parsed TEI).
 
     ``registers_name`` is the registers' file name (its ids are kept); the texts follow
     in the order given. The input trees are not changed.
     """
-    members = [_Member(name, tree, shared=(name == registers_name))
-               for name, tree in files.items()]
+    members = [_Member(name, tree, shared=(name == registers_name)) for name, tree in files.items()]
     by_name = {m.name: m for m in members}
     for member in members:
         if _local(member.root) != "TEI" or etree.QName(member.root).namespace != TEI_NS:
@@ -265,7 +310,8 @@ def build_corpus(files: Mapping[str, etree._ElementTree], registers_name: str | 
     return root.getroottree()
 
 
-def corpus_bytes(files: Mapping[str, etree._ElementTree], registers_name: str | None,
-                 config: EditionConfig) -> bytes:
+def corpus_bytes(
+    files: Mapping[str, etree._ElementTree], registers_name: str | None, config: EditionConfig
+) -> bytes:
     """The corpus, serialised canonically."""
     return serialize(build_corpus(files, registers_name, config).getroot())

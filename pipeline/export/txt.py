@@ -20,9 +20,9 @@ NOTE_INDENT = "    "
 
 MODE_DESCRIPTIONS = {
     "reading": "reading text (the editors' corrections, regularisations and expansions "
-               "are applied)",
+    "are applied)",
     "original": "original text (as the source has it, without the editors' corrections "
-                "and regularisations)",
+    "and regularisations)",
 }
 
 
@@ -77,8 +77,7 @@ def document_text(doc: ReadingDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
-def collection_text(documents: Sequence[NamedDocument], title: str,
-                    subtitle: str = "") -> str:
+def collection_text(documents: Sequence[NamedDocument], title: str, subtitle: str = "") -> str:
     """All documents in order of creation, after a list of contents."""
     ordered = in_creation_order(documents)
     modes = sorted({doc.document.mode for doc in ordered})
@@ -93,11 +92,11 @@ def collection_text(documents: Sequence[NamedDocument], title: str,
     return "".join(parts)
 
 
-def txt_files(documents: Sequence[NamedDocument], title: str,
-              subtitle: str = "") -> dict[str, bytes]:
+def txt_files(
+    documents: Sequence[NamedDocument], title: str, subtitle: str = ""
+) -> dict[str, bytes]:
     """File name -> UTF-8 bytes: ``<name>.txt`` for each document and ``edition.txt``."""
     check_names(documents, reserved=[COLLECTION_NAME])
-    files = {f"{doc.name}.txt": document_text(doc.document).encode("utf-8")
-             for doc in documents}
+    files = {f"{doc.name}.txt": document_text(doc.document).encode("utf-8") for doc in documents}
     files[f"{COLLECTION_NAME}.txt"] = collection_text(documents, title, subtitle).encode("utf-8")
     return files

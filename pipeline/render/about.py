@@ -90,13 +90,17 @@ def principles(documents: list[DocumentPage], render: Render) -> list[Principle]
                 if not name:
                     continue
                 key = "statements" if name in ("p", "ab") else name
-                paragraphs = [child] if key == "statements" else [
-                    p for p in child if _local(p) in ("p", "ab")
-                ] or [child]
+                paragraphs = (
+                    [child]
+                    if key == "statements"
+                    else [p for p in child if _local(p) in ("p", "ab")] or [child]
+                )
                 parts.setdefault(key, []).extend(paragraphs)
                 if key not in labels:
                     order.append(key)
-                    labels[key] = "Other declarations" if key == "statements" else header_label(name)
+                    labels[key] = (
+                        "Other declarations" if key == "statements" else header_label(name)
+                    )
         counts.update({(key, _key(p)) for key, paras in parts.items() for p in paras})
         per_doc.append((doc, parts))
     total = len(documents)
@@ -124,8 +128,9 @@ def _statement(el: etree._Element, render: Render) -> Markup:
     """A declaration as text; one made only of attributes says what they are."""
     if plain(el):
         return render(el)
-    attrs = "; ".join(f"{name}: {value}" for name, value in sorted(el.attrib.items())
-                      if not name.startswith("{"))
+    attrs = "; ".join(
+        f"{name}: {value}" for name, value in sorted(el.attrib.items()) if not name.startswith("{")
+    )
     return escape(attrs or "(declared without further detail)")
 
 
@@ -145,8 +150,9 @@ def shared_sections(documents: list[DocumentPage], path: str, render: Render) ->
 _SHOWN_ELSEWHERE = frozenset({"projectDesc", "editorialDecl", "refsDecl", "classDecl"})
 
 
-def other_declarations(documents: list[DocumentPage], tree: Callable[[etree._Element, frozenset[str]],
-                       Markup]) -> list[tuple[DocumentPage, Markup]]:
+def other_declarations(
+    documents: list[DocumentPage], tree: Callable[[etree._Element, frozenset[str]], Markup]
+) -> list[tuple[DocumentPage, Markup]]:
     """Each text's other encoding declarations (variant encoding, tagging...), in full."""
     out = []
     for doc in documents:
@@ -200,17 +206,25 @@ def interventions(documents: list[DocumentPage]) -> dict[str, list[InterventionR
     return out
 
 
-def _doc(el: etree._Element) -> str:
+def _doc(el: etree._Element, language: str | None = None) -> str:
+    """The documentation of a declaration: in ``language`` where the schema has it in
+    several, else the first given."""
     docs = el.findall("xs:annotation/xs:documentation", _XS)
-    english = [d for d in docs if (d.get(XML_LANG) or "en").lower().startswith("en")]
-    chosen = english or docs
+    wanted = language.split("-")[0].lower() if language else ""
+    matching = [d for d in docs if wanted and (d.get(XML_LANG) or "").lower().startswith(wanted)]
+    untagged = [d for d in docs if not d.get(XML_LANG)]
+    chosen = matching or untagged or docs
     return " ".join(" ".join("".join(d.itertext()).split()) for d in chosen[:1])
 
 
 def _context(el: etree._Element) -> str:
     for ancestor in el.iterancestors():
-        if _local(ancestor) in ("group", "complexType", "attributeGroup", "element") \
-                and ancestor.get("name"):
+        if _local(ancestor) in (
+            "group",
+            "complexType",
+            "attributeGroup",
+            "element",
+        ) and ancestor.get("name"):
             kind = {"element": "inside", "group": "group"}.get(_local(ancestor), "type")
             return f"{kind} {ancestor.get('name')}"
     return "document root"
@@ -253,14 +267,16 @@ def schema_docs(schema: etree._Element | None) -> SchemaDocs | None:
     for group in schema.iterfind("xs:attributeGroup[@name]", _XS):
         attrs = tuple(
             AttributeDoc(a.get("name") or a.get("ref") or "", _doc(a))
-            for a in group.iter(f"{{{XS}}}attribute") if _doc(a)
+            for a in group.iter(f"{{{XS}}}attribute")
+            if _doc(a)
         )
         if attrs:
             groups_docs.append((group.get("name"), attrs))
     rules = tuple(t for t in (_doc(a) for a in schema.iter(f"{{{XS}}}assert")) if t)
     return SchemaDocs(
-        elements=tuple(ElementDoc(n, tuple(d)) for n, d in sorted(elements.items(),
-                                                                   key=lambda i: i[0].lower())),
+        elements=tuple(
+            ElementDoc(n, tuple(d)) for n, d in sorted(elements.items(), key=lambda i: i[0].lower())
+        ),
         attribute_groups=tuple(groups_docs),
         rules=rules,
         intro=_doc(schema),
@@ -271,7 +287,9 @@ def registers_principles(root: etree._Element | None, render: Render) -> list[Ma
     if root is None:
         return []
     out = []
-    for path in ("tei:teiHeader/tei:encodingDesc/tei:projectDesc/tei:p",
-                 "tei:teiHeader/tei:encodingDesc/tei:editorialDecl//tei:p"):
+    for path in (
+        "tei:teiHeader/tei:encodingDesc/tei:projectDesc/tei:p",
+        "tei:teiHeader/tei:encodingDesc/tei:editorialDecl//tei:p",
+    ):
         out.extend(render(p) for p in root.iterfind(path, NSMAP))
     return out

@@ -52,8 +52,14 @@ def collect(documents: list[DocumentPage]) -> list[Dated]:
             if mention.info.start is None:
                 continue
             where = "header" if mention.kind in ("written", "source") else mention.where
-            item = Dated(mention.info, mention.written, mention.kind, doc,
-                         f"{doc.page}#{mention.html_id}", where)
+            item = Dated(
+                mention.info,
+                mention.written,
+                mention.kind,
+                doc,
+                f"{doc.page}#{mention.html_id}",
+                where,
+            )
             found.append((mention.info.sort_key, doc_index, position, item))
     found.sort(key=lambda t: (t[0], t[1], t[2]))
     return [t[3] for t in found]
@@ -93,8 +99,11 @@ def timeline_svg(years: list[Year]) -> Markup:
     summary: list[str] = []
     base = _TOP + _BAR_MAX
     for year, months, detailed in blocks:
-        slots = [(0, "year")] + [(m, MONTHS[m - 1]) for m in range(1, 13)] if detailed \
+        slots = (
+            [(0, "year")] + [(m, MONTHS[m - 1]) for m in range(1, 13)]
+            if detailed
             else [(0, "year")]
+        )
         if detailed and not months.get(0):
             slots = slots[1:]
         start_x = x
@@ -106,7 +115,7 @@ def timeline_svg(years: list[Year]) -> Markup:
                 shapes.append(
                     f'<rect class="bar" x="{x + 2}" y="{base - height}" width="{_SLOT - 4}" '
                     f'height="{max(height, 2)}"><title>{escape(when)}: {count} '
-                    f'date{"s" if count != 1 else ""}</title></rect>'
+                    f"date{'s' if count != 1 else ''}</title></rect>"
                     f'<text class="count" x="{x + _SLOT / 2}" y="{base - height - 4}">'
                     f"{count}</text>"
                 )

@@ -34,9 +34,19 @@ from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG
 
 # Ids the document template uses; claimed before the TEI's, which never start with "ed-".
 PAGE_IDS = (
-    "ed-content", "ed-notes", "notes-heading", "ed-cite", "ed-cite-heading", "ed-downloads",
-    "ed-downloads-heading", "ed-header", "ed-header-heading", "ed-mode", "mode-reading",
-    "mode-original", "ed-title",
+    "ed-content",
+    "ed-notes",
+    "notes-heading",
+    "ed-cite",
+    "ed-cite-heading",
+    "ed-downloads",
+    "ed-downloads-heading",
+    "ed-header",
+    "ed-header-heading",
+    "ed-mode",
+    "mode-reading",
+    "mode-original",
+    "ed-title",
 )
 
 
@@ -104,8 +114,9 @@ def _resp_names(tei: etree._Element) -> dict[str, str]:
     header = tei.find("tei:teiHeader", NSMAP)
     if header is None:
         return names
-    for el in header.iter(f"{{{TEI_NS}}}respStmt", f"{{{TEI_NS}}}editor",
-                          f"{{{TEI_NS}}}author", f"{{{TEI_NS}}}person"):
+    for el in header.iter(
+        f"{{{TEI_NS}}}respStmt", f"{{{TEI_NS}}}editor", f"{{{TEI_NS}}}author", f"{{{TEI_NS}}}person"
+    ):
         key = el.get(XML_ID)
         if not key:
             continue
@@ -117,41 +128,158 @@ def _resp_names(tei: etree._Element) -> dict[str, str]:
 
 
 _HEADER_LABELS = {
-    "fileDesc": "File description", "titleStmt": "Title statement", "title": "Title",
-    "author": "Author", "editor": "Editor", "respStmt": "Responsibility", "resp": "Role",
-    "name": "Name", "publicationStmt": "Publication", "publisher": "Publisher",
-    "pubPlace": "Place of publication", "date": "Date", "idno": "Identifier",
-    "availability": "Availability", "licence": "Licence", "sourceDesc": "Source",
-    "bibl": "Bibliographic reference", "listBibl": "Bibliography", "msDesc": "Manuscript",
-    "msIdentifier": "Identifier", "encodingDesc": "Encoding", "projectDesc": "Project",
-    "editorialDecl": "Editorial principles", "profileDesc": "Profile",
-    "creation": "Creation", "langUsage": "Languages", "language": "Language",
-    "textClass": "Classification", "keywords": "Keywords", "term": "Term",
-    "calendarDesc": "Calendars", "calendar": "Calendar", "revisionDesc": "Revisions",
-    "change": "Change", "correspDesc": "Correspondence", "correspAction": "Action",
-    "particDesc": "Participants", "listPerson": "Persons", "person": "Person",
-    "persName": "Person", "placeName": "Place", "orgName": "Organisation",
-    "refsDecl": "Citation scheme", "citeStructure": "Citation structure",
-    "classDecl": "Classification scheme", "taxonomy": "Taxonomy", "category": "Category",
-    "catDesc": "Description", "normalization": "Normalisation", "correction": "Correction",
-    "hyphenation": "Hyphenation", "segmentation": "Segmentation", "quotation": "Quotation",
-    "interpretation": "Interpretation", "p": "Statement", "listWit": "Witnesses",
-    "witness": "Witness", "variantEncoding": "Variant encoding", "authority": "Authority",
-    "distributor": "Distributor", "extent": "Extent", "editionStmt": "Edition",
-    "seriesStmt": "Series", "notesStmt": "Notes", "note": "Note",
+    "fileDesc": "File description",
+    "titleStmt": "Title statement",
+    "title": "Title",
+    "author": "Author",
+    "editor": "Editor",
+    "respStmt": "Responsibility",
+    "resp": "Role",
+    "name": "Name",
+    "publicationStmt": "Publication",
+    "publisher": "Publisher",
+    "pubPlace": "Place of publication",
+    "date": "Date",
+    "idno": "Identifier",
+    "availability": "Availability",
+    "licence": "Licence",
+    "sourceDesc": "Source",
+    "bibl": "Bibliographic reference",
+    "listBibl": "Bibliography",
+    "msDesc": "Manuscript",
+    "msIdentifier": "Identifier",
+    "encodingDesc": "Encoding",
+    "projectDesc": "Project",
+    "editorialDecl": "Editorial principles",
+    "profileDesc": "Profile",
+    "creation": "Creation",
+    "langUsage": "Languages",
+    "language": "Language",
+    "textClass": "Classification",
+    "keywords": "Keywords",
+    "term": "Term",
+    "calendarDesc": "Calendars",
+    "calendar": "Calendar",
+    "revisionDesc": "Revisions",
+    "change": "Change",
+    "correspDesc": "Correspondence",
+    "correspAction": "Action",
+    "particDesc": "Participants",
+    "listPerson": "Persons",
+    "person": "Person",
+    "persName": "Person",
+    "placeName": "Place",
+    "orgName": "Organisation",
+    "refsDecl": "Citation scheme",
+    "citeStructure": "Citation structure",
+    "classDecl": "Classification scheme",
+    "taxonomy": "Taxonomy",
+    "category": "Category",
+    "catDesc": "Description",
+    "normalization": "Normalisation",
+    "correction": "Correction",
+    "hyphenation": "Hyphenation",
+    "segmentation": "Segmentation",
+    "quotation": "Quotation",
+    "interpretation": "Interpretation",
+    "p": "Statement",
+    "listWit": "Witnesses",
+    "witness": "Witness",
+    "variantEncoding": "Variant encoding",
+    "authority": "Authority",
+    "distributor": "Distributor",
+    "extent": "Extent",
+    "editionStmt": "Edition",
+    "seriesStmt": "Series",
+    "notesStmt": "Notes",
+    "note": "Note",
 }
 _PHRASE = {
-    "persName", "placeName", "orgName", "name", "rs", "title", "date", "time", "hi", "ref",
-    "ptr", "choice", "sic", "corr", "orig", "reg", "abbr", "expan", "emph", "foreign",
-    "term", "num", "measure", "forename", "surname", "roleName", "addName", "genName",
-    "nameLink", "quote", "q", "mentioned", "soCalled", "gi", "att", "val", "code", "lb",
-    "seg", "idno", "geogName", "country", "settlement", "region", "email", "address",
-    "addrLine", "street", "postCode", "affiliation", "origDate", "origPlace", "locus",
+    "persName",
+    "placeName",
+    "orgName",
+    "name",
+    "rs",
+    "title",
+    "date",
+    "time",
+    "hi",
+    "ref",
+    "ptr",
+    "choice",
+    "sic",
+    "corr",
+    "orig",
+    "reg",
+    "abbr",
+    "expan",
+    "emph",
+    "foreign",
+    "term",
+    "num",
+    "measure",
+    "forename",
+    "surname",
+    "roleName",
+    "addName",
+    "genName",
+    "nameLink",
+    "quote",
+    "q",
+    "mentioned",
+    "soCalled",
+    "gi",
+    "att",
+    "val",
+    "code",
+    "lb",
+    "seg",
+    "idno",
+    "geogName",
+    "country",
+    "settlement",
+    "region",
+    "email",
+    "address",
+    "addrLine",
+    "street",
+    "postCode",
+    "affiliation",
+    "origDate",
+    "origPlace",
+    "locus",
 }
-_SHOWN_ATTRS = ("type", "subtype", "n", "ident", "status", "when", "from", "to", "notBefore",
-                "notAfter", "when-custom", "calendar", "level", "role", "unit", "form",
-                "material", "mainLang", "scheme", "target", "wit", "cause", "method",
-                "marks", "eol", "place", "resp", "cert", "usage")
+_SHOWN_ATTRS = (
+    "type",
+    "subtype",
+    "n",
+    "ident",
+    "status",
+    "when",
+    "from",
+    "to",
+    "notBefore",
+    "notAfter",
+    "when-custom",
+    "calendar",
+    "level",
+    "role",
+    "unit",
+    "form",
+    "material",
+    "mainLang",
+    "scheme",
+    "target",
+    "wit",
+    "cause",
+    "method",
+    "marks",
+    "eol",
+    "place",
+    "resp",
+    "cert",
+    "usage",
+)
 
 
 def header_label(name: str) -> str:
@@ -162,22 +290,19 @@ def header_label(name: str) -> str:
 
 
 def _is_phrase(el: etree._Element) -> bool:
-    return all(
-        _local(c) in _PHRASE and _is_phrase(c) for c in el if isinstance(c.tag, str)
-    )
+    return all(_local(c) in _PHRASE and _is_phrase(c) for c in el if isinstance(c.tag, str))
 
 
-def header_tree(el: etree._Element, renderer: Renderer,
-                skip: frozenset[str] = frozenset()) -> Markup:
+def header_tree(
+    el: etree._Element, renderer: Renderer, skip: frozenset[str] = frozenset()
+) -> Markup:
     """Everything an element of the header holds, as nested definition lists."""
     items = []
     for child in el:
         if not isinstance(child.tag, str) or _local(child) in skip:
             continue
         name = _local(child) if etree.QName(child).namespace == TEI_NS else child.tag
-        attrs = [
-            f"{a}: {child.get(a)}" for a in _SHOWN_ATTRS if child.get(a)
-        ]
+        attrs = [f"{a}: {child.get(a)}" for a in _SHOWN_ATTRS if child.get(a)]
         attr_html = f' <span class="attrs">({escape("; ".join(attrs))})</span>' if attrs else ""
         label = escape(header_label(str(name)))
         if len(child) and not (child.text and child.text.strip()) and not _is_phrase(child):
@@ -211,16 +336,20 @@ def _sources(source_desc: etree._Element | None, renderer: Renderer) -> list[Mar
             out.extend(_sources(child, renderer))
         elif name == "msDesc":
             ident = child.find("tei:msIdentifier", NSMAP)
-            parts = [renderer.inline(c, header=True) for c in ident if isinstance(c.tag, str)] \
-                if ident is not None else []
+            parts = (
+                [renderer.inline(c, header=True) for c in ident if isinstance(c.tag, str)]
+                if ident is not None
+                else []
+            )
             out.append(Markup(", ").join(parts) if parts else renderer.inline(child, header=True))
         elif name and name != "head":
             out.append(renderer.inline(child, header=True))
     return out
 
 
-def _creation(header: etree._Element, renderer: Renderer) -> tuple[
-        DateInfo | None, Markup | None, str]:
+def _creation(
+    header: etree._Element, renderer: Renderer
+) -> tuple[DateInfo | None, Markup | None, str]:
     """The document's date: creation, else the sending of a letter, else its source."""
     profile = header.find("tei:profileDesc", NSMAP)
     candidates = [
@@ -234,8 +363,11 @@ def _creation(header: etree._Element, renderer: Renderer) -> tuple[
                 continue
             renderer.date_kind = "written"
             mark = len(renderer.dates)
-            html = renderer.inline(container, header=True) if container_path == "tei:creation" \
+            html = (
+                renderer.inline(container, header=True)
+                if container_path == "tei:creation"
                 else renderer.element(date_el[0], header=True)
+            )
             html_id = renderer.dates[mark].html_id if len(renderer.dates) > mark else ""
             return date_info(date_el[0]), Markup(html), html_id
     for date_el in header.iterfind("tei:fileDesc/tei:sourceDesc//*", NSMAP):
@@ -261,8 +393,15 @@ def analyse(
     resp_names = _resp_names(tei)
     read = reading.read_document(tei, "reading")
     markers = {note.element: note.marker for note in read.notes}
-    common = {"slug": name, "root": "../", "registers": registers, "ids": ids,
-              "id_map": id_map, "resp_names": resp_names, "note_markers": markers}
+    common = {
+        "slug": name,
+        "root": "../",
+        "registers": registers,
+        "ids": ids,
+        "id_map": id_map,
+        "resp_names": resp_names,
+        "note_markers": markers,
+    }
 
     header = tei.find("tei:teiHeader", NSMAP)
     if header is None:
@@ -294,9 +433,13 @@ def analyse(
     ]
     fields.append(_field("Languages" if len(languages) > 1 else "Language", languages))
     head_r.date_kind = "source"
-    fields.append(_field(
-        "Sources", _sources(header.find("tei:fileDesc/tei:sourceDesc", NSMAP), head_r), "sources"
-    ))
+    fields.append(
+        _field(
+            "Sources",
+            _sources(header.find("tei:fileDesc/tei:sourceDesc", NSMAP), head_r),
+            "sources",
+        )
+    )
     head_r.record_dates = False
     resp = [head_r.inline(e, header=True) for e in _find(title_stmt, "tei:editor")]
     for stmt in _find(title_stmt, "tei:respStmt"):
@@ -307,24 +450,30 @@ def analyse(
     fields.append(_field("Responsibility", resp, "resp"))
     pub = header.find("tei:fileDesc/tei:publicationStmt", NSMAP)
     publication = [
-        head_r.inline(c, header=True) for c in _find(pub, "*")
+        head_r.inline(c, header=True)
+        for c in _find(pub, "*")
         if _local(c) in ("publisher", "distributor", "authority", "pubPlace", "p", "date")
     ]
     fields.append(_field("Publication", publication))
     idnos = [
         Markup(f'<span class="idno">{escape(plain(i))}</span>')
-        for i in _find(pub, "tei:idno") if i.get("type") != "URI"
+        for i in _find(pub, "tei:idno")
+        if i.get("type") != "URI"
     ]
     fields.append(_field("Identifier", idnos))
     licences = [
         _licence_html(child, head_r)
         for availability in _find(pub, "tei:availability")
-        for child in availability if _local(child) in ("licence", "p", "ab")
+        for child in availability
+        if _local(child) in ("licence", "p", "ab")
     ]
     fields.append(_field("Licence", licences, "licence"))
-    fields.append(_field("Revisions", [
-        head_r.inline(c, header=True) for c in _find(header, "tei:revisionDesc//tei:change")
-    ]))
+    fields.append(
+        _field(
+            "Revisions",
+            [head_r.inline(c, header=True) for c in _find(header, "tei:revisionDesc//tei:change")],
+        )
+    )
     if corpus_title:
         fields.append(_field("Part of", [escape(corpus_title)]))
 

@@ -10,9 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+)
 from lxml import etree
 from markupsafe import Markup, escape
 
@@ -22,20 +28,29 @@ from pipeline.render.dates import date_info
 from pipeline.render.documents import DocumentPage, creation_label, header_tree
 from pipeline.render.ids import IdRegistry
 from pipeline.render.registers import KINDS, RegisterLinks
+from pipeline.render.tei_html import Renderer, date_html, plain
 from pipeline.structure.identifiers import external_url
 from pipeline.structure.registers import RegisterEntry
-from pipeline.render.tei_html import Renderer, date_html, plain
 from pipeline.xmltools import NSMAP
 
 SEARCH_PAGE = "search.html"
 DOWNLOADS_PAGE = "downloads.html"
 
 
-def make_environment(theme_dir: Path | None) -> Environment:
-    """Jinja with autoescaping everywhere; a theme folder's templates come first."""
-    loaders = []
-    if theme_dir is not None and theme_dir.is_dir():
-        loaders.append(FileSystemLoader(str(theme_dir)))
+def make_environment(theme: Mapping[str, bytes] | None = None) -> Environment:
+    """Jinja with autoescaping everywhere; a theme's templates (name -> bytes, read from
+    the theme folder) come before the built-in ones."""
+    loaders: list[BaseLoader] = []
+    if theme:
+        loaders.append(
+            DictLoader(
+                {
+                    name: data.decode("utf-8", errors="replace")
+                    for name, data in theme.items()
+                    if name.endswith(".html")
+                }
+            )
+        )
     loaders.append(PackageLoader("pipeline.render", "templates"))
     env = Environment(
         loader=ChoiceLoader(loaders),
@@ -103,8 +118,7 @@ def _citation_url(config: EditionConfig, page: str) -> str:
     return base.rstrip("/") + "/" + page
 
 
-def _nav(registers: RegisterLinks | None, has_search: bool,
-         has_downloads: bool) -> list[NavItem]:
+def _nav(registers: RegisterLinks | None, has_search: bool, has_downloads: bool) -> list[NavItem]:
     items = [NavItem("home", "index.html", "Texts")]
     if registers is not None:
         for kind in KINDS.values():
@@ -188,18 +202,27 @@ def _authority(idno: etree._Element) -> Markup:
 
 def _entries(documents: list[DocumentPage], registers: RegisterLinks) -> dict[str, EntryView]:
     ids = IdRegistry()
-    render = Renderer(slug="registers", root="", registers=registers, ids=ids,
-                      record_mentions=False, record_dates=False)
-    views = {key: EntryView(e, registers.anchor(e), _entry_fields(e, render))
-             for key, e in registers.entries.items()}
+    render = Renderer(
+        slug="registers",
+        root="",
+        registers=registers,
+        ids=ids,
+        record_mentions=False,
+        record_dates=False,
+    )
+    views = {
+        key: EntryView(e, registers.anchor(e), _entry_fields(e, render))
+        for key, e in registers.entries.items()
+    }
     for doc in documents:
         grouped: dict[str, list[Occurrence]] = {}
         counts: dict[tuple[str, str], int] = {}
         for mention in doc.mentions:
             if mention.entry_key not in views:
                 continue
-            n = counts[(mention.entry_key, mention.where)] = counts.get(
-                (mention.entry_key, mention.where), 0) + 1
+            n = counts[(mention.entry_key, mention.where)] = (
+                counts.get((mention.entry_key, mention.where), 0) + 1
+            )
             label = mention.where if n == 1 else f"{mention.where} ({n})"
             grouped.setdefault(mention.entry_key, []).append(
                 Occurrence(label, f"{doc.page}#{mention.html_id}", mention.text)
@@ -258,8 +281,13 @@ def render_pages(
     def page(path: str, template: str, current: str, **context: object) -> None:
         root = "../" * path.count("/")
         html = env.get_template(template).render(
-            edition=edition, nav=nav, current=current, root=root, foreign=foreign,
-            has_search=has_search, **context,
+            edition=edition,
+            nav=nav,
+            current=current,
+            root=root,
+            foreign=foreign,
+            has_search=has_search,
+            **context,
         )
         pages[path] = html.encode("utf-8")
 
@@ -267,19 +295,35 @@ def render_pages(
     if registers is not None:
         for kind in KINDS.values():
             register_counts[kind.key] = sum(
-                1 for e in registers.entries.values() if e.kind == kind.key)
+                1 for e in registers.entries.values() if e.kind == kind.key
+            )
     has_txt = any("txt" in kinds for kinds in downloads.values())
-    page("index.html", "index.html", "home", documents=documents, nav_counts=register_counts,
-         has_txt=has_txt,
-         registers_file="registers.xml" if registers is not None and registers.root is not None
-         else "")
+    page(
+        "index.html",
+        "index.html",
+        "home",
+        documents=documents,
+        nav_counts=register_counts,
+        has_txt=has_txt,
+        registers_file="registers.xml"
+        if registers is not None and registers.root is not None
+        else "",
+    )
 
     for index, doc in enumerate(documents):
         previous = documents[index - 1] if index > 0 else None
         following = documents[index + 1] if index + 1 < len(documents) else None
-        page(doc.page, "document.html", "text", doc=doc, previous=previous,
-             following=following, citation_url=_citation_url(config, doc.page),
-             downloads=sorted(downloads.get(doc.slug, ())), moved=Markup(moved.get(doc.slug, "")))
+        page(
+            doc.page,
+            "document.html",
+            "text",
+            doc=doc,
+            previous=previous,
+            following=following,
+            citation_url=_citation_url(config, doc.page),
+            downloads=sorted(downloads.get(doc.slug, ())),
+            moved=Markup(moved.get(doc.slug, "")),
+        )
 
     if registers is not None:
         views = _entries(documents, registers)
@@ -290,45 +334,76 @@ def render_pages(
             letters: dict[str, list[EntryView]] = {}
             for view in entries:
                 letters.setdefault(_letter(view.entry), []).append(view)
-            page(kind.page, "register.html", kind.key, kind=kind, letters=letters,
-                 total=len(entries), registers_file="registers.xml")
+            page(
+                kind.page,
+                "register.html",
+                kind.key,
+                kind=kind,
+                letters=letters,
+                total=len(entries),
+                registers_file="registers.xml",
+            )
 
     dated = chronology.collect(documents)
     years = chronology.by_year(dated)
-    page("chronology.html", "chronology.html", "chronology", years=years,
-         timeline=chronology.timeline_svg(years), total=len(dated))
+    page(
+        "chronology.html",
+        "chronology.html",
+        "chronology",
+        years=years,
+        timeline=chronology.timeline_svg(years),
+        total=len(dated),
+    )
 
     if has_search:
         page(SEARCH_PAGE, "search.html", "search")
 
     if exchange:
-        page(DOWNLOADS_PAGE, "downloads.html", "downloads", items=exchange,
-             documents=documents, offered=downloads)
+        page(
+            DOWNLOADS_PAGE,
+            "downloads.html",
+            "downloads",
+            items=exchange,
+            documents=documents,
+            offered=downloads,
+        )
 
     about_ids = IdRegistry()
-    about_render = Renderer(slug="about", root="", registers=registers, ids=about_ids,
-                            record_mentions=False, record_dates=False)
+    about_render = Renderer(
+        slug="about",
+        root="",
+        registers=registers,
+        ids=about_ids,
+        record_mentions=False,
+        record_dates=False,
+    )
 
     def render_block(el: etree._Element) -> Markup:
         return about_render.inline(el, header=True)
 
     page(
-        "about.html", "about.html", "about",
+        "about.html",
+        "about.html",
+        "about",
         documents=documents,
         projects=about.shared_sections(
-            documents, "tei:teiHeader/tei:encodingDesc/tei:projectDesc/tei:p", render_block),
+            documents, "tei:teiHeader/tei:encodingDesc/tei:projectDesc/tei:p", render_block
+        ),
         principles=about.principles(documents, render_block),
         other_declarations=about.other_declarations(
-            documents, lambda el, skip: header_tree(el, about_render, skip)),
+            documents, lambda el, skip: header_tree(el, about_render, skip)
+        ),
         calendars=about.shared_sections(
-            documents, "tei:teiHeader/tei:profileDesc/tei:calendarDesc/tei:calendar",
-            render_block),
+            documents, "tei:teiHeader/tei:profileDesc/tei:calendarDesc/tei:calendar", render_block
+        ),
         cite_structures=about.cite_structures(documents),
         interventions=about.interventions(documents),
         genres=sorted(registers.categories.values(), key=lambda c: c.label.lower())
-        if registers else [],
+        if registers
+        else [],
         register_principles=about.registers_principles(
-            registers.root if registers else None, render_block),
+            registers.root if registers else None, render_block
+        ),
         schema=about.schema_docs(schema),
     )
     return pages

@@ -50,8 +50,9 @@ def _redirect_page(href: str, title: str) -> bytes:
     return text.encode("utf-8")
 
 
-def redirect_pages(redirects: Mapping[str, str],
-                   page: Callable[[str], str] = default_page) -> dict[str, bytes]:
+def redirect_pages(
+    redirects: Mapping[str, str], page: Callable[[str], str] = default_page
+) -> dict[str, bytes]:
     """The redirect page of each moved document: path in the site -> HTML.
 
     Points moved inside a document need no page of their own: their anchors are in
@@ -67,8 +68,9 @@ def redirect_pages(redirects: Mapping[str, str],
     return pages
 
 
-def redirect_anchors(redirects: Mapping[str, str],
-                     page: Callable[[str], str] = default_page) -> dict[str, str]:
+def redirect_anchors(
+    redirects: Mapping[str, str], page: Callable[[str], str] = default_page
+) -> dict[str, str]:
     """Per document id, HTML to put in its page for the points that moved away from it.
 
     Each old id becomes a short paragraph with a link to the new place, so an old link

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from lxml import etree
 
@@ -21,7 +21,7 @@ from pipeline.render.documents import DocumentPage, analyse
 from pipeline.render.pages import DownloadItem, make_environment, render_pages
 from pipeline.render.redirects import redirect_anchors, redirect_pages
 from pipeline.render.registers import RegisterLinks
-from pipeline.structure import Collection, FileKind, TeiFile, document_name, read_path
+from pipeline.structure import Collection, FileKind, TeiFile, document_name
 from pipeline.xmltools import TEI_NS
 
 __all__ = ["DownloadItem", "RenderedSite", "analyse_collection", "render_site"]
@@ -97,8 +97,16 @@ def analyse_collection(
             ]
         downloads[download] = file.data()
         for tei, corpus_title, name, download in named:
-            documents.append(analyse(tei, source=file.path, name=name, download=download,
-                                     registers=registers, corpus_title=corpus_title))
+            documents.append(
+                analyse(
+                    tei,
+                    source=file.path,
+                    name=name,
+                    download=download,
+                    registers=registers,
+                    corpus_title=corpus_title,
+                )
+            )
     if not documents:
         raise EditionError("no TEI texts to render")
     documents.sort(key=lambda d: d.sort_key)
@@ -108,26 +116,28 @@ def analyse_collection(
 STATIC_PACKAGE = "pipeline.render"
 
 
-def static_files(theme_dir: Path | None, max_bytes: int) -> dict[str, bytes]:
+def static_files(theme: Mapping[str, bytes]) -> dict[str, bytes]:
     """The stylesheet and scripts; a file of the same name in the theme replaces one."""
     files = {}
-    for entry in sorted(resources.files(STATIC_PACKAGE).joinpath("static").iterdir(),
-                        key=lambda e: e.name):
-        if not entry.is_file():
-            continue
-        override = theme_dir / entry.name if theme_dir is not None else None
-        if override is not None and override.is_file():
-            files[f"static/{entry.name}"] = read_path(override, max_bytes, theme_dir)
-        else:
-            files[f"static/{entry.name}"] = entry.read_bytes()
+    for entry in sorted(
+        resources.files(STATIC_PACKAGE).joinpath("static").iterdir(), key=lambda e: e.name
+    ):
+        if entry.is_file():
+            files[f"static/{entry.name}"] = theme.get(entry.name) or entry.read_bytes()
     return files
 
 
 def site_path(rel: str, reserved: frozenset[str] = frozenset()) -> str:
     """A path inside the site, refused if it could land anywhere else."""
     parts = PurePosixPath(rel).parts
-    if (not parts or PurePosixPath(rel).is_absolute() or "\\" in rel or "\0" in rel
-            or any(part in ("", ".", "..") for part in parts) or rel in reserved):
+    if (
+        not parts
+        or PurePosixPath(rel).is_absolute()
+        or "\\" in rel
+        or "\0" in rel
+        or any(part in ("", ".", "..") for part in parts)
+        or rel in reserved
+    ):
         raise EditionError(f"not a path inside the site: {rel!r}")
     return PurePosixPath(*parts).as_posix()
 
@@ -143,23 +153,36 @@ def render_site(
     downloads: Mapping[str, set[str]] | None = None,
     redirects: Mapping[str, str] | None = None,
     exchange: Sequence[DownloadItem] = (),
+    theme: Mapping[str, bytes] | None = None,
 ) -> RenderedSite:
     """Every page of the site, its static files and its redirect pages (path -> bytes).
 
     ``downloads`` maps a document's name to what its page offers ("xml", "txt",
     "original"); ``exchange`` lists the edition's exchange files for the Downloads page;
-    ``redirects`` (old id -> new id) adds pages and anchors that send old links on.
+    ``redirects`` (old id -> new id) adds pages and anchors that send old links on;
+    ``theme`` (file name -> bytes) holds templates and static files that replace the
+    built-in ones.
     """
+    theme = theme or {}
     files: dict[str, bytes] = {}
     moved: dict[str, str] = {}
     if redirects:
         for path, data in redirect_pages(redirects).items():
             files[path] = data
         moved = redirect_anchors(redirects)
-    env = make_environment(config.theme_dir)
-    pages = render_pages(documents, registers, config, env, foreign=foreign, schema=schema,
-                         has_search=search, downloads=downloads, moved=moved,
-                         exchange=exchange)
+    env = make_environment(theme)
+    pages = render_pages(
+        documents,
+        registers,
+        config,
+        env,
+        foreign=foreign,
+        schema=schema,
+        has_search=search,
+        downloads=downloads,
+        moved=moved,
+        exchange=exchange,
+    )
     files.update(pages)
-    files.update(static_files(config.theme_dir, config.max_input_bytes))
+    files.update(static_files(theme))
     return RenderedSite(files, pages=len(pages), documents=len(documents))

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.structure.reading import choose
 from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.ids import IdRegistry
 from pipeline.render.registers import RegisterLinks
 from pipeline.structure.identifiers import class_token, external_url, safe_id, safe_lang
+from pipeline.structure.reading import choose
 from pipeline.xmltools import TEI_NS, XML_ID, XML_LANG
 
 
@@ -97,32 +97,91 @@ _MARKER_OK = re.compile(r"^[\w.*†‡§-]{1,8}$")
 
 # Elements that make a block of their own when they stand in flow content.
 _BLOCKS = {
-    "p": "p", "ab": "p", "head": "h", "byline": "p", "dateline": "p", "salute": "p",
-    "signed": "p", "trailer": "p", "docAuthor": "p", "docDate": "p", "speaker": "p",
-    "stage": "p", "docImprint": "p", "titlePart": "p", "bibl": "p", "label": "p",
-    "epigraph": "div", "closer": "div", "opener": "div", "postscript": "div", "sp": "div",
-    "lg": "div", "l": "div", "argument": "div", "docTitle": "div", "titlePage": "div",
-    "castList": "div", "castGroup": "div", "castItem": "div", "floatingText": "div",
-    "listBibl": "div", "front": "div", "body": "div", "back": "div", "group": "div",
-    "text": "div", "div": "section",
+    "p": "p",
+    "ab": "p",
+    "head": "h",
+    "byline": "p",
+    "dateline": "p",
+    "salute": "p",
+    "signed": "p",
+    "trailer": "p",
+    "docAuthor": "p",
+    "docDate": "p",
+    "speaker": "p",
+    "stage": "p",
+    "docImprint": "p",
+    "titlePart": "p",
+    "bibl": "p",
+    "label": "p",
+    "epigraph": "div",
+    "closer": "div",
+    "opener": "div",
+    "postscript": "div",
+    "sp": "div",
+    "lg": "div",
+    "l": "div",
+    "argument": "div",
+    "docTitle": "div",
+    "titlePage": "div",
+    "castList": "div",
+    "castGroup": "div",
+    "castItem": "div",
+    "floatingText": "div",
+    "listBibl": "div",
+    "front": "div",
+    "body": "div",
+    "back": "div",
+    "group": "div",
+    "text": "div",
+    "div": "section",
 }
 _KINDS = {"corr": "correction", "reg": "regularisation", "expan": "expansion"}
 _TOPS = {"text", "body", "front", "back", "group"}
 _DIVS = {"div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"}
-_NAMES = {"persName": "person", "placeName": "place", "orgName": "org", "name": "",
-          "rs": "", "geogName": "place", "title": "bibl", "term": ""}
+_NAMES = {
+    "persName": "person",
+    "placeName": "place",
+    "orgName": "org",
+    "name": "",
+    "rs": "",
+    "geogName": "place",
+    "title": "bibl",
+    "term": "",
+}
 _INLINE_TAGS = {
-    "emph": "em", "foreign": "i", "mentioned": "i", "distinct": "i", "del": "del",
-    "add": "ins", "abbr": "abbr",
+    "emph": "em",
+    "foreign": "i",
+    "mentioned": "i",
+    "distinct": "i",
+    "del": "del",
+    "add": "ins",
+    "abbr": "abbr",
 }
 _HI = {
-    "italic": "i", "italics": "i", "i": "i", "bold": "b", "b": "b", "sup": "sup",
-    "superscript": "sup", "sub": "sub", "subscript": "sub", "underline": "u", "u": "u",
+    "italic": "i",
+    "italics": "i",
+    "i": "i",
+    "bold": "b",
+    "b": "b",
+    "sup": "sup",
+    "superscript": "sup",
+    "sub": "sub",
+    "subscript": "sub",
+    "underline": "u",
+    "u": "u",
 }
 _WHERE_LABELS = {
-    "head": "title", "byline": "byline", "closer": "closer", "opener": "opener",
-    "epigraph": "epigraph", "trailer": "trailer", "postscript": "postscript",
-    "docTitle": "title", "castList": "cast list", "sp": "speech", "lg": "verse",
+    "head": "title",
+    "byline": "byline",
+    "closer": "closer",
+    "opener": "opener",
+    "epigraph": "epigraph",
+    "trailer": "trailer",
+    "postscript": "postscript",
+    "docTitle": "title",
+    "castList": "cast list",
+    "sp": "speech",
+    "lg": "verse",
 }
 
 
@@ -167,16 +226,42 @@ class Renderer:
         self._deferred: list[str] = []
         self._counts = {"m": 0, "d": 0, "c": 0, "note": 0}
         self._handlers: dict[str, Callable[[etree._Element, _Ctx], str]] = {
-            "p": self._p, "ab": self._p, "head": self._head, "note": self._note,
-            "choice": self._choice, "app": self._app, "date": self._date, "time": self._date,
-            "origDate": self._date, "pb": self._pb, "lb": self._lb, "cb": self._empty,
-            "milestone": self._milestone, "anchor": self._anchor, "ref": self._ref,
-            "ptr": self._ref, "hi": self._hi, "quote": self._quote, "q": self._quote,
-            "said": self._quote, "cit": self._cit, "list": self._list, "table": self._table,
-            "figure": self._figure, "graphic": self._graphic, "gap": self._gap,
-            "supplied": self._supplied, "l": self._line, "gi": self._code, "att": self._code,
-            "val": self._code, "tag": self._code, "soCalled": self._socalled,
-            "titlePart": self._title_part, "space": self._space, "lem": self._generic,
+            "p": self._p,
+            "ab": self._p,
+            "head": self._head,
+            "note": self._note,
+            "choice": self._choice,
+            "app": self._app,
+            "date": self._date,
+            "time": self._date,
+            "origDate": self._date,
+            "pb": self._pb,
+            "lb": self._lb,
+            "cb": self._empty,
+            "milestone": self._milestone,
+            "anchor": self._anchor,
+            "ref": self._ref,
+            "ptr": self._ref,
+            "hi": self._hi,
+            "quote": self._quote,
+            "q": self._quote,
+            "said": self._quote,
+            "cit": self._cit,
+            "list": self._list,
+            "table": self._table,
+            "figure": self._figure,
+            "graphic": self._graphic,
+            "gap": self._gap,
+            "supplied": self._supplied,
+            "l": self._line,
+            "gi": self._code,
+            "att": self._code,
+            "val": self._code,
+            "tag": self._code,
+            "soCalled": self._socalled,
+            "titlePart": self._title_part,
+            "space": self._space,
+            "lem": self._generic,
         }
 
     # -- public entry points ------------------------------------------------------------
@@ -278,8 +363,14 @@ class Renderer:
         self.ids.emitted.add(known)
         return known
 
-    def _wrap(self, tag: str, el: etree._Element, ctx: _Ctx, classes: list[str],
-              inner_phrasing: bool = True) -> str:
+    def _wrap(
+        self,
+        tag: str,
+        el: etree._Element,
+        ctx: _Ctx,
+        classes: list[str],
+        inner_phrasing: bool = True,
+    ) -> str:
         inner_ctx = dataclasses.replace(ctx, phrasing=ctx.phrasing or inner_phrasing)
         body = self._children(el, inner_ctx)
         return f"<{tag}{self._attrs(el, classes)}>{body}</{tag}>"
@@ -376,8 +467,9 @@ class Renderer:
         attrs = self._attrs(el, ["para"], own_id=False)
         if html_id is None:
             return f"<p{attrs}>{body}</p>"
-        label = escape(where.replace("¶", "paragraph") if where.startswith("¶")
-                       else f"{where}, paragraph")
+        label = escape(
+            where.replace("¶", "paragraph") if where.startswith("¶") else f"{where}, paragraph"
+        )
         pilcrow = (
             f'<a class="pilcrow" href="#{html_id}" data-pagefind-ignore>¶'
             f'<span class="visually-hidden"> Link to {label}</span></a>'
@@ -468,7 +560,9 @@ class Renderer:
                 rows.append(f"<tr>{''.join(cells)}</tr>")
             else:
                 before.append(self._node(child, ctx))
-        table = f"<table{self._attrs(el, ['table'])}>{caption}<tbody>{''.join(rows)}</tbody></table>"
+        table = (
+            f"<table{self._attrs(el, ['table'])}>{caption}<tbody>{''.join(rows)}</tbody></table>"
+        )
         return "".join(before) + f'<div class="table-wrap">{table}</div>'
 
     def _figure(self, el: etree._Element, ctx: _Ctx) -> str:
@@ -548,8 +642,11 @@ class Renderer:
         reading_text, source_text = plain(reading), plain(source)
         resp = self._resp_label(reading.get("resp"))
         cert = reading.get("cert") or ""
-        what = {"correction": "Corrected", "regularisation": "Regularised",
-                "expansion": "Expanded"}[kind]
+        what = {
+            "correction": "Corrected",
+            "regularisation": "Regularised",
+            "expansion": "Expanded",
+        }[kind]
         by = f" by {resp}" if resp else ""
         certainty = f" (certainty: {cert})" if cert else ""
         tip_reading = f"{what}{by}{certainty}; the source reads “{source_text}”"
@@ -719,8 +816,9 @@ class Renderer:
         return self._wrap("span", el, ctx, ["socalled"])
 
 
-def date_html(info: DateInfo, body: Markup | str, *, html_id: str = "",
-              focusable: bool = True) -> Markup:
+def date_html(
+    info: DateInfo, body: Markup | str, *, html_id: str = "", focusable: bool = True
+) -> Markup:
     """A date as written, with both calendars on hover, on focus and for screen readers."""
     id_attr = f' id="{html_id}"' if html_id else ""
     gloss = info.gloss()

@@ -16,7 +16,14 @@ from pipeline.structure.collection import (
     load_collection,
     source_slug,
 )
-from pipeline.structure.inputs import InputFile, Refusal, discover, read_input, read_path
+from pipeline.structure.inputs import (
+    InputFile,
+    Refusal,
+    discover,
+    read_folder,
+    read_input,
+    read_path,
+)
 from pipeline.structure.registers import Category, RegisterEntry, RegisterIndex
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "discover",
     "document_name",
     "load_collection",
+    "read_folder",
     "read_input",
     "read_path",
     "source_slug",

@@ -128,8 +128,13 @@ def sniff_kind(data: bytes) -> FileKind:
     has_standoff = False
     try:
         for event, element in etree.iterparse(
-                io.BytesIO(data), events=("start", "end"), resolve_entities=False,
-                load_dtd=False, no_network=True, huge_tree=False):
+            io.BytesIO(data),
+            events=("start", "end"),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+        ):
             if event == "end":
                 depth -= 1
                 continue
@@ -217,9 +222,14 @@ def document_page(name: str) -> str:
 class Collection:
     """The edition's inputs: sources, TEI files, registers, and what was refused."""
 
-    def __init__(self, config: EditionConfig, files: Sequence[TeiFile],
-                 sources: Sequence[SourceFile], refused: Sequence[Refusal],
-                 registers_file: TeiFile | None) -> None:
+    def __init__(
+        self,
+        config: EditionConfig,
+        files: Sequence[TeiFile],
+        sources: Sequence[SourceFile],
+        refused: Sequence[Refusal],
+        registers_file: TeiFile | None,
+    ) -> None:
         self.config = config
         self.files = list(files)
         self.sources = list(sources)
@@ -281,16 +291,20 @@ def load_collection(
     foreign = tei_paths is not None
     if registers_path is None and not foreign:
         registers_path = config.registers_path
-    found_tei = discover(tei_paths if foreign else [config.tei_dir], TEI_SUFFIXES, limit,
-                         missing_ok=not foreign)
+    found_tei = discover(
+        tei_paths if foreign else [config.tei_dir], TEI_SUFFIXES, limit, missing_ok=not foreign
+    )
     refused = list(found_tei.refused)
-    files = [TeiFile(f, registers=registers_path is not None and _same(f.path, registers_path))
-             for f in found_tei.files]
+    files = [
+        TeiFile(f, registers=registers_path is not None and _same(f.path, registers_path))
+        for f in found_tei.files
+    ]
     registers_file = next((f for f in files if f.registers), None)
     if registers_file is None and registers_path is not None:
         if os.path.lexists(registers_path):
-            checked = check_input(registers_path, Path(os.path.realpath(registers_path.parent)),
-                                  limit)
+            checked = check_input(
+                registers_path, Path(os.path.realpath(registers_path.parent)), limit
+            )
             if isinstance(checked, Refusal):
                 refused.append(checked)
             else:
@@ -301,9 +315,12 @@ def load_collection(
         registers_file = next((f for f in files if f.kind == FileKind.REGISTERS), None)
     found_sources = Found()
     if sources:
-        found_sources = discover(source_paths if source_paths is not None
-                                 else [config.sources_dir], SOURCE_SUFFIXES, limit,
-                                 missing_ok=source_paths is None)
+        found_sources = discover(
+            source_paths if source_paths is not None else [config.sources_dir],
+            SOURCE_SUFFIXES,
+            limit,
+            missing_ok=source_paths is None,
+        )
         refused += found_sources.refused
     source_files = []
     for found in found_sources.files:

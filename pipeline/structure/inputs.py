@@ -107,8 +107,9 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def check_input(path: Path, folder: Path, max_bytes: int,
-                base: Path | None = None) -> InputFile | Refusal:
+def check_input(
+    path: Path, folder: Path, max_bytes: int, base: Path | None = None
+) -> InputFile | Refusal:
     """Accept ``path`` as an input found in ``folder`` (resolved), or say why not.
 
     ``base`` is the folder as named, which the input's relative name is taken from.
@@ -121,8 +122,7 @@ def check_input(path: Path, folder: Path, max_bytes: int,
     if stat.S_ISLNK(info.st_mode):
         target = Path(os.path.realpath(path))
         if not _within(target, folder):
-            return Refusal(path, f"it is a symbolic link to a file outside "
-                                 f"{shown_path(folder)}/")
+            return Refusal(path, f"it is a symbolic link to a file outside {shown_path(folder)}/")
         try:
             info = os.stat(path)
         except OSError:
@@ -131,8 +131,11 @@ def check_input(path: Path, folder: Path, max_bytes: int,
     if reason is not None:
         return Refusal(path, reason)
     if info.st_size > max_bytes:
-        return Refusal(path, f"it is {_megabytes(info.st_size)}, over the limit of "
-                             f"{_megabytes(max_bytes)} (setting max-input-mb)")
+        return Refusal(
+            path,
+            f"it is {_megabytes(info.st_size)}, over the limit of "
+            f"{_megabytes(max_bytes)} (setting max-input-mb)",
+        )
     try:
         relative = path.relative_to(base if base is not None else folder).as_posix()
     except ValueError:
@@ -145,8 +148,16 @@ def _wanted(name: str, suffixes: Sequence[str]) -> bool:
     return not name.startswith(".") and any(lowered.endswith(s) for s in suffixes)
 
 
-def discover(paths: Iterable[str | Path], suffixes: Sequence[str], max_bytes: int,
-             *, missing_ok: bool = False) -> Found:
+ANY_FILE = ("",)  # suffixes that take every file
+
+
+def discover(
+    paths: Iterable[str | Path],
+    suffixes: Sequence[str],
+    max_bytes: int,
+    *,
+    missing_ok: bool = False,
+) -> Found:
     """The inputs among ``paths`` (files, and folders searched with their subfolders).
 
     A path that does not exist is a usage error, unless ``missing_ok`` (a configured
@@ -179,8 +190,9 @@ def discover(paths: Iterable[str | Path], suffixes: Sequence[str], max_bytes: in
     return found
 
 
-def _walk(top: Path, folder: Path, suffixes: Sequence[str],
-          max_bytes: int) -> Iterable[InputFile | Refusal]:
+def _walk(
+    top: Path, folder: Path, suffixes: Sequence[str], max_bytes: int
+) -> Iterable[InputFile | Refusal]:
     results: list[tuple[str, InputFile | Refusal]] = []
     for current, dirs, files in os.walk(top, followlinks=False):
         here = Path(current)
@@ -188,7 +200,7 @@ def _walk(top: Path, folder: Path, suffixes: Sequence[str],
         for name in dirs:
             if name.startswith("."):
                 continue
-            if _wanted(name, suffixes):  # a folder named like a file
+            if suffixes != ANY_FILE and _wanted(name, suffixes):  # a folder named like a file
                 refusal = check_input(here / name, folder, max_bytes, top)
                 results.append(((here / name).relative_to(top).as_posix(), refusal))
                 continue
@@ -196,8 +208,12 @@ def _walk(top: Path, folder: Path, suffixes: Sequence[str],
         dirs[:] = sorted(kept)
         for name in files:
             if _wanted(name, suffixes):
-                results.append(((here / name).relative_to(top).as_posix(),
-                                check_input(here / name, folder, max_bytes, top)))
+                results.append(
+                    (
+                        (here / name).relative_to(top).as_posix(),
+                        check_input(here / name, folder, max_bytes, top),
+                    )
+                )
     for _, result in sorted(results, key=lambda item: item[0]):
         yield result
 
@@ -206,10 +222,10 @@ def read_input(file: InputFile) -> bytes:
     """The bytes of an accepted input, checked again as the file is opened."""
     real = os.path.realpath(file.path)
     if not _within(Path(real), file.folder):
-        raise Refusal(file.path, "it is a symbolic link to a file outside "
-                                 f"{shown_path(file.folder)}/").error()
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(
-        os, "O_CLOEXEC", 0)
+        raise Refusal(
+            file.path, f"it is a symbolic link to a file outside {shown_path(file.folder)}/"
+        ).error()
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(real, flags)
     except OSError as exc:
@@ -227,8 +243,10 @@ def read_input(file: InputFile) -> bytes:
                 break
             total += len(chunk)
             if total > file.max_bytes:
-                raise Refusal(file.path, f"it is over the limit of {_megabytes(file.max_bytes)}"
-                                         " (setting max-input-mb)").error()
+                raise Refusal(
+                    file.path,
+                    f"it is over the limit of {_megabytes(file.max_bytes)} (setting max-input-mb)",
+                ).error()
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as exc:
@@ -243,9 +261,23 @@ def read_path(path: Path, max_bytes: int, folder: Path | None = None) -> bytes:
     ``folder`` is the folder it must stay inside: by default its own.
     """
     path = Path(os.path.abspath(path))
-    inside = Path(os.path.realpath(folder)) if folder is not None else Path(
-        os.path.realpath(path.parent))
+    inside = (
+        Path(os.path.realpath(folder))
+        if folder is not None
+        else Path(os.path.realpath(path.parent))
+    )
     checked = check_input(path, inside, max_bytes)
     if isinstance(checked, Refusal):
         raise checked.error()
     return read_input(checked)
+
+
+def read_folder(folder: Path | None, max_bytes: int) -> dict[str, bytes]:
+    """Every file of a folder of inputs (a theme, a schema), by its POSIX path below it,
+    read by the same rules; an empty dict when there is no such folder."""
+    if folder is None or not Path(folder).is_dir():
+        return {}
+    found = discover([folder], ANY_FILE, max_bytes)
+    if found.refused:
+        raise found.refused[0].error()
+    return {file.relative: read_input(file) for file in found.files}

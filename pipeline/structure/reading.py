@@ -50,21 +50,63 @@ _CONTAINERS = frozenset(
     {"text", "front", "body", "back", "group", "div"} | {f"div{i}" for i in range(1, 8)}
 )
 # Elements that always stand on a line of their own inside a block.
-_LINE_UNITS = frozenset({
-    "p", "ab", "l", "lg", "list", "item", "table", "row", "sp", "speaker", "head",
-    "closer", "opener", "salute", "signed", "dateline", "address", "addrLine", "byline",
-    "epigraph", "trailer", "argument", "castList", "castGroup", "castItem", "docTitle",
-    "titlePart", "titlePage", "docImprint", "postscript", "floatingText", "figure",
-    "listBibl",
-} | _CONTAINERS)
+_LINE_UNITS = frozenset(
+    {
+        "p",
+        "ab",
+        "l",
+        "lg",
+        "list",
+        "item",
+        "table",
+        "row",
+        "sp",
+        "speaker",
+        "head",
+        "closer",
+        "opener",
+        "salute",
+        "signed",
+        "dateline",
+        "address",
+        "addrLine",
+        "byline",
+        "epigraph",
+        "trailer",
+        "argument",
+        "castList",
+        "castGroup",
+        "castItem",
+        "docTitle",
+        "titlePart",
+        "titlePage",
+        "docImprint",
+        "postscript",
+        "floatingText",
+        "figure",
+        "listBibl",
+    }
+    | _CONTAINERS
+)
 # Elements that are a line of their own only among element siblings (a stage direction
 # inside a speech, not one inside a verse line).
 _CONTEXT_UNITS = frozenset({"stage", "bibl", "quote", "cit", "docAuthor", "docDate"})
 # Inside these a line break is a new line; in prose it is a space.
-_LINE_BASED = frozenset({
-    "lg", "l", "closer", "opener", "address", "signed", "salute", "dateline", "castList",
-    "titlePage", "docTitle",
-})
+_LINE_BASED = frozenset(
+    {
+        "lg",
+        "l",
+        "closer",
+        "opener",
+        "address",
+        "signed",
+        "salute",
+        "dateline",
+        "castList",
+        "titlePage",
+        "docTitle",
+    }
+)
 # Children of a note that make it a note of several paragraphs.
 _NOTE_PARAGRAPHS = frozenset({"p", "ab", "lg", "list", "table", "sp", "listBibl", "figure"})
 # Elements that separate words without a line of their own.
@@ -146,7 +188,7 @@ def _local(element: etree._Element) -> str | None:
     """The TEI local name, or None for comments, PIs and other vocabularies."""
     tag = element.tag
     if isinstance(tag, str) and tag.startswith(_T):
-        return tag[len(_T):]
+        return tag[len(_T) :]
     return None
 
 
@@ -293,13 +335,15 @@ class _Reader:
         while index < len(self.pending):  # reading a note may find further notes
             note = self.pending[index]
             index += 1
-            notes.append(ReadingNote(
-                marker=self.marker(note),
-                paragraphs=self.note_paragraphs(note),
-                xml_id=note.get(XML_ID),
-                type=note.get("type"),
-                element=note,
-            ))
+            notes.append(
+                ReadingNote(
+                    marker=self.marker(note),
+                    paragraphs=self.note_paragraphs(note),
+                    xml_id=note.get(XML_ID),
+                    type=note.get("type"),
+                    element=note,
+                )
+            )
         self.pending.clear()
         markers = [note.marker for note in notes]
         # Numbered notes are looked up by number; anything else stays in text order.
@@ -329,8 +373,11 @@ class _Reader:
             elif name == "milestone":
                 flush()
                 if "asterism" in (child.get("rend") or "") or child.get("unit") == "section":
-                    blocks.append(ReadingBlock("milestone", "* * *", child.get(XML_ID),
-                                        child.get("unit"), depth, child))
+                    blocks.append(
+                        ReadingBlock(
+                            "milestone", "* * *", child.get(XML_ID), child.get("unit"), depth, child
+                        )
+                    )
             elif name is not None or isinstance(child.tag, str):
                 flush()
                 pieces: list[str] = []
@@ -338,8 +385,9 @@ class _Reader:
                 text = _finish(pieces)
                 if text:
                     kind = name if name is not None else etree.QName(child).localname
-                    blocks.append(ReadingBlock(kind, text, child.get(XML_ID), child.get("type"),
-                                        depth, child))
+                    blocks.append(
+                        ReadingBlock(kind, text, child.get(XML_ID), child.get("type"), depth, child)
+                    )
             run.append(_clean(child.tail))
         flush()
         return blocks
@@ -384,8 +432,20 @@ def readable_text(element: etree._Element, mode: str) -> Passage:
 
 # --- dates ---------------------------------------------------------------------------
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -521,8 +581,7 @@ def _sources(reader: _Reader, source_desc: etree._Element | None) -> tuple[str, 
 
 def _licences(reader: _Reader, header: etree._Element) -> tuple[str, ...]:
     items: list[str] = []
-    for availability in header.iterfind(
-            "tei:fileDesc/tei:publicationStmt/tei:availability", NSMAP):
+    for availability in header.iterfind("tei:fileDesc/tei:publicationStmt/tei:availability", NSMAP):
         for child in availability:
             if _local(child) not in ("p", "ab", "licence"):
                 continue
@@ -538,8 +597,11 @@ def _licences(reader: _Reader, header: etree._Element) -> tuple[str, ...]:
 
 def _creation_date(reader: _Reader, header: etree._Element, mode: str) -> DocDate | None:
     profile = "tei:profileDesc/"
-    for path in (profile + "tei:creation//tei:date", profile + "tei:creation//tei:origDate",
-                 profile + "tei:correspDesc/tei:correspAction[@type='sent']/tei:date"):
+    for path in (
+        profile + "tei:creation//tei:date",
+        profile + "tei:creation//tei:origDate",
+        profile + "tei:correspDesc/tei:correspAction[@type='sent']/tei:date",
+    ):
         date = header.find(path, NSMAP)
         if date is not None:
             return read_date(date, mode)
@@ -560,9 +622,14 @@ def read_document(tei: etree._Element, mode: str) -> ReadingDocument:
     authors = _texts(header_reader, header.findall(stmt + "tei:author", NSMAP))
     if not authors:  # a letter names its writer in correspDesc
         sent = "tei:profileDesc/tei:correspDesc/tei:correspAction[@type='sent']/"
-        authors = _texts(header_reader, [
-            el for path in ("tei:persName", "tei:orgName", "tei:name")
-            for el in header.findall(sent + path, NSMAP)])
+        authors = _texts(
+            header_reader,
+            [
+                el
+                for path in ("tei:persName", "tei:orgName", "tei:name")
+                for el in header.findall(sent + path, NSMAP)
+            ],
+        )
 
     reader = _Reader(tei, mode)
     blocks: list[ReadingBlock] = []
@@ -571,8 +638,10 @@ def read_document(tei: etree._Element, mode: str) -> ReadingDocument:
     return ReadingDocument(
         xml_id=tei.get(XML_ID),
         mode=mode,
-        titles=_texts(header_reader, [t for t in titles if t.get("type") not in
-                                      ("sub", "short", "alt", "abbreviated")]),
+        titles=_texts(
+            header_reader,
+            [t for t in titles if t.get("type") not in ("sub", "short", "alt", "abbreviated")],
+        ),
         subtitles=_texts(header_reader, [t for t in titles if t.get("type") == "sub"]),
         authors=authors,
         date=_creation_date(header_reader, header, mode),

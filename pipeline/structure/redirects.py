@@ -31,8 +31,11 @@ def parse_id_list(text: str) -> list[str]:
 
     An id line always starts with a document id, never with ``#``.
     """
-    return [line.strip() for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def format_id_list(ids: Iterable[str]) -> str:
@@ -64,8 +67,10 @@ def parse_redirects(text: str, where: str | Path = REDIRECTS) -> dict[str, str]:
     redirects = {_check_entry(old, where): _check_entry(new, where) for old, new in table.items()}
     for old, new in redirects.items():
         if ("#" in old) != ("#" in new):
-            raise EditionError(f"{old!r} and {new!r}: a document must move to a document "
-                               "and a point to a point", where)
+            raise EditionError(
+                f"{old!r} and {new!r}: a document must move to a document and a point to a point",
+                where,
+            )
     return redirects
 
 

@@ -56,7 +56,8 @@ class RegisterEntry:
         """(type, value) of each ``idno`` of the entry."""
         return tuple(
             ((idno.get("type") or "").strip(), text_of(idno))
-            for idno in self.element.findall("tei:idno", NSMAP) if text_of(idno)
+            for idno in self.element.findall("tei:idno", NSMAP)
+            if text_of(idno)
         )
 
 
@@ -106,8 +107,7 @@ def _entry(el: etree._Element, kind: str) -> RegisterEntry:
         sort_name=heading.casefold(),
         names=tuple(dict.fromkeys(n for n in names if n)),
         surname=surname,
-        derived=tuple(text_of(t) for t in el.iterfind("tei:note[@type='derived']/tei:term",
-                                                      NSMAP)),
+        derived=tuple(text_of(t) for t in el.iterfind("tei:note[@type='derived']/tei:term", NSMAP)),
         title_level=main.get("level") if kind == "bibl" and main is not None else None,
         period=period,
         line=el.sourceline,
@@ -138,8 +138,9 @@ class RegisterIndex:
             if not key:
                 continue
             description = text_of(cat.find("tei:catDesc", NSMAP))
-            label = description.split(":", 1)[0].strip() if ":" in description else (
-                description or key)
+            label = (
+                description.split(":", 1)[0].strip() if ":" in description else (description or key)
+            )
             self.categories[key] = Category(key, label, description)
 
     def __iter__(self) -> Iterator[RegisterEntry]:
@@ -178,5 +179,8 @@ class RegisterIndex:
 
 def is_register_file(root: etree._Element) -> bool:
     """A register file: a TEI with a ``standOff`` and no ``text`` is not a text."""
-    return (root.tag == f"{{{TEI_NS}}}TEI" and root.find("tei:standOff", NSMAP) is not None
-            and root.find("tei:text", NSMAP) is None)
+    return (
+        root.tag == f"{{{TEI_NS}}}TEI"
+        and root.find("tei:standOff", NSMAP) is not None
+        and root.find("tei:text", NSMAP) is None
+    )

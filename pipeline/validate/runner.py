@@ -293,8 +293,9 @@ def validate_paths(
     """
     config = config or ValidationConfig()
     found = discover(paths, (".xml",), config.max_bytes)
-    return validate_inputs(found.files, [(r.shown, r.error().message) for r in found.refused],
-                           layers, config, jobs)
+    return validate_inputs(
+        found.files, [(r.shown, r.error().message) for r in found.refused], layers, config, jobs
+    )
 
 
 def validate_inputs(

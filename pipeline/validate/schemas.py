@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from pipeline.errors import UsageError
+from pipeline.outputs import atomic_write
 from pipeline.validate.document import CheckedFile
 from pipeline.validate.model import ERROR, Issue
 from pipeline.validate.tailor import Grammar, Usage
 from pipeline.validate.teip5 import user_cache_dir
-from pipeline.outputs import atomic_write
 from pipeline.xmltools import TEI_NS, XML_NS, safe_parser
 
 if TYPE_CHECKING:
@@ -158,9 +158,7 @@ def quickly_valid(path: Path, tree: etree._ElementTree) -> bool:
     return bool(_compile_tailored(*stamp, covered).validate(tree))
 
 
-def relaxng_for(
-    path: Path, tree: etree._ElementTree, usage: Usage | None = None
-) -> etree.RelaxNG:
+def relaxng_for(path: Path, tree: etree._ElementTree, usage: Usage | None = None) -> etree.RelaxNG:
     """A compiled schema that gives ``tree`` the same verdict as the whole one."""
     stamp = schema_stamp(path)
     if stamp in _WHOLE:
@@ -388,6 +386,7 @@ def xsd_cache_key(path: Path) -> str:
     """SHA-256 over the schema and its sibling .xsd files (the ones it may include or import),
     plus the xmlschema and Python versions, since a pickle is only good for those."""
     import xmlschema
+
     digest = hashlib.sha256()
     digest.update(f"xmlschema {xmlschema.__version__} python {sys.version_info[:2]}".encode())
     files = sorted({path.resolve(), *path.resolve().parent.glob("*.xsd")})
@@ -404,6 +403,7 @@ def load_xsd11(path: Path, cache_dir: Path | None = None) -> xmlschema.XMLSchema
 @functools.lru_cache(maxsize=8)
 def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XMLSchemaBase:
     import xmlschema
+
     source = Path(path)
     folder = Path(cache_dir) if cache_dir else user_cache_dir() / "xsd"
     try:
@@ -429,6 +429,7 @@ def _read_pickle(pickled: Path) -> xmlschema.XMLSchemaBase | None:
     # The pickle is ours, written into the user's own cache; a stale or broken one (another
     # xmlschema version, a truncated file) is simply rebuilt.
     import xmlschema
+
     try:
         schema = pickle.loads(pickled.read_bytes())
     except (

@@ -59,7 +59,9 @@ def _patterns(node: etree._Element) -> list[etree._Element]:
     return [
         c
         for c in node
-        if isinstance(c.tag, str) and c.tag.startswith(_R) and c.tag not in _NAME_CLASSES
+        if isinstance(c.tag, str)
+        and c.tag.startswith(_R)
+        and c.tag not in _NAME_CLASSES
         and c.tag != _R + "param"
     ]
 
@@ -77,9 +79,7 @@ def _clark(node: etree._Element) -> str | None:
     if node.tag == _R + "attribute":
         namespace = node.get("ns", "")  # attributes do not inherit ns
     else:
-        namespace = next(
-            (n.get("ns") for n in node.iterancestors() if n.get("ns") is not None), ""
-        )
+        namespace = next((n.get("ns") for n in node.iterancestors() if n.get("ns") is not None), "")
         namespace = node.get("ns", namespace)
     return f"{{{namespace}}}{name}" if namespace else name
 
@@ -117,11 +117,13 @@ class Grammar:
         self.root = tree.getroot()
         if self.root.tag != _R + "grammar" or self.root.find(_R + "start") is None:
             raise ValueError("not a single RELAX NG grammar with a start")
-        if self.root.find(f".//{_R}include") is not None or \
-                self.root.find(f".//{_R}externalRef") is not None or \
-                self.root.find(f".//{_R}parentRef") is not None or \
-                any(d.get("combine") for d in self.root.iter(_R + "define")) or \
-                self.root.find(f".//{_R}grammar") is not None:
+        if (
+            self.root.find(f".//{_R}include") is not None
+            or self.root.find(f".//{_R}externalRef") is not None
+            or self.root.find(f".//{_R}parentRef") is not None
+            or any(d.get("combine") for d in self.root.iter(_R + "define"))
+            or self.root.find(f".//{_R}grammar") is not None
+        ):
             raise ValueError("grammar uses include, externalRef, nested grammars or combine")
         # lxml hands out the same proxy for a node only while one is alive; analysis results
         # are keyed by id(), so every node is kept alive with the grammar.
@@ -131,13 +133,11 @@ class Grammar:
         missing = {r.get("name") for r in self.root.iter(_R + "ref")} - set(self.defines)
         if missing:
             raise ValueError(f"undefined references: {sorted(missing)[:3]}")
-        self.names = {
-            id(n): _clark(n)
-            for n in self.root.iter(_R + "element", _R + "attribute")
-        }
+        self.names = {id(n): _clark(n) for n in self.root.iter(_R + "element", _R + "attribute")}
         self.attribute_only = self._attribute_only_defines()
         self.facets: list[etree._Element] = [
-            d for d in self.root.iter(_R + "data")
+            d
+            for d in self.root.iter(_R + "data")
             if any(p.get("name") == "pattern" for p in d.iter(_R + "param"))
         ]
         self._facet_index = {id(d): i for i, d in enumerate(self.facets)}
@@ -169,7 +169,8 @@ class Grammar:
             return bool(children) and all(only(c) for c in children)
 
         return frozenset(
-            name for name, d in self.defines.items()
+            name
+            for name, d in self.defines.items()
             if _patterns(d) and all(only(c) for c in _patterns(d))
         )
 
@@ -312,8 +313,11 @@ def _enough(data: etree._Element) -> re.Pattern[str] | None:
 def _facet_check(data: etree._Element) -> etree.RelaxNG:
     """A grammar of one element whose text must match ``data`` (its type and facets)."""
     library = next(
-        (n.get("datatypeLibrary") for n in data.iterancestors()
-         if n.get("datatypeLibrary") is not None),
+        (
+            n.get("datatypeLibrary")
+            for n in data.iterancestors()
+            if n.get("datatypeLibrary") is not None
+        ),
         "",
     )
     library = data.get("datatypeLibrary", library)
@@ -434,7 +438,9 @@ class _Tailoring:
         return etree.ElementTree(root)
 
     def _emit_children(
-        self, parent: etree._Element, children: list[etree._Element],
+        self,
+        parent: etree._Element,
+        children: list[etree._Element],
         ctx: frozenset[str] | None,
     ) -> None:
         """Append the patterns of a group (all known not to be NOTHING), leaving out those
@@ -445,8 +451,7 @@ class _Tailoring:
         if not len(parent) or all(c.tag in _NAME_CLASSES for c in parent):
             etree.SubElement(parent, _R + "empty")
 
-    def _emit(self, parent: etree._Element, p: etree._Element, ctx: frozenset[str] | None
-              ) -> None:
+    def _emit(self, parent: etree._Element, p: etree._Element, ctx: frozenset[str] | None) -> None:
         tag = p.tag
         if tag == _R + "ref":
             name = p.get("name")
@@ -462,8 +467,12 @@ class _Tailoring:
         if tag == _R + "data":
             copied = _bare_copy(p)
             index = self.g.facet_of(p)
-            if index is not None and index not in self.usage.failing and \
-                    index not in self.g.text_facets and not self.stand_ins:
+            if (
+                index is not None
+                and index not in self.usage.failing
+                and index not in self.g.text_facets
+                and not self.stand_ins
+            ):
                 for param in copied.findall(_R + "param"):
                     if param.get("name") == "pattern":
                         copied.remove(param)
@@ -487,8 +496,11 @@ class _Tailoring:
                 for child in kept:
                     self._emit_one(choice, child, ctx)
             return
-        if tag == _R + "element" and self.g.names[id(p)] is not None and \
-                self.g.names[id(p)] not in self.usage.elements:
+        if (
+            tag == _R + "element"
+            and self.g.names[id(p)] is not None
+            and self.g.names[id(p)] not in self.usage.elements
+        ):
             stand_in = etree.SubElement(parent, tag, dict(p.attrib), nsmap=p.nsmap)
             _settle_inherited(p, stand_in)
             etree.SubElement(stand_in, _R + "empty")
@@ -514,8 +526,9 @@ class _Tailoring:
             _settle_inherited(p, node)
         self._emit_group(node, _patterns(p), ctx)
 
-    def _emit_one(self, parent: etree._Element, p: etree._Element,
-                  ctx: frozenset[str] | None) -> None:
+    def _emit_one(
+        self, parent: etree._Element, p: etree._Element, ctx: frozenset[str] | None
+    ) -> None:
         """Emit ``p`` as exactly one child of ``parent`` (a choice branch)."""
         holder = etree.Element(_R + "group")
         self._emit(holder, p, ctx)
@@ -524,8 +537,9 @@ class _Tailoring:
         else:
             parent.append(holder)
 
-    def _emit_group(self, parent: etree._Element, children: list[etree._Element],
-                    ctx: frozenset[str] | None) -> None:
+    def _emit_group(
+        self, parent: etree._Element, children: list[etree._Element], ctx: frozenset[str] | None
+    ) -> None:
         # libxml2 mishandles groups of one pattern and stray <empty/>s in some grammars
         # (it loops forever checking attributes), so neither is ever written.
         kept = [c for c in children if self._of(c, ctx) in (CONTENT, RESCUE)]
@@ -557,8 +571,7 @@ def _settle_inherited(source: etree._Element, written: etree._Element) -> None:
     """Write out the ``ns`` and ``datatypeLibrary`` a pattern inherits in the source
     grammar: the tailored grammar drops the groups, divs and defines it inherited them
     through. (An attribute pattern does not inherit ``ns``.)"""
-    names = ("datatypeLibrary",) if source.tag == _R + "attribute" else (
-        "ns", "datatypeLibrary")
+    names = ("datatypeLibrary",) if source.tag == _R + "attribute" else ("ns", "datatypeLibrary")
     for name in names:
         if written.get(name) is None:
             value = _inherited(source, name)

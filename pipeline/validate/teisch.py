@@ -64,8 +64,12 @@ def compile_to_xslt(schema: etree._ElementTree) -> etree._ElementTree:
     prefixes = {ns.get("prefix"): ns.get("uri") for ns in root.iter(_S + "ns")}
     nsmap = {"xsl": XSL_NS, "out": OUT_NS}
     nsmap.update({p: u for p, u in prefixes.items() if p and p not in ("xsl", "out")})
-    sheet = etree.Element(_X + "stylesheet", nsmap=nsmap, version="3.0",
-                          **{"exclude-result-prefixes": " ".join(p for p in nsmap if p != "out")})
+    sheet = etree.Element(
+        _X + "stylesheet",
+        nsmap=nsmap,
+        version="3.0",
+        **{"exclude-result-prefixes": " ".join(p for p in nsmap if p != "out")},
+    )
     etree.SubElement(sheet, _X + "output", method="xml", indent="no")
     patterns = list(root.iter(_S + "pattern"))
     start = etree.SubElement(sheet, _X + "template", match="/")
@@ -78,12 +82,19 @@ def compile_to_xslt(schema: etree._ElementTree) -> etree._ElementTree:
         rules = [rule for rule in pattern if rule.tag == _S + "rule"]
         for order, rule in enumerate(rules):
             template = etree.SubElement(
-                sheet, _X + "template", match=rule.get("context", "/"), mode=mode,
+                sheet,
+                _X + "template",
+                match=rule.get("context", "/"),
+                mode=mode,
                 priority=str(1000 - order),
             )
             for let in [*pattern_lets, *[c for c in rule if c.tag == _S + "let"]]:
-                etree.SubElement(template, _X + "variable", name=let.get("name", ""),
-                                 select=let.get("value", "()"))
+                etree.SubElement(
+                    template,
+                    _X + "variable",
+                    name=let.get("name", ""),
+                    select=let.get("value", "()"),
+                )
             for check in rule:
                 if check.tag not in (_S + "assert", _S + "report"):
                     continue
@@ -112,8 +123,7 @@ def _message(parent: etree._Element, check: etree._Element) -> None:
         _text(parent, check.text)
     for child in check:
         if child.tag == _S + "name":
-            etree.SubElement(parent, _X + "value-of",
-                             select=f"name({child.get('path', '.')})")
+            etree.SubElement(parent, _X + "value-of", select=f"name({child.get('path', '.')})")
         elif child.tag == _S + "value-of":
             etree.SubElement(parent, _X + "value-of", select=child.get("select", "."))
         elif isinstance(child.tag, str):

@@ -50,17 +50,18 @@ def project_config() -> EditionConfig:
 
 def corpus_tei() -> list[Path]:
     cfg = config()
-    return sorted(p for p in cfg.tei_dir.glob("*.xml")
-                  if p.resolve() != cfg.registers_path.resolve())
+    return sorted(
+        p for p in cfg.tei_dir.glob("*.xml") if p.resolve() != cfg.registers_path.resolve()
+    )
 
 
 def options(**kwargs: object) -> BuildOptions:
-    return BuildOptions(tei_schema_dir=shared_dir("EDITION_TEI_SCHEMA_DIR", "tei-p5"),
-                        **kwargs)  # type: ignore[arg-type]
+    return BuildOptions(tei_schema_dir=shared_dir("EDITION_TEI_SCHEMA_DIR", "tei-p5"), **kwargs)  # type: ignore[arg-type]
 
 
-def build_corpus(site_dir: Path, config: EditionConfig | None = None,
-                 **kwargs: object) -> BuildReport:
+def build_corpus(
+    site_dir: Path, config: EditionConfig | None = None, **kwargs: object
+) -> BuildReport:
     """The edition built from its sources, as `edition build` does."""
     return build(config or project_config(), options(site_dir=site_dir, **kwargs))
 

@@ -13,8 +13,17 @@ from pipeline.xmltools import NSMAP
 WORD = re.compile(r"\w+")
 # What the pages add around the text: never part of the reading text.
 ADDED = (
-    "alt-original", "pilcrow", "noteref-wrap", "date-gloss", "visually-hidden", "pb",
-    "note-foot", "note-label", "doc-kicker", "mode-switch", "rdgs",
+    "alt-original",
+    "pilcrow",
+    "noteref-wrap",
+    "date-gloss",
+    "visually-hidden",
+    "pb",
+    "note-foot",
+    "note-label",
+    "doc-kicker",
+    "mode-switch",
+    "rdgs",
 )
 
 
