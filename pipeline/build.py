@@ -171,8 +171,7 @@ def _converted(
     return results
 
 
-def _commit_tei(results: Sequence[Converted], target: Path) -> list[str]:
-    """Write the changed documents into ``target`` as one set."""
+def _changed(results: Sequence[Converted], target: Path) -> list[Converted]:
     changed = []
     for result in results:
         path = target / result.output_name
@@ -182,12 +181,19 @@ def _commit_tei(results: Sequence[Converted], target: Path) -> list[str]:
             same = False
         if not same:
             changed.append(result)
-    if changed:
-        with StagedFolder(target, carry_over=True) as staged:
-            for result in changed:
-                staged.write(result.output_name, result.data)
-            staged.commit()
-    return [r.output_name for r in changed]
+    return changed
+
+
+def _stage_tei(changed: Sequence[Converted], target: Path) -> StagedFolder:
+    """The next version of ``target``: the current files and the changed documents."""
+    staged = StagedFolder(target, carry_over=True)
+    try:
+        for result in changed:
+            staged.write(result.output_name, result.data)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
 
 
 # --- convert ---------------------------------------------------------------------------
@@ -217,8 +223,11 @@ def convert_sources(
     checked = validate_documents(docs, [str(schema)], validation_config(config, None))
     _fail_on_errors(checked, "nothing was written")
     with _writing(target, wait=wait):
-        written = _commit_tei(results, target)
-    return ConvertReport(results, written, target)
+        changed = _changed(results, target)
+        if changed:
+            with _stage_tei(changed, target) as staged:
+                staged.commit()
+    return ConvertReport(results, [r.output_name for r in changed], target)
 
 
 # --- build ------------------------------------------------------------------------------
@@ -240,21 +249,35 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
     if not foreign:
         config.require_edition("build")
     keep = _keep(config) + [Path(p) for p in options.tei_paths or ()]
-    check_replaceable(site_dir, MARKER, keep)
     folders = [site_dir] if foreign else [site_dir, config.tei_dir]
-    with _writing(*folders, wait=options.wait):
+    with _writing(*folders, wait=options.wait), contextlib.ExitStack() as staging:
+        check_replaceable(site_dir, MARKER, keep)
+        tei = None
         if foreign:
             collection = load_collection(config, tei_paths=options.tei_paths, sources=False)
             _check_foreign(collection, config, options, report)
         else:
-            collection = _update_tei(config, options, report)
-        _render(collection, config, options, site_dir, report, foreign)
+            tei, collection = _next_tei(config, options, report)
+            if tei is not None:
+                staging.enter_context(tei)
+        site = _render(collection, config, options, site_dir, report, foreign)
+        if site is not None:
+            staging.enter_context(site)
+        # Everything is ready: the two sets are put in place, each in one step.
+        if tei is not None:
+            tei.commit()
+        if site is not None:
+            site.commit()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _update_tei(config: EditionConfig, options: BuildOptions, report: BuildReport) -> Collection:
-    """Convert, validate the collection as it would be, then write ``tei/`` as a set."""
+def _next_tei(
+    config: EditionConfig, options: BuildOptions, report: BuildReport
+) -> tuple[StagedFolder | None, Collection]:
+    """Convert, and validate the collection as it would be; the changed documents are
+    staged as the next ``tei/`` (None when nothing changed), and the collection read from
+    there is what the site is made of."""
     collection = load_collection(config)
     results = _converted(config, collection, None)
     layers = ["edition", *_tei_layers(config, options.tei_schema_dir, report.notes)]
@@ -268,8 +291,17 @@ def _update_tei(config: EditionConfig, options: BuildOptions, report: BuildRepor
             docs.append((file.shown, file.tree()))
     checked = validate_documents(docs, layers, validation_config(config, options.tei_schema_dir))
     _fail_on_errors(checked, "nothing was written")
-    report.converted = _commit_tei(results, config.tei_dir)
-    return load_collection(config, sources=False)
+    changed = _changed(results, config.tei_dir)
+    report.converted = [r.output_name for r in changed]
+    if not changed:
+        return None, load_collection(config, sources=False)
+    staged = _stage_tei(changed, config.tei_dir)
+    registers = config.registers_path
+    if registers is not None and registers.is_relative_to(config.tei_dir):
+        registers = staged.path / registers.relative_to(config.tei_dir)
+    collection = load_collection(config, tei_paths=[staged.path], registers_path=registers,
+                                 sources=False)
+    return staged, collection
 
 
 def _check_foreign(
@@ -384,7 +416,8 @@ def _render(
     site_dir: Path,
     report: BuildReport,
     foreign: bool,
-) -> None:
+) -> StagedFolder | None:
+    """The next version of the site, staged beside it (None when it is up to date)."""
     theme = read_folder(config.theme_dir, config.max_input_bytes)
     print_ = fingerprint(collection, config, theme, foreign=foreign, search=options.search)
     manifest = _up_to_date(site_dir, print_)
@@ -394,7 +427,7 @@ def _render(
         report.pages = manifest.get("pages", 0)
         report.files = len(manifest["files"])
         report.search_indexed = options.search
-        return
+        return None
     registers = RegisterLinks(collection.registers) if collection.registers else None
     documents, tei_downloads = analyse_collection(collection, registers)
     files: dict[str, bytes] = {f"downloads/{name}": data for name, data in tei_downloads.items()}
@@ -443,7 +476,8 @@ def _render(
     files.update(rendered.files)
     for rel in files:
         site_path(rel, frozenset({MARKER}))
-    with StagedFolder(site_dir) as staged:
+    staged = StagedFolder(site_dir)
+    try:
         for rel in sorted(files):
             staged.write(rel, files[rel])
         if options.search:
@@ -462,11 +496,14 @@ def _render(
             "files": listing,
         }
         staged.write(MARKER, (json.dumps(marker, indent=1, sort_keys=True) + "\n").encode())
-        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
     report.documents = len(documents)
     report.pages = rendered.pages
     report.files = len(listing)
     report.search_indexed = options.search
+    return staged
 
 
 # --- export ----------------------------------------------------------------------------

@@ -228,10 +228,13 @@ class StagedFolder:
 
     def write(self, relative: str, data: bytes) -> None:
         path = self.path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() or path.is_symlink():
-            path.unlink()  # never write through a carried-over hard link
-        path.write_bytes(data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() or path.is_symlink():
+                path.unlink()  # never write through a carried-over hard link
+            path.write_bytes(data)
+        except OSError as exc:  # name the file the user knows, not the staging copy
+            raise OSError(exc.errno, exc.strerror, str(self.target / relative)) from None
 
     def remove(self, relative: str) -> None:
         (self.path / relative).unlink(missing_ok=True)

@@ -103,8 +103,8 @@ def tei_all_rng(tei_schema_dir: Path) -> etree.RelaxNG:
     return etree.RelaxNG(etree.parse(str(tei_schema_dir / "tei_all.rng")))
 
 
-def run_edition(*args: str, cwd: Path = REPO, env: dict | None = None):
-    """Run the real CLI in a subprocess, as a user would."""
+def run_edition(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 600):
+    """Run the real CLI in a subprocess, as a user would; a hang fails at ``timeout``."""
     command = [sys.executable, "-m", "pipeline", *args]
     return subprocess.run(
         command,
@@ -112,6 +112,7 @@ def run_edition(*args: str, cwd: Path = REPO, env: dict | None = None):
         capture_output=True,
         text=True,
         check=False,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 

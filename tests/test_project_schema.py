@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -208,15 +207,6 @@ def test_fresh_corpus_conversion_passes_both_layers(xsd, schematron, fresh_tei):
     for name, tree in trees.items():
         assert xsd_messages(xsd, tree) == [], name
     assert sch_messages(schematron, wrap(trees)) == []
-
-
-def test_each_file_validates_quickly(xsd):
-    # xmlschema is pure Python; a pathological assertion would show here first.
-    for path in corpus_files():
-        tree = parse(path)
-        started = time.perf_counter()
-        list(xsd.iter_errors(tree))
-        assert time.perf_counter() - started < 5, path.name
 
 
 # --- the schema is a documented subset of TEI ---------------------------------------------

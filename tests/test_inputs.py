@@ -1,0 +1,192 @@
+"""What counts as an input: links out of the folder, FIFOs, devices and oversized files
+are refused with one line each, before anything is read, by every command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL_SETTINGS, REPO, copy_project, run_edition
+
+from pipeline.structure import inputs
+from pipeline.structure.inputs import InputFile, discover, read_input
+
+FOREIGN = REPO / "tests" / "data" / "foreign"
+LIMIT = 1 << 20
+# Each command that reads inputs must answer well within this; a hang fails the test.
+NO_HANG = 120
+
+
+def _names(items) -> list[str]:
+    return [Path(item.path).name for item in items]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Inputs of every kind beside a good file and a link that stays inside."""
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    shutil.copy(FOREIGN / "drama_sp.xml", root / "good.xml")
+    shutil.copy(FOREIGN / "drama_sp.xml", root / "sub" / "deeper.xml")
+    (root / ".hidden.xml").write_text("<x/>", encoding="utf-8")
+    (root / "inside.xml").symlink_to(root / "good.xml")
+    secret = tmp_path / "secret.xml"
+    secret.write_text("<TEI>TOP SECRET</TEI>", encoding="utf-8")
+    (root / "outside.xml").symlink_to(secret)
+    (root / "passwd.xml").symlink_to("/etc/passwd")
+    (root / "zero.xml").symlink_to("/dev/zero")
+    (root / "dangling.xml").symlink_to(root / "gone.xml")
+    os.mkfifo(root / "fifo.xml")
+    (root / "folder.xml").mkdir()
+    (root / "big.xml").write_bytes(b"<a>" + b"x" * (LIMIT + 1) + b"</a>")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(root / "socket.xml"))
+    return root
+
+
+def test_the_rules_for_what_counts_as_an_input(folder: Path) -> None:
+    found = discover([folder], (".xml",), LIMIT)
+    assert _names(found.files) == ["good.xml", "inside.xml", "deeper.xml"]
+    refused = {Path(r.path).name: r.reason for r in found.refused}
+    assert set(refused) == {
+        "outside.xml",
+        "passwd.xml",
+        "zero.xml",
+        "dangling.xml",
+        "fifo.xml",
+        "folder.xml",
+        "big.xml",
+        "socket.xml",
+    }
+    assert "outside" in refused["outside.xml"] and "outside" in refused["passwd.xml"]
+    assert "outside" in refused["zero.xml"]
+    assert "broken" in refused["dangling.xml"]
+    assert "FIFO" in refused["fifo.xml"]
+    assert "folder" in refused["folder.xml"]
+    assert "socket" in refused["socket.xml"]
+    assert "over the limit" in refused["big.xml"]
+    for refusal in found.refused:  # one line each, naming the file
+        message = refusal.error().shown()
+        assert "\n" not in message and Path(refusal.path).name in message
+
+
+def test_a_device_named_directly_is_refused(tmp_path: Path) -> None:
+    found = discover([Path("/dev/zero")], (".xml",), LIMIT)
+    assert not found.files and "device" in found.refused[0].reason
+
+
+def test_without_the_guards_the_links_would_be_read(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests above can fail: with the containment check removed, the links are
+    accepted as inputs."""
+    monkeypatch.setattr(inputs, "_within", lambda path, folder: True)
+    accepted = _names(discover([folder], (".xml",), LIMIT).files)
+    assert "outside.xml" in accepted and "passwd.xml" in accepted
+
+
+def test_a_file_swapped_for_a_fifo_after_it_was_found_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "later.xml"
+    path.write_text("<a/>", encoding="utf-8")
+    [found] = discover([tmp_path], (".xml",), LIMIT).files
+    path.unlink()
+    os.mkfifo(path)  # opened without O_NONBLOCK, this read would wait forever
+    with pytest.raises(Exception, match="FIFO"):
+        read_input(found)
+
+
+def test_a_file_that_grew_past_the_limit_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "grows.xml"
+    path.write_text("<a/>", encoding="utf-8")
+    [found] = discover([tmp_path], (".xml",), 100).files
+    path.write_bytes(b"<a>" + b"x" * 200 + b"</a>")
+    with pytest.raises(Exception, match="over the limit"):
+        read_input(found)
+    assert isinstance(found, InputFile)
+
+
+# --- the commands ----------------------------------------------------------------------
+
+
+def test_validate_reports_every_refused_input_and_exits_2(folder: Path, tei_env: Path) -> None:
+    settings = MINIMAL_SETTINGS + f"max-input-mb = {LIMIT // (1 << 20)}\n"
+    (folder.parent / "pyproject.toml").write_text(settings, encoding="utf-8")
+    result = run_edition(
+        "validate", "--schema", "tei_all", str(folder), cwd=folder.parent, timeout=NO_HANG
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for name in (
+        "outside.xml",
+        "passwd.xml",
+        "zero.xml",
+        "fifo.xml",
+        "folder.xml",
+        "big.xml",
+        "socket.xml",
+        "dangling.xml",
+    ):
+        lines = [x for x in result.stdout.splitlines() if f"/{name}:" in x]
+        assert len(lines) == 1, result.stdout + result.stderr
+        assert "error: refused as input" in lines[0], lines[0]
+    assert "root:" not in result.stdout and "TOP SECRET" not in result.stdout
+    summary = result.stdout.splitlines()[-1]
+    assert "11 files checked, 3 valid, 8 invalid" in summary, summary
+
+
+def test_validate_with_nothing_to_check_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run_edition("validate", str(tmp_path / "empty"), cwd=tmp_path, timeout=NO_HANG)
+    assert result.returncode == 2
+    assert "no TEI files" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_source_linked_to_a_file_outside_is_never_published(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    project = copy_project(tmp_path / "project")
+    (project / "sources" / "1917-12-01-secret.txt").symlink_to("/etc/passwd")
+    before = {p.name: p.read_bytes() for p in (project / "tei").iterdir()}
+    for command in (["convert"], ["build", "--no-search"]):
+        result = run_edition(*command, cwd=project, timeout=NO_HANG)
+        assert result.returncode == 1, result.stdout + result.stderr
+        [line] = result.stderr.splitlines()
+        assert "sources/1917-12-01-secret.txt: error: refused as input" in line, line
+        assert "symbolic link to a file outside" in line
+    assert {p.name: p.read_bytes() for p in (project / "tei").iterdir()} == before
+    assert not (project / "site").exists()
+
+
+@pytest.mark.parametrize("make", ["fifo", "zero", "folder"])
+def test_a_foreign_folder_with_a_trap_builds_nothing_and_does_not_hang(
+    tmp_path: Path, make: str, tei_env: Path
+) -> None:
+    inputs_dir = tmp_path / "their-tei"
+    inputs_dir.mkdir()
+    shutil.copy(FOREIGN / "drama_sp.xml", inputs_dir)
+    trap = inputs_dir / "x.xml"
+    if make == "fifo":
+        os.mkfifo(trap)
+    elif make == "zero":
+        trap.symlink_to("/dev/zero")
+    else:
+        trap.mkdir()
+    (tmp_path / "pyproject.toml").write_text(MINIMAL_SETTINGS, encoding="utf-8")
+    result = run_edition(
+        "build",
+        "--tei",
+        str(inputs_dir),
+        "--no-search",
+        "--site",
+        str(tmp_path / "site"),
+        cwd=tmp_path,
+        timeout=NO_HANG,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stderr.splitlines()
+    assert "x.xml: error: refused as input" in line, line
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "site").exists()
