@@ -299,8 +299,9 @@ def _next_tei(
     registers = config.registers_path
     if registers is not None and registers.is_relative_to(config.tei_dir):
         registers = staged.path / registers.relative_to(config.tei_dir)
-    collection = load_collection(config, tei_paths=[staged.path], registers_path=registers,
-                                 sources=False)
+    collection = load_collection(
+        config, tei_paths=[staged.path], registers_path=registers, sources=False
+    )
     return staged, collection
 
 
@@ -360,7 +361,7 @@ def fingerprint(
     if collection.registers_file is not None and collection.registers_file not in collection.files:
         add("registers", collection.registers_file.data())
     add("redirects", json.dumps(collection.redirects, sort_keys=True).encode())
-    add("config", json.dumps(config.as_data(), sort_keys=True, default=str).encode())
+    add("config", json.dumps(config.as_data(config.root), sort_keys=True, default=str).encode())
     add("flags", json.dumps([foreign, search], sort_keys=True).encode())
     for name, data in sorted(schema_files(config).items()):
         add("schema:" + name, data)

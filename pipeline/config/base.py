@@ -132,15 +132,17 @@ class Config:
                 values[name] = option.resolve(option.validate(option.default), root)
         return cls(values, frozenset())
 
-    def as_data(self) -> dict[str, Any]:
-        """The values as plain data, by key (paths as strings), for printing and hashing."""
+    def as_data(self, root: Path | None = None) -> dict[str, Any]:
+        """The values as plain data, by key, for printing and hashing; paths as strings,
+        relative to ``root`` where they are inside it (no machine path in a hash)."""
         out: dict[str, Any] = {}
         for name, option in self.options.items():
             value = getattr(self, name)
             if isinstance(value, Config):
-                out[option.key] = value.as_data()
+                out[option.key] = value.as_data(root)
             elif isinstance(value, Path):
-                out[option.key] = str(value)
+                inside = root is not None and value.is_relative_to(root)
+                out[option.key] = value.relative_to(root).as_posix() if inside else str(value)
             elif isinstance(value, tuple):
                 out[option.key] = list(value)
             else:

@@ -1,0 +1,73 @@
+"""The same inputs give the same bytes: two copies of the edition in two places, built
+and exported by separate processes with different hash seeds, are byte-identical."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import copy_project, run_edition
+
+EXPORTS = (
+    ["tei-corpus"],
+    ["bundle"],
+    ["registers"],
+    ["cmif"],
+    ["txt"],
+    ["txt", "--mode", "original"],
+    ["dts"],
+)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    made = []
+    for seed, place in (("1", "first/deeper/place"), ("4242", "second")):
+        project = copy_project(tmp_path_factory.mktemp("twin") / place)
+        # Start from nothing generated: tei/ keeps only what is not made from sources/.
+        for generated in (project / "tei").glob("*.xml"):
+            if generated.name != "registers.xml":
+                generated.unlink()
+        env = {"PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": ""}
+        for command in (["build"], *(["export", *e] for e in EXPORTS)):
+            result = run_edition(*command, cwd=project, env=env)
+            assert result.returncode == 0, (command, result.stderr)
+        made.append(project)
+    return made
+
+
+@pytest.mark.parametrize("folder", ["tei", "site", "dist"])
+def test_byte_identical_across_processes_seeds_and_places(twins: list[Path], folder: str) -> None:
+    first, second = (tree(project / folder) for project in twins)
+    assert first, folder
+    assert sorted(first) == sorted(second)
+    differing = [name for name in first if first[name] != second[name]]
+    assert not differing, differing
+
+
+def test_no_machine_path_is_written(twins: list[Path]) -> None:
+    for project in twins:
+        for folder in ("tei", "site", "dist"):
+            for name, data in tree(project / folder).items():
+                assert str(project).encode() not in data, f"{folder}/{name}"
+                assert b"/tmp/" not in data, f"{folder}/{name}"
+
+
+def test_the_bundle_is_the_same_in_the_site_and_in_dist(twins: list[Path]) -> None:
+    for project in twins:
+        [bundle] = (project / "dist").glob("*.zip")
+        assert (project / "site" / "downloads" / bundle.name).read_bytes() == bundle.read_bytes()
+
+
+def test_the_tei_is_the_committed_tei(twins: list[Path]) -> None:
+    """Regenerated from nothing, the TEI equals what the repository holds."""
+    repo = Path(__file__).resolve().parent.parent
+    assert tree(twins[0] / "tei") == tree(repo / "tei")
