@@ -438,7 +438,7 @@ def _render(
         txt = {name: data for name, data in txt_exports(collection).items()}
     else:
         if collection.registers_file is not None:
-            files["downloads/registers.xml"] = collection.registers_file.data()
+            files[f"downloads/{collection.registers_file.name}"] = collection.registers_file.data()
         published = exchange_files(
             collection, schema_files(config), options.environ, report.warnings
         )

@@ -173,3 +173,14 @@ def test_config_prints_every_setting_with_its_meaning(project: Path) -> None:
     for name, option in EditionConfig.options.items():
         assert f"# {option.help}" in result.stdout, name
     assert "(default)" in result.stdout  # keys left out of the settings are marked
+
+
+def test_the_registers_may_have_any_name(project: Path) -> None:
+    (project / "tei" / "registers.xml").rename(project / "tei" / "people.xml")
+    result = run_edition(
+        "convert", "--registers", "tei/people.xml", "--out", "out", "-q", cwd=project
+    )
+    assert result.returncode == 0, result.stderr
+    converted = sorted((project / "out").glob("*.xml"))
+    assert converted and all(b'"people.xml#' in p.read_bytes() for p in converted)
+    assert not any(b"registers.xml#" in p.read_bytes() for p in converted)

@@ -305,7 +305,7 @@ def render_pages(
         documents=documents,
         nav_counts=register_counts,
         has_txt=has_txt,
-        registers_file="registers.xml"
+        registers_file=registers.file_name
         if registers is not None and registers.root is not None
         else "",
     )
@@ -341,7 +341,7 @@ def render_pages(
                 kind=kind,
                 letters=letters,
                 total=len(entries),
-                registers_file="registers.xml",
+                registers_file=registers.file_name,
             )
 
     dated = chronology.collect(documents)
