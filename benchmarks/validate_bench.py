@@ -23,8 +23,10 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.config import load_config
+from pipeline.structure import discover
 from pipeline.validate import ValidationConfig, validate_paths
-from pipeline.validate.document import Document, load_file
+from pipeline.validate.document import CheckedFile, load_file
 from pipeline.validate.schemas import (
     RNG,
     SCH,
@@ -92,8 +94,8 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def parse_all(files: list[Path]) -> list[Document]:
-    return [load_file(f, str(f)) for f in files]
+def parse_all(files: list[Path]) -> list[CheckedFile]:
+    return [load_file(f) for f in discover(files, (".xml",), 1 << 30).files]
 
 
 def run_jing(jing: str, rng: Path, files: list[Path]) -> tuple[float, int]:
@@ -150,7 +152,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    config = ValidationConfig.discover(REPO, tei_schema_dir=args.tei_schema_dir)
+    config = ValidationConfig.for_edition(load_config(REPO / "pyproject.toml"), args.tei_schema_dir)
     rng = Layer(RNG, resolve_tei_dir(config.tei_schema_dir) / "tei_all.rng", "tei_all")
     xsd_path, sch_path = config.schema_dir / "edition.xsd", config.schema_dir / "edition.sch"
     xsd = Layer(XSD, xsd_path, "edition.xsd") if xsd_path.is_file() else None
@@ -165,7 +167,7 @@ def main() -> int:
     print(f"  tei_all RELAX NG, whole   {seconds:8.2f} s  (only for messages on invalid files)")
     seconds, _ = timed(lambda: tailorable(rng.path))
     print(f"  tei_all analysed          {seconds:8.3f} s  (once per process, for tailoring)")
-    first = load_file(files[0], str(files[0])).tree
+    first = parse_all(files[:1])[0].tree
     seconds, _ = timed(lambda: relaxng_for(rng.path, first))
     print(f"  tei_all RELAX NG, tailored{seconds:8.3f} s  (to what {files[0].name} uses)")
     if xsd:

@@ -127,12 +127,6 @@ def _writing(*folders: Path, wait: float = 0.0) -> Iterator[None]:
         raise os_error(exc) from None
 
 
-def validation_config(config: EditionConfig, tei_schema_dir: Path | None) -> ValidationConfig:
-    return ValidationConfig(
-        config.tei_dir, config.project_schema_dir, tei_schema_dir, config.max_input_bytes
-    )
-
-
 def _tei_layers(config: EditionConfig, tei_schema_dir: Path | None, notes: list[str]) -> list[str]:
     from pipeline.validate import resolve_tei_dir
 
@@ -220,7 +214,7 @@ def convert_sources(
     docs = [
         (shown_path(target / r.output_name), parse_bytes(r.data, r.output_name)) for r in results
     ]
-    checked = validate_documents(docs, [str(schema)], validation_config(config, None))
+    checked = validate_documents(docs, [str(schema)], ValidationConfig.for_edition(config, None))
     _fail_on_errors(checked, "nothing was written")
     with _writing(target, wait=wait):
         changed = _changed(results, target)
@@ -289,7 +283,9 @@ def _next_tei(
     for file in collection.files:
         if file.input.relative not in names:  # the registers and any hand-made TEI
             docs.append((file.shown, file.tree()))
-    checked = validate_documents(docs, layers, validation_config(config, options.tei_schema_dir))
+    checked = validate_documents(
+        docs, layers, ValidationConfig.for_edition(config, options.tei_schema_dir)
+    )
     _fail_on_errors(checked, "nothing was written")
     changed = _changed(results, config.tei_dir)
     report.converted = [r.output_name for r in changed]
@@ -317,7 +313,7 @@ def _check_foreign(
             [f.input for f in collection.files],
             (),
             ["tei_all"],
-            validation_config(config, options.tei_schema_dir),
+            ValidationConfig.for_edition(config, options.tei_schema_dir),
         )
     except SchemaUnavailable as exc:
         raise EditionError(

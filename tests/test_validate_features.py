@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from conftest import MINIMAL_SETTINGS, local_server
 from lxml import etree
 
-from pipeline.build import validation_config
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import EditionError
@@ -28,7 +27,7 @@ from pipeline.validate.document import load_file
 
 def project_validation(tei_schema_dir: Path) -> ValidationConfig:
     """The validation settings of the project in the working folder."""
-    return validation_config(load_config(), tei_schema_dir)
+    return ValidationConfig.for_edition(load_config(), tei_schema_dir)
 
 
 from pipeline.validate.teip5 import known_tei_all_version

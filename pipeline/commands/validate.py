@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from pipeline.build import validation_config
 from pipeline.commands import JobsType, config_option, settings, tei_schema_dir_option
 from pipeline.errors import UsageError
 from pipeline.structure import discover
-from pipeline.validate import BATCH, validate_inputs
+from pipeline.validate import BATCH, ValidationConfig, validate_inputs
 from pipeline.validate.report import text_lines, to_json
 
 EXIT_INVALID = 1
@@ -72,7 +71,7 @@ def validate(
         found.files,
         [(r.shown, r.error().message) for r in found.refused],
         schemas or None,
-        validation_config(config, tei_schema_dir),
+        ValidationConfig.for_edition(config, tei_schema_dir),
         jobs=jobs,
     )
     if not quiet:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.config import EditionConfig
 from pipeline.errors import EditionError, UsageError, shown_path
 from pipeline.structure.inputs import InputFile, discover
 from pipeline.validate.document import CheckedFile, from_tree, load_file, refused
@@ -67,6 +68,15 @@ class ValidationConfig:
     # None: use EDITION_TEI_SCHEMA_DIR, else the user cache.
     tei_schema_dir: Path | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+
+    @classmethod
+    def for_edition(
+        cls, config: EditionConfig, tei_schema_dir: Path | None = None
+    ) -> ValidationConfig:
+        """The edition's folders, project schema and input limit, from its settings."""
+        return cls(
+            config.tei_dir, config.project_schema_dir, tei_schema_dir, config.max_input_bytes
+        )
 
 
 @dataclass
