@@ -141,12 +141,20 @@ def _tei_layers(config: EditionConfig, tei_schema_dir: Path | None, notes: list[
     return ["tei_all"]
 
 
-def _fail_on_errors(results: Sequence, what: str) -> None:
+def _fail_on_errors(results: Sequence, what: str, converted: Sequence[Converted] = ()) -> None:
     failed = [issue for result in results for issue in result.sorted_issues() if issue.is_error]
-    if failed:
-        raise ValidationFailed(
-            f"{len(failed)} validation error(s); {what} (first: {failed[0].message})", failed
-        )
+    if not failed:
+        return
+    # Converted TEI has not been written: its errors point back at the sources.
+    from_sources = {r.output_name: r.source.shown for r in converted}
+    origins = sorted(
+        {from_sources[Path(i.path).name] for i in failed if Path(i.path).name in from_sources}
+    )
+    origin = f" in the TEI converted from {', '.join(origins)}" if origins else ""
+    raise ValidationFailed(
+        f"{len(failed)} validation error(s){origin}; {what} (first: {failed[0].message})",
+        failed,
+    )
 
 
 def _style(config: EditionConfig, style_path: Path | None):
@@ -215,7 +223,7 @@ def convert_sources(
         (shown_path(target / r.output_name), parse_bytes(r.data, r.output_name)) for r in results
     ]
     checked = validate_documents(docs, [str(schema)], ValidationConfig.for_edition(config, None))
-    _fail_on_errors(checked, "nothing was written")
+    _fail_on_errors(checked, "nothing was written", results)
     with _writing(target, wait=wait):
         changed = _changed(results, target)
         if changed:
@@ -286,7 +294,7 @@ def _next_tei(
     checked = validate_documents(
         docs, layers, ValidationConfig.for_edition(config, options.tei_schema_dir)
     )
-    _fail_on_errors(checked, "nothing was written")
+    _fail_on_errors(checked, "nothing was written", results)
     changed = _changed(results, config.tei_dir)
     report.converted = [r.output_name for r in changed]
     if not changed:

@@ -62,6 +62,7 @@ class TeiFile:
     _data: bytes | None = field(default=None, repr=False)
     _tree: etree._ElementTree | None = field(default=None, repr=False)
     _kind: FileKind | None = field(default=None, repr=False)
+    _root_id: str | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -102,14 +103,25 @@ class TeiFile:
         return self._kind
 
     def _find_kind(self) -> FileKind:
-        if self.registers:
-            return FileKind.REGISTERS
         if self._tree is not None:
-            return kind_of_root(self._tree.getroot())
-        try:
-            return sniff_kind(self.data())
-        except EditionError:
-            return FileKind.OTHER
+            root = self._tree.getroot()
+            kind, self._root_id = kind_of_root(root), root.get(XML_ID)
+        else:
+            try:
+                kind, self._root_id = sniff(self.data())
+            except EditionError:
+                kind = FileKind.OTHER
+        return FileKind.REGISTERS if self.registers else kind
+
+    @property
+    def slug(self) -> str:
+        """The name the file's outputs go by: its root ``xml:id``, else its stem."""
+        if self._kind is None:
+            self._kind = self._find_kind()  # reads the root's xml:id on the way
+        xml_id = self._root_id
+        if xml_id and is_safe_id(xml_id):
+            return xml_id
+        return self.stem if is_safe_id(self.stem) else slugify(self.stem)
 
 
 def kind_of_root(root: etree._Element) -> FileKind:
@@ -120,10 +132,11 @@ def kind_of_root(root: etree._Element) -> FileKind:
     return FileKind.REGISTERS if is_register_file(root) else FileKind.TEXT
 
 
-def sniff_kind(data: bytes) -> FileKind:
-    """The kind of a file from its root and the root's children, without building the
-    whole tree: reading stops at the ``text`` of a TEI document."""
+def sniff(data: bytes) -> tuple[FileKind, str | None]:
+    """The kind of a file and its root's ``xml:id``, from the root and its children,
+    without building the whole tree: reading stops at the ``text`` of a TEI document."""
     root_tag = None
+    root_id = None
     depth = 0
     has_standoff = False
     try:
@@ -140,20 +153,20 @@ def sniff_kind(data: bytes) -> FileKind:
                 continue
             depth += 1
             if depth == 1:
-                root_tag = element.tag
+                root_tag, root_id = element.tag, element.get(XML_ID)
                 if root_tag != f"{{{TEI_NS}}}TEI":
                     break
             elif depth == 2:
                 if element.tag == f"{{{TEI_NS}}}text":
-                    return FileKind.TEXT
+                    return FileKind.TEXT, root_id
                 has_standoff = has_standoff or element.tag == f"{{{TEI_NS}}}standOff"
     except etree.XMLSyntaxError:
-        return FileKind.OTHER
+        return FileKind.OTHER, root_id
     if root_tag == f"{{{TEI_NS}}}teiCorpus":
-        return FileKind.CORPUS
+        return FileKind.CORPUS, root_id
     if root_tag != f"{{{TEI_NS}}}TEI":
-        return FileKind.OTHER
-    return FileKind.REGISTERS if has_standoff else FileKind.TEXT
+        return FileKind.OTHER, root_id
+    return (FileKind.REGISTERS if has_standoff else FileKind.TEXT), root_id
 
 
 @dataclass(eq=False)
