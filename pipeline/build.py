@@ -9,10 +9,12 @@
    (``pipeline.export``) and the static DTS API (``pipeline.dts``) in it, into a new
    version of ``site/`` that replaces the old one in one atomic step.
 
-``convert_sources`` and ``export_format`` are the same steps for ``edition convert`` and
-``edition export``. Every output folder is locked while it is written, leftovers of
-killed runs are removed first, and an ``OSError`` becomes one ``EditionError`` naming
-the path, with the earlier outputs untouched.
+Nothing is put in place before everything is made and checked; then the new ``tei/`` and
+the new ``site/`` each replace the old in one step. ``convert_sources`` is the first two
+steps for ``edition convert``; ``write_files`` writes what ``edition export`` made. Every
+output folder is locked while it is written, leftovers of killed runs are removed first,
+and an ``OSError`` becomes one ``EditionError`` naming the path, with the earlier outputs
+untouched.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from pipeline.structure import Collection, load_collection, read_folder, read_pa
 from pipeline.validate import (
     SchemaUnavailable,
     ValidationConfig,
+    resolve_tei_dir,
     validate_documents,
     validate_inputs,
 )
@@ -127,9 +130,7 @@ def _writing(*folders: Path, wait: float = 0.0) -> Iterator[None]:
         raise os_error(exc) from None
 
 
-def _tei_layers(config: EditionConfig, tei_schema_dir: Path | None, notes: list[str]) -> list[str]:
-    from pipeline.validate import resolve_tei_dir
-
+def _tei_layers(tei_schema_dir: Path | None, notes: list[str]) -> list[str]:
     try:
         resolve_tei_dir(tei_schema_dir)
     except SchemaUnavailable as exc:
@@ -282,7 +283,7 @@ def _next_tei(
     there is what the site is made of."""
     collection = load_collection(config)
     results = _converted(config, collection, None)
-    layers = ["edition", *_tei_layers(config, options.tei_schema_dir, report.notes)]
+    layers = ["edition", *_tei_layers(options.tei_schema_dir, report.notes)]
     names = {r.output_name for r in results}
     docs = [
         (shown_path(config.tei_dir / r.output_name), parse_bytes(r.data, r.output_name))
