@@ -33,7 +33,7 @@ from pipeline.config import EditionConfig
 from pipeline.convert.report import TextReport
 from pipeline.convert.run import Converted, convert_collection
 from pipeline.convert.segment import load_style
-from pipeline.dts import collection_resources, dts_files
+from pipeline.dts import collection_resources, dts_files, site_files
 from pipeline.errors import EditionError, os_error, shown_path
 from pipeline.export.formats import TXT_FOLDERS, exchange_files, txt_exports
 from pipeline.outputs import (
@@ -455,8 +455,9 @@ def _render(
                 )
             )
         txt = txt_exports(collection)
-        dts = dts_files(collection_resources(collection), config)
-        files.update({f"dts/{name}": data for name, data in dts.items()})
+        resources = collection_resources(collection)
+        files.update({f"dts/{name}": data for name, data in dts_files(resources, config).items()})
+        files.update(site_files(resources, config))  # host configuration: media types, Link
     for name, data in txt.items():
         files[f"downloads/{name}"] = data
         for mode, folder in TXT_FOLDERS.items():

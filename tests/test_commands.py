@@ -61,7 +61,10 @@ def test_build_other_projects_tei_reports_what_is_wrong(tmp_path: Path, tei_env:
 
 
 def test_serve_answers_pages_and_dts(project: Path) -> None:
+    """The server answers from the site it serves, not from the project's TEI."""
     assert run_edition("build", "--no-search", cwd=project).returncode == 0
+    documents = sorted((project / "site" / "dts" / "document").glob("*.xml"))
+    shutil.rmtree(project / "tei")
     server = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "serve", "--port", "0"],
         cwd=project,
@@ -77,6 +80,10 @@ def test_serve_answers_pages_and_dts(project: Path) -> None:
             assert response.status == 200 and b"<!DOCTYPE html>" in response.read()
         with urllib.request.urlopen(base + "dts/index.json", timeout=10) as response:
             assert response.headers["Content-Type"] == "application/ld+json"
+        resource = documents[0].stem
+        query = f"dts/navigation?resource={resource}&down=1"
+        with urllib.request.urlopen(base + query, timeout=10) as response:
+            assert response.status == 200 and resource.encode() in response.read()
     finally:
         server.terminate()
         server.wait(timeout=10)

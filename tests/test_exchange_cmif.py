@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from lxml import etree
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import EditionError
-from pipeline.export.cmif import authority_uri, licence_for
+from pipeline.export.cmif import authority_uri, build_cmif, licence_for
 from pipeline.xmltools import NSMAP, XML_ID, parse_bytes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -99,8 +100,14 @@ def test_correspaction_holds_only_what_cmif_allows(cmif_root: etree._Element) ->
                 assert all(CMIF_DATE.match(v) for v in child.attrib.values())
             else:
                 assert len(child) == 0 and child.text.strip()
-                # No authority ids are verified in the registers: no @ref is made up.
-                assert child.get("ref") is None
+                # An @ref only from an identifier the registers hold: none is made up.
+                ref = child.get("ref")
+                assert ref is None or ref.rsplit("/", 1)[-1] in _register_idnos(), ref
+
+
+def _register_idnos() -> str:
+    registers = parse_bytes((REPO / "tei" / "registers.xml").read_bytes()).getroot()
+    return " ".join(idno.text or "" for idno in registers.iterfind(".//tei:idno", NSMAP))
 
 
 def test_sender_place_and_date_of_the_letters(cmif_root: etree._Element) -> None:
@@ -148,6 +155,13 @@ def test_authority_uris_only_from_well_formed_ids() -> None:
     assert authority_uri(entry("wikidata", "Q1394")) == "http://www.wikidata.org/entity/Q1394"
     assert authority_uri(entry("viaf", "101787139")) == "http://viaf.org/viaf/101787139"
     assert authority_uri(entry("geonames", "524901")) == "http://www.geonames.org/524901"
+    assert authority_uri(entry("GND", "118640445")) == "http://d-nb.info/gnd/118640445"
+    wikidata = "https://www.wikidata.org/wiki/Q1394"
+    assert authority_uri(entry("URI", wikidata)) == "http://www.wikidata.org/entity/Q1394"
+    viaf = "https://viaf.org/viaf/101787139/"
+    assert authority_uri(entry("url", viaf)) == "http://viaf.org/viaf/101787139"
+    assert authority_uri(entry("URI", "https://example.org/viaf/viaf/1")) is None
+    assert authority_uri(entry("URI", "https://viaf.org/viaf/1/../../x")) is None
     assert authority_uri(entry("viaf", "javascript:alert(1)")) is None
     assert authority_uri(entry("wikidata", "Q1/../x")) is None
     assert authority_uri(entry("made-up", "123")) is None
@@ -160,3 +174,56 @@ def test_cmif_needs_an_open_licence() -> None:
     closed = config.replace(licence_url="https://example.org/all-rights-reserved")
     with pytest.raises(EditionError, match="CC BY 4.0 or CC0"):
         licence_for(closed)
+
+
+# Identifiers for the test's own registers, in the forms a register may give them, and
+# the authority URI CMIF should carry for each.
+IDNOS = [
+    ("viaf", "101787139", "http://viaf.org/viaf/101787139"),
+    ("GND", "118640445", "http://d-nb.info/gnd/118640445"),
+    ("URI", "https://www.wikidata.org/wiki/Q1394", "http://www.wikidata.org/entity/Q1394"),
+    ("geonames", "524901", "http://www.geonames.org/524901"),
+]
+
+
+def test_names_carry_the_authority_uris_the_registers_hold() -> None:
+    """With registers of the test's own that give identifiers to some entries, the
+    letters' names carry them as @ref; entries without one get none."""
+    collection = project_collection()
+    registers = copy.deepcopy(collection.registers_file.tree())
+    entries = {
+        el.get(XML_ID): el
+        for el in registers.getroot().iter()
+        if isinstance(el.tag, str) and el.get(XML_ID)
+    }
+    texts = {f.tree().getroot().get(XML_ID): f.tree() for f in collection.texts()}
+    named = []
+    for tree in texts.values():
+        for name in tree.getroot().iterfind(".//tei:correspAction/*[@ref]", NSMAP):
+            key = name.get("ref").partition("#")[2]
+            if key in entries and key not in named:
+                named.append(key)
+    assert len(named) >= 2, "the bundled letters name register entries"
+    expected = {}
+    for i, key in enumerate(named[::2]):  # every other entry gets an identifier
+        kind, value, uri = IDNOS[i % len(IDNOS)]
+        idno = etree.SubElement(entries[key], f"{{{NSMAP['tei']}}}idno", type=kind)
+        idno.text = value
+        expected[key] = uri
+    config = load_config(REPO / "pyproject.toml")
+    cmif = build_cmif(texts, registers, "registers.xml", config, URL).getroot()
+    by_name = {}
+    for key, entry in entries.items():
+        names = entry.findall("tei:persName", NSMAP) + entry.findall("tei:placeName", NSMAP)
+        names += entry.findall("tei:orgName", NSMAP)
+        main = next((n for n in names if n.get("type") == "main"), names[0] if names else None)
+        if main is not None:
+            by_name[" ".join("".join(main.itertext()).split())] = key
+    refs = 0
+    for name in cmif.iterfind(".//tei:correspAction/*", NSMAP):
+        if etree.QName(name).localname == "date" or name.text not in by_name:
+            continue
+        assert name.get("ref") == expected.get(by_name[name.text]), name.text
+        refs += name.get("ref") is not None
+    assert refs, "some name carries an authority URI"
+    assert not any(isinstance(n, etree._Comment) for n in cmif.iter(etree.Comment))

@@ -6,13 +6,16 @@ import csv
 import io
 import json
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.export.registers_data import CSV_COLUMNS
-from pipeline.xmltools import NSMAP, XML_ID, parse_file
+from pipeline.config import load_config
+from pipeline.export import registers_data
+from pipeline.export.registers_data import CSV_COLUMNS, register_rows, rows_to_csv, rows_to_json
+from pipeline.xmltools import NSMAP, XML_ID, parse_bytes, parse_file
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRY_TAGS = ("person", "place", "org", "bibl")
@@ -93,3 +96,49 @@ def test_authority_ids_come_only_from_the_registers(exported: tuple[list[dict], 
     with_idno = {el.get(XML_ID) for el in _entries() if el.find("tei:idno", NSMAP) is not None}
     assert {r["id"] for r in rows if r["authority_ids"]} == with_idno
     assert data["licence_url"] == "https://creativecommons.org/licenses/by/4.0/"
+
+
+FORMULAS = [
+    '=HYPERLINK("https://attacker.invalid/x","open")',
+    "+1+2",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1)",
+]
+
+
+def _formula_cells(text: str) -> list[str]:
+    """Cells a spreadsheet would run as a formula."""
+    rows = csv.reader(io.StringIO(text, newline=""))
+    return [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def _registers_with_formulas() -> bytes:
+    persons = "".join(
+        f'<person xml:id="p{i}"><persName type="main">{escape(value)}</persName>'
+        f"<occupation>{escape(value)}</occupation></person>"
+        for i, value in enumerate(FORMULAS)
+    )
+    return (
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+        "<title>R</title></titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/>"
+        f"</sourceDesc></fileDesc></teiHeader><standOff><listPerson>{persons}"
+        '<person xml:id="plain"><persName type="main">Ada Lovelace</persName></person>'
+        "</listPerson></standOff></TEI>"
+    ).encode()
+
+
+def test_formula_like_values_are_neutralised_in_csv_and_kept_in_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = register_rows(parse_bytes(_registers_with_formulas()), {}, "registers.xml")
+    text = rows_to_csv(rows).decode("utf-8")
+    assert _formula_cells(text) == []
+    cells = [row for row in csv.DictReader(io.StringIO(text, newline=""))]
+    assert [c["name"] for c in cells] == [f"'{v}" for v in FORMULAS] + ["Ada Lovelace"]
+    assert [c["role"] for c in cells][: len(FORMULAS)] == [f"'{v}" for v in FORMULAS]
+    config = load_config(REPO / "pyproject.toml")
+    data = json.loads(rows_to_json(rows, config))
+    assert [e["name"] for e in data["entities"]] == [*FORMULAS, "Ada Lovelace"]
+    # Without the guard the same cells would reach a spreadsheet as formulas.
+    monkeypatch.setattr(registers_data, "neutralised", lambda cell: cell)
+    assert len(_formula_cells(rows_to_csv(rows).decode("utf-8"))) == 2 * len(FORMULAS)

@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 import click
 
 from pipeline.commands import config_option, settings
-from pipeline.dts.server import make_server
+from pipeline.dts import collection_resources
+from pipeline.dts.server import DtsService, make_server
 from pipeline.errors import EditionError, shown_path
+from pipeline.structure import load_collection
 
 
 @click.command()
@@ -28,26 +30,41 @@ from pipeline.errors import EditionError, shown_path
 )
 @config_option
 @click.option("--log", is_flag=True, help="Print one line per request.")
-def serve(port: int, site_dir: Path | None, config_path: Path | None, log: bool) -> None:
-    """Serve the site and the DTS API locally, with DTS content types.
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds a client may take to send its request before it is dropped.",
+)
+def serve(
+    port: int, site_dir: Path | None, config_path: Path | None, log: bool, timeout: float
+) -> None:
+    """Serve the site and the DTS API locally, with DTS media types and headers.
 
-    DTS answers both path-style URLs (/dts/navigation/<id>/1.json) and query-style
-    ones (/dts/navigation?resource=<id>&down=1). Stop with Ctrl-C.
+    The static API answers path-style URLs (/dts/navigation/<id>;down=1.json); the
+    query-style API at /dts/ answers every DTS request from the documents the site
+    publishes (/dts/navigation?resource=<id>&down=1). Stop with Ctrl-C.
     """
     config = settings(config_path)
     root = site_dir or config.site_dir
     if not root.is_dir():
         raise EditionError("no built site here: run the build first", root)
+    dts = None
+    documents = root / "dts" / "document"
+    if documents.is_dir():
+        # The site's own copies of the documents: what is served is what was built.
+        collection = load_collection(config, tei_paths=[documents], sources=False, recursive=False)
+        collection.check_inputs()
+        dts = DtsService(collection_resources(collection), config)
     base_path = urlsplit(config.base_url).path or "/"
     try:
-        server = make_server(root, port, base_path, quiet=not log)
+        server = make_server(root, port, base_path, quiet=not log, dts=dts, timeout=timeout)
     except OSError as exc:
         raise EditionError(f"cannot listen on port {port}: {exc.strerror}") from None
     host, bound = server.server_address[:2]
-    click.echo(
-        f"Serving {shown_path(root)} at http://{host}:{bound}/ "
-        f"(DTS: http://{host}:{bound}/dts/index.json); Ctrl-C stops"
-    )
+    api = f"DTS: http://{host}:{bound}/dts/" if dts is not None else "no DTS (no edition here)"
+    click.echo(f"Serving {shown_path(root)} at http://{host}:{bound}/ ({api}); Ctrl-C stops")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

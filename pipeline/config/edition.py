@@ -132,6 +132,26 @@ class EncodingConfig(Config):
     policy = c.SubConfig(PolicyConfig, help="[tool.edition.encoding.policy]")
 
 
+class DtsConfig(Config):
+    """How much of the DTS API is written as static files, and how long a page is."""
+
+    page_size = c.Type(
+        int, default=100, help="members per page of a collection or navigation answer"
+    )
+    files_per_resource = c.Type(
+        int,
+        default=2000,
+        help="the most static files written for one document; what would go beyond "
+        "(ranges first, then per-unit answers) is left to a DTS server",
+    )
+    files = c.Type(
+        int,
+        default=150000,
+        help="the most static files of the whole API (static hosts limit a site's "
+        "files: GitLab Pages to 200,000); the same parts are left out everywhere",
+    )
+
+
 class EditionConfig(Config):
     """``[tool.edition]``: the edition as a whole."""
 
@@ -187,6 +207,7 @@ class EditionConfig(Config):
         "(a larger one is refused before it is read)",
     )
     encoding = c.SubConfig(EncodingConfig, help="[tool.edition.encoding]: the encoding policy")
+    dts = c.SubConfig(DtsConfig, help="[tool.edition.dts]: the static DTS API's size")
 
     # Not settings: where they were read from.
     @property
@@ -226,6 +247,13 @@ def check_edition(config: EditionConfig) -> None:
     """Checks between keys, after each key has passed its own."""
     if config.max_input_mb < 1:
         raise ConfigError("[tool.edition] 'max-input-mb' must be at least 1", config.origin)
+    for key, value in (
+        ("page-size", config.dts.page_size),
+        ("files-per-resource", config.dts.files_per_resource),
+        ("files", config.dts.files),
+    ):
+        if value < 1:
+            raise ConfigError(f"[tool.edition.dts] '{key}' must be at least 1", config.origin)
     calendar = config.encoding.calendar
     for name in {calendar.old, calendar.new, calendar.default}:
         if name not in calendar.descriptions:

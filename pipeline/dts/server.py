@@ -1,10 +1,18 @@
-"""Serve the built site and its static DTS API on 127.0.0.1, for reading and testing.
+"""Serve the built site and its DTS API on 127.0.0.1: the reference DTS server.
 
-Files are served as they are, with the content types DTS asks for:
-``application/ld+json`` for the API's JSON, ``application/tei+xml`` for TEI documents
-and passages, ``text/html; charset=utf-8`` for pages. Query-style DTS requests
-(``/dts/navigation?resource=X&ref=Y&down=1``) are answered from the same static files,
-and the errors the specification names (400, 404) are given for bad combinations.
+- Files are served as they are, with the media types DTS asks for
+  (``application/ld+json``, ``application/tei+xml``) and a ``Link`` to each document's
+  collection, as the shipped host configuration makes a static host do.
+- Query-style DTS (``/dts/`` is its entry point; ``/dts/navigation?resource=X&down=1``)
+  answers every valid request of the specification, Level 1, from the edition's TEI,
+  with the request's URL as ``@id``.
+- A path-style URL (``/dts/navigation/X;down=7.json``) that no static file answers (a
+  ``down`` deeper than the tree, a range beyond the file budget) is answered as its
+  file would be.
+- DTS errors are JSON (RFC 9457) with the status the specification names; a malformed
+  request gets a 400 (or, from a client that sends nothing, a closed connection after
+  ``timeout`` seconds), never a traceback, and the server keeps serving.
+
 Requests under the path of the configured base URL (``/edition/...``) are served from
 the site's root too, so the API's own links work locally.
 """
@@ -14,106 +22,109 @@ from __future__ import annotations
 import http.server
 import mimetypes
 import posixpath
+import re
+import sys
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from pipeline.structure.identifiers import is_safe_id
+from pipeline.config import EditionConfig
+from pipeline.dts.api import JSON_LD, PARAMETERS, TEI_MEDIA_TYPE, Answer, Api, DtsError, Urls
+from pipeline.dts.api import problem as problem_json
+from pipeline.dts.resources import Resource
+from pipeline.dts.static import DOCUMENT_PATTERN, plan, static_api
 
-JSON_LD = "application/ld+json"
-TEI_XML = "application/tei+xml"
 HTML = "text/html; charset=utf-8"
+PROBLEM = "application/problem+json"
 API = "dts"
+_STATUS_TITLES = {400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+_DOCUMENT = re.compile("^" + DOCUMENT_PATTERN)
+_PATH_PARAMETERS = {
+    "collection": ("nav", "page"),
+    "navigation": ("tree", "down", "page"),
+    "document": ("tree",),
+}
+_SUFFIX = {"collection": ".json", "navigation": ".json", "document": ".xml"}
 
 
-class BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class DtsService:
+    """The DTS answers of one server: query-style, and path-style as the files are."""
+
+    def __init__(self, resources: Sequence[Resource], config: EditionConfig) -> None:
+        self.resources = list(resources)
+        self.config = config
+        coverage = plan(self.resources, config)[1]
+        self.static = static_api(self.resources, config, coverage)
+        self.query: Api | None = None
+
+    def bind(self, origin: str) -> None:
+        """Query-style URLs on the server's own address."""
+        urls = Urls(f"{origin}/{API}/", "query")
+        self.query = static_api(self.resources, self.config, urls=urls)
 
 
-def _one(query: dict[str, list[str]], name: str) -> str | None:
-    values = query.get(name)
-    if not values:
-        return None
-    if len(values) > 1:
-        raise BadRequest(400, f"'{name}' is given more than once")
-    return values[0]
+def one_values(query: Mapping[str, list[str]]) -> dict[str, str]:
+    """Query parameters with one value each (a parameter given twice is an error)."""
+    values = {}
+    for name, given in query.items():
+        if len(given) > 1:
+            raise DtsError(400, f"'{name}' is given more than once")
+        values[name] = given[0]
+    return values
 
 
-def _segment(value: str, name: str) -> str:
-    """A query value that is to name a file: only safe identifiers can exist."""
-    if not is_safe_id(value):
-        raise BadRequest(404, f"no such {name}: {value!r}")
-    return value
-
-
-def _down(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        down = int(value)
-    except ValueError:
-        raise BadRequest(400, "'down' must be an integer") from None
-    if down < -1:
-        raise BadRequest(400, "'down' must be -1 or more")
-    return down
-
-
-def static_path(endpoint: str, query: dict[str, list[str]]) -> str:
-    """The API file (relative to ``dts/``) answering a query-style request."""
-    if endpoint == "collection":
-        ident, nav = _one(query, "id"), _one(query, "nav")
-        if nav not in (None, "children", "parents"):
-            raise BadRequest(400, "'nav' must be 'children' or 'parents'")
-        name = "collection" + (f"/{_segment(ident, 'collection')}" if ident else "")
-        return name + (f"/{nav}" if nav else "") + ".json"
-    resource = _one(query, "resource")
-    if resource is None:
-        raise BadRequest(400, "'resource' is required")
-    ref, start, end = _one(query, "ref"), _one(query, "start"), _one(query, "end")
-    if ref is not None and (start is not None or end is not None):
-        raise BadRequest(400, "'ref' cannot be used with 'start' or 'end'")
-    if (start is None) != (end is None):
-        raise BadRequest(400, "'start' and 'end' go together")
-    if start is not None:
-        raise BadRequest(400, "ranges ('start'/'end') are not supported by this Level 0 server")
-    if _one(query, "tree") is not None:
-        raise BadRequest(404, "each resource has only its default citation tree")
-    resource = _segment(resource, "resource")
-    ref = _segment(ref, "ref") if ref is not None else None
-    if endpoint == "document":
-        media = _one(query, "mediaType")
-        if media not in (None, TEI_XML):
-            raise BadRequest(404, f"media type {media!r} is not available")
-        return f"document/{resource}" + (f"/{ref}" if ref else "") + ".xml"
-    down = _down(_one(query, "down"))
-    if down is None and ref is None:
-        raise BadRequest(400, "give 'ref' or 'down' (or both)")
-    if down == 0 and ref is None:
-        raise BadRequest(400, "'down=0' needs a 'ref'")
-    parts = [f"navigation/{resource}"]
-    if down is not None:
-        parts.append(str(down))
-    if ref is not None:
-        parts.append(ref)
-    return "/".join(parts) + ".json"
+def parse_path(relative: str) -> tuple[str, dict[str, str]]:
+    """The request a path-style URL below ``dts/`` makes; ``DtsError(404)`` when the
+    path is not one the templates can make."""
+    if relative == "index.json":
+        return "entry", {}
+    for endpoint, suffix in _SUFFIX.items():
+        rest = relative[len(endpoint) :]
+        if not relative.startswith(endpoint) or not rest.endswith(suffix):
+            continue
+        rest = rest[: -len(suffix)]
+        if rest and rest[0] not in "/;":
+            continue
+        segments = rest[1:].split("/") if rest.startswith("/") else [rest]
+        name, *matrix = segments[0].split(";")
+        params: dict[str, str] = {}
+        if name:
+            params["id" if endpoint == "collection" else "resource"] = unquote(name)
+        for item in matrix:
+            key, equals, value = item.partition("=")
+            if not equals or key not in _PATH_PARAMETERS[endpoint] or key in params:
+                raise DtsError(404, f"not a path of this API: {relative}")
+            params[key] = unquote(value)
+        refs = [unquote(s) for s in segments[1:]]
+        if endpoint == "collection" and refs or len(refs) > 2 or "" in refs:
+            raise DtsError(404, f"not a path of this API: {relative}")
+        if len(refs) == 1:
+            params["ref"] = refs[0]
+        elif len(refs) == 2:
+            params["start"], params["end"] = refs
+        return endpoint, params
+    raise DtsError(404, f"not a path of this API: {relative}")
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """The site's files, DTS content types, and query-style DTS requests."""
+    """The site's files, DTS media types and headers, and DTS answers."""
 
     def __init__(
         self,
         *args: object,
         directory: str,
         base_path: str = "/",
+        dts: DtsService | None = None,
         quiet: bool = True,
+        timeout: float | None = 60.0,
         **kwargs: object,
     ) -> None:
         self.base_path = base_path
+        self.dts = dts
         self.quiet = quiet
+        self.timeout = timeout  # a client that sends nothing is dropped after this
+        self.extra_headers: list[tuple[str, str]] = []
         super().__init__(*args, directory=directory, **kwargs)
 
     # -- routing --
@@ -123,46 +134,103 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             path = "/" + path[len(self.base_path) :]
         return path
 
-    def _route(self) -> str | None:
-        parts = urlsplit(self.path)
-        path = self._site_path(parts.path)
-        if path in (f"/{API}", f"/{API}/"):
-            return f"/{API}/index.json"
-        for endpoint in ("collection", "navigation", "document"):
-            if path in (f"/{API}/{endpoint}", f"/{API}/{endpoint}/"):
-                try:
-                    file = static_path(endpoint, parse_qs(parts.query, keep_blank_values=True))
-                except BadRequest as exc:
-                    self.send_error(exc.status, exc.message)
-                    return None
-                if endpoint == "navigation" and not self._exists(f"/{API}/{file}"):
-                    file = self._deepest(file)
-                return f"/{API}/{file}"
-        return path  # still percent-encoded: translate_path decodes it once
-
-    def _exists(self, path: str) -> bool:
-        return Path(self.translate_path(path)).is_file()
-
-    def _deepest(self, file: str) -> str:
-        """A ``down`` deeper than the tree gives the whole subtree, as ``-1`` does."""
-        parts = file.removesuffix(".json").split("/")
-        if len(parts) >= 3 and parts[2].isdigit() and int(parts[2]) > 0:
-            parts[2] = "-1"
-        return "/".join(parts) + ".json"
-
     def do_GET(self) -> None:
-        routed = self._route()
-        if routed is not None:
-            self.path = routed
-            super().do_GET()
+        self._serve(head=False)
 
     def do_HEAD(self) -> None:
-        routed = self._route()
-        if routed is not None:
-            self.path = routed
+        self._serve(head=True)
+
+    def _serve(self, head: bool) -> None:
+        self.extra_headers = []
+        parts = urlsplit(self.path)
+        decoded = unquote(parts.path)
+        if not parts.path.startswith("/") or any(ord(c) < 32 for c in decoded):
+            self._problem(400, "the request's path is not a path", head)
+            return
+        path = self._site_path(parts.path)
+        if path != f"/{API}" and not path.startswith(f"/{API}/"):
+            self._file(path, head)
+            return
+        relative = path[len(API) + 2 :]
+        try:
+            if self.dts is not None and relative.rstrip("/") in ("", *PARAMETERS):
+                self._query(relative.rstrip("/") or "entry", parts.query, head)
+            elif Path(self.translate_path(path)).is_file():
+                self._api_file(path, head)
+            elif self.dts is not None:
+                self._path_style(unquote(relative), head)
+            else:
+                raise DtsError(404, "no such file of the DTS API")
+        except DtsError as exc:
+            self._problem(exc.status, exc.message, head)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: one log line, a 500
+            self.log_error("could not answer %s: %r", self.path, exc)
+            self._problem(500, "the server could not answer this request", head)
+
+    def _query(self, endpoint: str, query: str, head: bool) -> None:
+        assert self.dts is not None and self.dts.query is not None
+        params = one_values(parse_qs(query, keep_blank_values=True))
+        origin = self.dts.query.urls.base.removesuffix(f"/{API}/")
+        url = origin + self.path if self.path.startswith("/") else self.path
+        self._answer(self.dts.query.answer(endpoint, params, url), head)
+
+    def _path_style(self, relative: str, head: bool) -> None:
+        assert self.dts is not None
+        endpoint, params = parse_path(relative)
+        api = self.dts.static
+        url = api.urls.entry if endpoint == "entry" else api.urls.url(endpoint, params)
+        self._answer(api.answer(endpoint, params, url), head)
+
+    def _answer(self, answer: Answer, head: bool) -> None:
+        headers = [("Link", answer.link)] if answer.link else []
+        self._send(200, answer.media_type, answer.body, head, headers)
+
+    def _api_file(self, path: str, head: bool) -> None:
+        match = _DOCUMENT.match(path[len(API) + 2 :])
+        if match and self.dts is not None:
+            link = self.dts.static.urls.url("collection", {"id": match.group(1)})
+            self.extra_headers = [("Link", f'<{link}>; rel="collection"')]
+        self._file(path, head)
+
+    def _file(self, path: str, head: bool) -> None:
+        self.path = path  # still percent-encoded: translate_path decodes it once
+        if head:
             super().do_HEAD()
+        else:
+            super().do_GET()
 
     # -- responses --
+    def _send(
+        self,
+        status: int,
+        media_type: str,
+        body: bytes,
+        head: bool,
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _problem(self, status: int, message: str, head: bool) -> None:
+        title = _STATUS_TITLES.get(status, "Error")
+        self._send(status, PROBLEM, problem_json(status, title, message), head)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if not self.command and code >= 400:
+            # A request line that cannot be read, or is too long: a 400 with a status
+            # line (the library would answer some of them as HTTP/0.9, without one).
+            code, self.request_version = 400, "HTTP/1.0"
+            self.close_connection = True
+        super().send_error(code, message, explain)
+
     def list_directory(self, path: str | Path) -> None:
         self.send_error(404, "no index page here")
 
@@ -173,7 +241,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if in_api and path.endswith(".json"):
             return JSON_LD
         if path.endswith(".xml") and (in_api or relative.startswith(("tei/", "downloads/"))):
-            return TEI_XML
+            return TEI_MEDIA_TYPE
         if path.endswith((".html", ".htm")):
             return HTML
         guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
@@ -184,14 +252,9 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         # DTS clients often run in a browser on another origin.
         self.send_header("Access-Control-Allow-Origin", "*")
-        path = urlsplit(self.path).path
-        if path.startswith(f"/{API}/document/") and path.endswith(".xml"):
-            resource = path[len(f"/{API}/document/") :].removesuffix(".xml").split("/")[0]
-        else:
-            resource = ""
-        if is_safe_id(resource):
-            link = f"{self.base_path}{API}/collection/{resource}.json"
-            self.send_header("Link", f'<{link}>; rel="collection"')
+        for name, value in getattr(self, "extra_headers", ()):
+            self.send_header(name, value)
+        self.extra_headers = []
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -199,13 +262,40 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class EditionServer(http.server.ThreadingHTTPServer):
+    """A threading server that reports a failed request in one line, not a traceback."""
+
+    quiet = True
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        if not self.quiet:
+            error = sys.exc_info()[1]
+            print(f"request from {client_address[0]} failed: {error!r}", file=sys.stderr)
+
+
 def make_server(
-    site_dir: Path, port: int = 8000, base_path: str = "/", quiet: bool = True
-) -> http.server.ThreadingHTTPServer:
+    site_dir: Path,
+    port: int = 8000,
+    base_path: str = "/",
+    quiet: bool = True,
+    dts: DtsService | None = None,
+    timeout: float | None = 60.0,
+) -> EditionServer:
     """A server for ``site_dir`` on 127.0.0.1 only (port 0: any free port)."""
     if not base_path.startswith("/"):
         base_path = "/" + base_path
     if not base_path.endswith("/"):
         base_path += "/"
-    handler = partial(SiteHandler, directory=str(site_dir), base_path=base_path, quiet=quiet)
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    handler = partial(
+        SiteHandler,
+        directory=str(site_dir),
+        base_path=base_path,
+        dts=dts,
+        quiet=quiet,
+        timeout=timeout,
+    )
+    server = EditionServer(("127.0.0.1", port), handler)
+    server.quiet = quiet
+    if dts is not None:
+        dts.bind(f"http://127.0.0.1:{server.server_address[1]}")
+    return server

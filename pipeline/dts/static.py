@@ -1,376 +1,101 @@
-"""A read-only Distributed Text Services 1.0 API as static files, made at build time.
+"""The DTS 1.0 API as static files, within a file budget, and the host configuration
+that serves them with the right headers.
 
-DTS 1.0 allows static deployment with path-style URI templates (RFC 6570). This API
-answers every valid request of a Level 0 server (no ``start``/``end`` ranges) with a
-file, so any static host can serve it. Under the API's folder (``site/dts/``):
+Every file answers one request of the path-style templates (RFC 6570), so a client
+that expands them finds it (``{B}`` is the site's ``dts/`` folder; ``;`` parameters
+and ``/`` segments are those the specification shows for static APIs)::
 
-    index.json                                  entry point
-    collection.json                             the edition (root collection)
-    collection/{id}.json, collection/{id}/{nav}.json
-    navigation/{resource}/{down}.json           the tree from the root, ``down`` levels
-    navigation/{resource}/{ref}.json            one unit
-    navigation/{resource}/{down}/{ref}.json     a unit with its subtree (0: siblings)
-    document/{resource}.xml                     the whole TEI document
-    document/{resource}/{ref}.xml               one passage, in ``dts:wrapper``
+    {B}index.json                                           entry point
+    {B}collection{/id}{;nav,page}.json                      collections, resources
+    {B}navigation{/resource}{;tree,down,page}{/ref,start,end}.json
+    {B}document{/resource}{;tree}{/ref,start,end}.xml
 
-The templates are ``collection{/id}{/nav}.json``, ``navigation{/resource}{/down}{/ref}
-.json`` and ``document{/resource}{/ref}.xml``. A ``ref`` is an ``xml:id`` (it never starts
-with a digit or '-') and ``down`` is a number, so the paths cannot be confused. Resource
-ids and refs are checked to be safe as path segments before any file is named by them.
-JSON-LD field names are the specification's.
+A static host can answer only what was written, so the files come in levels, each
+written for a resource only while its files stay within ``files-per-resource`` and the
+whole API within ``files`` ([tool.edition.dts]); a level left out is left out of every
+resource, and each resource says in its ``extensions`` what it has:
+
+0. the collection entries, the whole document (also with any ``tree``), and the tree
+   from its root for every ``down`` up to the declared depth (an empty ``member`` where
+   the text has no unit that deep); always written;
+1. each unit: its navigation and its passage (``edition:staticRefs``);
+2. each unit with every ``down`` up to the declared depth (``edition:staticDown``);
+3. and after: the ranges (``start``/``end``) of every pair of siblings, level by level
+   (``edition:staticRangeDepth``: how many levels).
+
+Long member lists are paginated (``page-size``): the first page also answers without
+``page``. What a static host cannot answer (a ``down`` deeper than the tree, ranges
+that are not of siblings or beyond the budget, ``mediaType``, errors as JSON) is
+answered by a DTS server such as ``edition serve``.
 """
 
 from __future__ import annotations
 
-import copy
+import itertools
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
-
-from lxml import etree
 
 from pipeline.config import EditionConfig
-from pipeline.dts.citations import CitableUnit, CitationTree, CiteStructure, citation_tree
+from pipeline.dts.api import (
+    JSON_LD,
+    NAV_VALUES,
+    TEI_MEDIA_TYPE,
+    Api,
+    Coverage,
+    DtsError,
+    Urls,
+    site_base,
+)
+from pipeline.dts.citations import CitationTree
+from pipeline.dts.resources import RESERVED, Resource
 from pipeline.errors import EditionError
-from pipeline.structure import Collection, FileKind, TeiFile
-from pipeline.structure.identifiers import is_safe_id, safe_lang
-from pipeline.structure.reading import read_document
-from pipeline.structure.registers import is_register_file
-from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG, parse_bytes
+from pipeline.structure.identifiers import is_safe_id
 
-DTS_VERSION = "1.0"
-CONTEXT = "https://dtsapi.org/context/v1.0.json"
-DTS_NS = "https://w3id.org/api/dts#"
-TEI_MEDIA_TYPE = "application/tei+xml"
-RESERVED = frozenset({"children", "parents", "index", "collection"})
-NAV_VALUES = ("children", "parents")
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One document of the edition as DTS sees it."""
-
-    identifier: str
-    data: bytes
-    tree: etree._ElementTree
-    citations: CitationTree
-    title: str
-    description: str
-    creators: tuple[str, ...]
-    date: str
-    lang: str
-    register: bool
+Request = tuple[str, dict[str, str]]
+VOCABULARY = "vocabulary.json"
+# Cloudflare Pages reads at most 100 rules from _headers.
+HEADER_RULES = 100
+_TERMS = {
+    "preview": "The collection is a local preview: base-url is not set, and the API's "
+    "URLs point to the address where `edition serve` serves the site by default.",
+    "staticRefs": "Each citable unit of the resource has a static file for its "
+    "navigation (ref) and its passage (document).",
+    "staticDown": "Each citable unit has a static navigation file for every down from 0 "
+    "to the declared depth of its citation tree, and -1.",
+    "staticRangeDepth": "Static files answer start/end for every pair of siblings at the "
+    "levels 1 to this number of every citation tree (0: no range).",
+}
 
 
-@dataclass(frozen=True)
-class Urls:
-    """Where the API lives: ``path`` for templates, ``origin + path`` for absolute URLs."""
-
-    origin: str
-    path: str
-
-    @classmethod
-    def from_base(cls, base_url: str) -> Urls:
-        parts = urlsplit(base_url or "/")
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-        path = parts.path or "/"
-        if not path.endswith("/"):
-            path += "/"
-        return cls(origin, path + "dts/")
-
-    def absolute(self, relative: str) -> str:
-        return self.origin + self.path + relative
+def api_urls(config: EditionConfig) -> tuple[Urls, bool]:
+    """The static API's URLs (its folder's absolute URL) and whether it is a preview."""
+    site, preview = site_base(config)
+    return Urls(site + "dts/", "path"), preview
 
 
-# --- reading -----------------------------------------------------------------------------
-
-
-def _creation_date(tree: etree._ElementTree) -> str:
-    """The date of writing as ISO 8601 (Gregorian), an interval where it is one."""
-    date = tree.getroot().find("tei:teiHeader/tei:profileDesc/tei:creation//tei:date", NSMAP)
-    if date is None:
-        return ""
-    if date.get("when"):
-        return date.get("when")
-    start = date.get("from") or date.get("notBefore") or ""
-    end = date.get("to") or date.get("notAfter") or ""
-    return f"{start or '..'}/{end or '..'}" if (start or end) else ""
-
-
-def load_resource(
-    data: bytes, path: str | Path, tree: etree._ElementTree | None = None
-) -> Resource:
-    """A TEI file as a DTS resource: id, metadata and citation tree."""
-    tree = tree if tree is not None else parse_bytes(data, path)
-    root = tree.getroot()
-    if etree.QName(root).namespace != TEI_NS or etree.QName(root).localname != "TEI":
-        raise EditionError("a DTS resource must be a TEI document", path)
-    identifier = root.get(XML_ID) or Path(path).stem
-    if not is_safe_id(identifier) or identifier in RESERVED:
-        raise EditionError(f"document id {identifier!r} cannot name a DTS resource", path)
-    register = is_register_file(root)
-    document = read_document(root, "reading")
-    try:
-        citations = citation_tree(tree)
-    except EditionError as exc:
-        raise EditionError(exc.message, path) from None
-    return Resource(
-        identifier=identifier,
-        data=data,
-        tree=tree,
-        citations=citations,
-        title=document.title,
-        description="; ".join(document.subtitles),
-        creators=document.authors,
-        date=_creation_date(tree),
-        lang=safe_lang(root.get(XML_LANG)) or "und",
-        register=register,
-    )
-
-
-# --- JSON-LD objects -------------------------------------------------------------------
-
-
-def entry_point(urls: Urls) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "dtsVersion": DTS_VERSION,
-        "@id": urls.path + "index.json",
-        "@type": "EntryPoint",
-        "collection": urls.path + "collection{/id}{/nav}.json",
-        "navigation": urls.path + "navigation{/resource}{/down}{/ref}.json",
-        "document": urls.path + "document{/resource}{/ref}.xml",
-    }
-
-
-def _structure(structure: CiteStructure) -> dict[str, Any]:
-    obj: dict[str, Any] = {"@type": "CiteStructure", "citeType": structure.cite_type}
-    if structure.children:
-        obj["citeStructure"] = [_structure(child) for child in structure.children]
-    return obj
-
-
-def _citation_trees(resource: Resource) -> list[dict[str, Any]]:
-    if not resource.citations.structures:
-        return []
-    return [
-        {
-            "@type": "CitationTree",
-            "citeStructure": [_structure(s) for s in resource.citations.structures],
-        }
-    ]
-
-
-def _text_value(value: str, lang: str) -> list[dict[str, str]]:
-    return [{"lang": lang, "value": value}]
-
-
-def resource_object(
-    resource: Resource, urls: Urls, config: EditionConfig, full: bool = True
-) -> dict[str, Any]:
-    """A ``Resource`` for the Collection endpoint (``full``) or inside a Navigation."""
-    rid = resource.identifier
-    obj: dict[str, Any] = {
-        "@id": rid,
-        "@type": "Resource",
-        "title": resource.title,
-    }
-    if full:
-        obj["dtsVersion"] = DTS_VERSION
-        if resource.description:
-            obj["description"] = resource.description
-        obj["totalParents"] = 1
-        obj["totalChildren"] = 0
-        dublin_core: dict[str, Any] = {
-            "title": _text_value(resource.title, resource.lang),
-            "language": [resource.lang],
-            "publisher": [config.publisher],
-            "type": ["Text"],
-        }
-        if resource.creators:
-            dublin_core["creator"] = [
-                {"lang": resource.lang, "value": c} for c in resource.creators
-            ]
-        if resource.date:
-            dublin_core["date"] = resource.date
-        if config.licence_url:
-            dublin_core["license"] = [config.licence_url]
-        obj["dublinCore"] = dublin_core
-    obj["collection"] = urls.path + f"collection/{rid}{{/nav}}.json"
-    obj["navigation"] = urls.path + f"navigation/{rid}{{/down}}{{/ref}}.json"
-    obj["document"] = urls.path + f"document/{rid}{{/ref}}.xml"
-    obj["citationTrees"] = _citation_trees(resource)
-    if full:
-        obj["mediaTypes"] = [TEI_MEDIA_TYPE]
-        obj["download"] = urls.path + f"document/{rid}.xml"
-    return obj
-
-
-def root_collection(
-    resources: Sequence[Resource], urls: Urls, config: EditionConfig, nav: str = "children"
-) -> dict[str, Any]:
-    obj: dict[str, Any] = {
-        "@context": CONTEXT,
-        "dtsVersion": DTS_VERSION,
-        "@id": config.id_prefix,
-        "@type": "Collection",
-        "title": config.title,
-    }
-    if config.subtitle:
-        obj["description"] = config.subtitle
-    obj.update(
-        {
-            "totalParents": 0,
-            "totalChildren": len(resources),
-            "collection": urls.path + "collection{/id}{/nav}.json",
-            "dublinCore": {
-                "title": _text_value(config.title, config.encoding.language or "und"),
-                "publisher": [config.publisher],
-                "creator": list(config.editors),
-                **({"license": [config.licence_url]} if config.licence_url else {}),
-            },
-            "member": [resource_object(r, urls, config) for r in resources]
-            if nav == "children"
-            else [],
-        }
-    )
-    return obj
-
-
-def _collection_summary(
-    resources: Sequence[Resource], urls: Urls, config: EditionConfig
-) -> dict[str, Any]:
-    return {
-        "@id": config.id_prefix,
-        "@type": "Collection",
-        "title": config.title,
-        "totalParents": 0,
-        "totalChildren": len(resources),
-        "collection": urls.path + f"collection/{config.id_prefix}{{/nav}}.json",
-    }
-
-
-def resource_collection(
-    resource: Resource,
+def static_api(
     resources: Sequence[Resource],
-    urls: Urls,
     config: EditionConfig,
-    nav: str = "children",
-) -> dict[str, Any]:
-    obj = {"@context": CONTEXT, **resource_object(resource, urls, config)}
-    if nav == "parents":
-        obj["member"] = [_collection_summary(resources, urls, config)]
-    return obj
-
-
-def _unit(unit: CitableUnit, resource: Resource) -> dict[str, Any]:
-    obj: dict[str, Any] = {
-        "identifier": unit.identifier,
-        "@type": "CitableUnit",
-        "level": unit.level,
-        "parent": unit.parent,
-        "citeType": unit.cite_type,
-    }
-    local = etree.QName(unit.element).localname
-    title = ""
-    if local == "head":
-        title = " ".join(
-            "".join(
-                t
-                for t in unit.element.xpath(".//text()[not(ancestor::tei:note)]", namespaces=NSMAP)
-            ).split()
-        )
-    elif local == "note" and unit.element.get("n"):
-        title = f"Note {unit.element.get('n')}"
-    if title:
-        obj["dublinCore"] = {"title": _text_value(title, resource.lang)}
-    return obj
-
-
-def _descendants(tree: CitationTree, ref: CitableUnit, down: int) -> list[CitableUnit]:
-    """``ref`` and its descendants down to ``down`` levels below it (-1: all)."""
-    units = list(tree.units)
-    start = units.index(ref)
-    result = [ref]
-    for unit in units[start + 1 :]:
-        if unit.level <= ref.level:
-            break
-        if down == -1 or unit.level <= ref.level + down:
-            result.append(unit)
-    return result
-
-
-def navigation(
-    resource: Resource,
-    urls: Urls,
-    config: EditionConfig,
-    relative: str,
-    down: int | None,
-    ref: CitableUnit | None,
-) -> dict[str, Any]:
-    """The Navigation object for one valid combination of ``down`` and ``ref``."""
-    tree = resource.citations
-    obj: dict[str, Any] = {
-        "@context": CONTEXT,
-        "dtsVersion": DTS_VERSION,
-        "@type": "Navigation",
-        "@id": urls.absolute(relative),
-        "resource": resource_object(resource, urls, config, full=False),
-    }
-    if ref is not None:
-        obj["ref"] = _unit(ref, resource)
-    if down is None:
-        return obj
-    if ref is None:
-        members = [u for u in tree.units if down == -1 or u.level <= down]
-    elif down == 0:
-        members = [u for u in tree.units if u.parent == ref.parent and u.level == ref.level]
-    else:
-        members = _descendants(tree, ref, down)
-    obj["member"] = [_unit(u, resource) for u in members]
-    return obj
-
-
-# --- documents ---------------------------------------------------------------------------
-
-
-def passage(resource: Resource, unit: CitableUnit, urls: Urls) -> bytes:
-    """One passage as TEI: the element in ``dts:wrapper`` directly under ``TEI``.
-
-    ``xml:base`` is the whole document's URL, so the passage's pointers (``#id``,
-    ``registers.xml#x``) resolve as they do in the document. The passage is written
-    exactly as it stands in the document: only the two wrapping levels are indented
-    (``serialize`` would also indent inside a note made of paragraphs).
-    """
-    root = etree.Element(f"{{{TEI_NS}}}TEI", nsmap={None: TEI_NS})
-    root.set(
-        "{http://www.w3.org/XML/1998/namespace}base",
-        urls.absolute(f"document/{resource.identifier}.xml"),
+    coverage: Mapping[str, Coverage] | None = None,
+    urls: Urls | None = None,
+) -> Api:
+    """The API as its static files answer it (``urls``: in another style)."""
+    static, preview = api_urls(config)
+    return Api(
+        resources,
+        config,
+        urls or static,
+        page_size=config.dts.page_size,
+        vocabulary=static.base + VOCABULARY + "#",
+        preview=preview,
+        coverage=coverage,
     )
-    wrapper = etree.SubElement(root, f"{{{DTS_NS}}}wrapper", nsmap={"dts": DTS_NS})
-    element = copy.deepcopy(unit.element)
-    wrapper.append(element)
-    root.text, wrapper.text, element.tail, wrapper.tail = "\n  ", "\n    ", "\n  ", "\n"
-    body = etree.tostring(root, encoding="UTF-8")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
 
 
-# --- all files ---------------------------------------------------------------------------
-
-
-def _json(obj: Mapping[str, Any]) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _downs(resource: Resource) -> list[int]:
-    return [-1, *range(1, max(resource.citations.depth, 1) + 1)]
-
-
-def dts_files(resources: Sequence[Resource], config: EditionConfig) -> dict[str, bytes]:
-    """Every file of the static API: path relative to the API's folder -> bytes."""
+def _check_ids(resources: Sequence[Resource], config: EditionConfig) -> None:
     ids = [r.identifier for r in resources]
     if len(set(ids)) != len(ids) or config.id_prefix in ids:
         raise EditionError(
@@ -379,41 +104,306 @@ def dts_files(resources: Sequence[Resource], config: EditionConfig) -> dict[str,
         )
     if not is_safe_id(config.id_prefix) or config.id_prefix in RESERVED:
         raise EditionError(f"id-prefix {config.id_prefix!r} cannot name the DTS collection")
-    urls = Urls.from_base(config.base_url)
-    files: dict[str, bytes] = {"index.json": _json(entry_point(urls))}
-    files["collection.json"] = _json(root_collection(resources, urls, config))
-    files[f"collection/{config.id_prefix}.json"] = files["collection.json"]
-    for nav in NAV_VALUES:
-        files[f"collection/{nav}.json"] = _json(root_collection(resources, urls, config, nav))
-        files[f"collection/{config.id_prefix}/{nav}.json"] = files[f"collection/{nav}.json"]
+
+
+# --- which requests ------------------------------------------------------------------------
+
+
+def _tree_params(resource: Resource, tree: CitationTree | None) -> dict[str, str]:
+    params = {"resource": resource.identifier}
+    if tree is not None and tree.identifier is not None:
+        params["tree"] = tree.identifier
+    return params
+
+
+def _downs(tree: CitationTree | None) -> list[str]:
+    depth = tree.declared_depth if tree is not None else 0
+    return [str(d) for d in (-1, *range(1, max(depth, 1) + 1))]
+
+
+def _base_requests(resource: Resource) -> list[Request]:
+    rid = resource.identifier
+    requests: list[Request] = [("collection", {"id": rid})]
+    requests += [("collection", {"id": rid, "nav": nav}) for nav in NAV_VALUES]
+    requests.append(("document", {"resource": rid}))
+    for tree in resource.trees[1:]:
+        requests.append(("document", _tree_params(resource, tree)))
+    for tree in resource.trees or [None]:
+        for down in _downs(tree):
+            requests.append(("navigation", {**_tree_params(resource, tree), "down": down}))
+    return requests
+
+
+def _unit_requests(resource: Resource, with_down: bool) -> list[Request]:
+    requests: list[Request] = []
+    for tree in resource.trees:
+        params = _tree_params(resource, tree)
+        for unit in tree.units:
+            ref = {**params, "ref": unit.identifier}
+            if with_down:
+                for down in ["0", *_downs(tree)]:
+                    requests.append(("navigation", {**ref, "down": down}))
+            else:
+                requests.append(("navigation", ref))
+                requests.append(("document", ref))
+    return requests
+
+
+def _sibling_groups(tree: CitationTree, level: int) -> list[tuple[int, ...]]:
+    return [
+        positions for positions in tree.siblings.values() if tree.units[positions[0]].level == level
+    ]
+
+
+def _range_requests(resource: Resource, level: int, limit: int) -> list[Request] | None:
+    """The ranges of siblings at ``level``; None when they cannot fit in ``limit``."""
+    least = 0
+    for tree in resource.trees:
+        per_pair = len(_downs(tree)) + 2
+        for group in _sibling_groups(tree, level):
+            least += len(group) * (len(group) + 1) // 2 * per_pair
+    if least > limit:
+        return None
+    requests: list[Request] = []
+    for tree in resource.trees:
+        params = _tree_params(resource, tree)
+        for group in _sibling_groups(tree, level):
+            for i, first in enumerate(group):
+                for last in group[i:]:
+                    pair = {
+                        **params,
+                        "start": tree.units[first].identifier,
+                        "end": tree.units[last].identifier,
+                    }
+                    requests.append(("navigation", pair))
+                    requests += [("navigation", {**pair, "down": d}) for d in _downs(tree)]
+                    requests.append(("document", pair))
+    return requests
+
+
+def _levels(resource: Resource) -> int:
+    """How many levels the resource has: base, units, down, then one per range level."""
+    return 3 + max((t.declared_depth for t in resource.trees), default=0)
+
+
+def _level_requests(resource: Resource, level: int, limit: int) -> list[Request] | None:
+    if level == 0:
+        return _base_requests(resource)
+    if level in (1, 2):
+        return _unit_requests(resource, with_down=level == 2)
+    return _range_requests(resource, level - 2, limit)
+
+
+def _files(api: Api, request: Request) -> int:
+    """How many files a request takes: more than one when its answer is paginated."""
+    endpoint, params = request
+    if endpoint == "document":
+        return 1
+    if endpoint == "collection":
+        if params.get("id") not in (None, api.config.id_prefix) or params.get("nav") == "parents":
+            return 1
+        members = len(api.resources)
+    else:
+        found = api.select(params)[2]
+        members = len(found) if found is not None else 0
+    return 1 if members <= api.page_size else 1 + math.ceil(members / api.page_size)
+
+
+def _root_requests(config: EditionConfig) -> list[Request]:
+    requests: list[Request] = []
+    for ident in (None, config.id_prefix):
+        base = {"id": ident} if ident else {}
+        requests.append(("collection", base))
+        requests += [("collection", {**base, "nav": nav}) for nav in NAV_VALUES]
+    return requests
+
+
+def plan(
+    resources: Sequence[Resource], config: EditionConfig
+) -> tuple[dict[str, list[Request]], dict[str, Coverage]]:
+    """The requests the static files answer, level by level within the budgets, and
+    what each resource therefore has."""
+    api = static_api(resources, config)
+    per_resource, total_budget = config.dts.files_per_resource, config.dts.files
+    chosen: dict[str, list[Request]] = {r.identifier: [] for r in resources}
+    used = {r.identifier: 0 for r in resources}
+    levels = {r.identifier: 0 for r in resources}
+    growing = list(resources)
+    total = 3 + sum(_files(api, request) for request in _root_requests(config))
+    for level in itertools.count():
+        growing = [r for r in growing if level < _levels(r)]
+        if not growing:
+            break
+        added: dict[str, tuple[list[Request], int]] = {}
+        for resource in growing:
+            rid = resource.identifier
+            limit = per_resource - used[rid] if level else math.inf
+            requests = _level_requests(resource, level, int(min(limit, 1 << 62)))
+            files = sum(_files(api, r) for r in requests) if requests is not None else 0
+            if requests is not None and (level == 0 or used[rid] + files <= per_resource):
+                added[rid] = (requests, files)
+        new_files = sum(files for _, files in added.values())
+        if level and total + new_files > total_budget:
+            break
+        total += new_files
+        for rid, (requests, files) in added.items():
+            chosen[rid] += requests
+            used[rid] += files
+            levels[rid] = level + 1
+        growing = [r for r in growing if r.identifier in added]
+    coverage = {
+        rid: Coverage(refs=count > 1, down=count > 2, range_depth=max(0, count - 3))
+        for rid, count in levels.items()
+    }
+    return chosen, coverage
+
+
+# --- the files -----------------------------------------------------------------------------
+
+
+def _json(obj: Mapping[str, Any]) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _answers(api: Api, request: Request) -> Iterator[tuple[str, bytes]]:
+    """The files of one request: (path below the API's folder, bytes)."""
+    endpoint, params = request
+    urls = api.urls
+    url = urls.url(endpoint, params)
+    if endpoint == "document":
+        yield urls.relative(url), api.document(params).body
+        return
+    render = api.collection if endpoint == "collection" else api.navigation
+    obj = render(params, url)
+    yield urls.relative(url), _json(obj)
+    if "view" not in obj:
+        return
+    for page in itertools.count(1):
+        paged = {**params, "page": str(page)}
+        url = urls.url(endpoint, paged)
+        obj = render(paged, url)
+        yield urls.relative(url), _json(obj)
+        if "next" not in obj["view"]:
+            return
+
+
+def vocabulary(api: Api) -> bytes:
+    """The ``edition:`` terms of the ``extensions``, as JSON-LD."""
+    graph = [
+        {"@id": api.vocabulary + term, "@type": "rdf:Property", "rdfs:comment": comment}
+        for term, comment in _TERMS.items()
+    ]
+    context = {
+        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    }
+    return _json({"@context": context, "@graph": graph})
+
+
+def dts_files(resources: Sequence[Resource], config: EditionConfig) -> dict[str, bytes]:
+    """Every file of the static API: path relative to the API's folder -> bytes."""
+    _check_ids(resources, config)
+    chosen, coverage = plan(resources, config)
+    api = static_api(resources, config, coverage)
+    files: dict[str, bytes] = {
+        "index.json": _json(api.entry_point()),
+        VOCABULARY: vocabulary(api),
+        ".htaccess": apache_api(api),
+    }
+    requests = [*_root_requests(config)]
     for resource in resources:
-        rid = resource.identifier
-        files[f"collection/{rid}.json"] = _json(
-            resource_collection(resource, resources, urls, config)
-        )
-        for nav in NAV_VALUES:
-            files[f"collection/{rid}/{nav}.json"] = _json(
-                resource_collection(resource, resources, urls, config, nav)
-            )
-        files[f"document/{rid}.xml"] = resource.data
-        for down in _downs(resource):
-            name = f"navigation/{rid}/{down}.json"
-            files[name] = _json(navigation(resource, urls, config, name, down, None))
-        for unit in resource.citations.units:
-            ref = unit.identifier
-            name = f"navigation/{rid}/{ref}.json"
-            files[name] = _json(navigation(resource, urls, config, name, None, unit))
-            for down in [0, *_downs(resource)]:
-                name = f"navigation/{rid}/{down}/{ref}.json"
-                files[name] = _json(navigation(resource, urls, config, name, down, unit))
-            files[f"document/{rid}/{ref}.xml"] = passage(resource, unit, urls)
+        requests += chosen[resource.identifier]
+    for request in requests:
+        try:
+            for name, data in _answers(api, request):
+                files[name] = data
+        except DtsError as exc:  # a planned request is always valid
+            raise EditionError(f"DTS: {request}: {exc.message}") from None
     return files
 
 
-def collection_resources(collection: Collection) -> list[Resource]:
-    """The DTS resources of the collection: its TEI documents in order, then the
-    registers (a corpus file is not a resource of this API)."""
-    files: list[TeiFile] = [f for f in collection.files if f.kind == FileKind.TEXT]
-    if collection.registers_file is not None:
-        files.append(collection.registers_file)
-    return [load_resource(file.data(), file.path, file.tree()) for file in files]
+# --- host configuration -----------------------------------------------------------------
+
+
+def _api_path(api: Api) -> str:
+    return "/" + api.urls.base.split("://", 1)[-1].split("/", 1)[-1]
+
+
+def _collection_link(api: Api, rid: str) -> str:
+    return f'<{api.urls.url("collection", {"id": rid})}>; rel="collection"'
+
+
+DOCUMENT_PATTERN = r"document/([A-Za-z_][A-Za-z0-9_.-]*?)(;[^/]*)?(/[^;]*)?\.xml$"
+
+
+def apache_api(api: Api) -> bytes:
+    """``.htaccess`` for the API's folder: media types, CORS, the Link to each
+    document's collection (Apache 2.4: mod_mime, mod_headers, mod_setenvif)."""
+    pattern = "^" + re.escape(_api_path(api)) + DOCUMENT_PATTERN
+    placeholder = "dts-resource-placeholder"  # a safe id, replaced by Apache's variable
+    link = _collection_link(api, placeholder).replace(placeholder, "%{DTS_RESOURCE}e")
+    link = link.replace('"', '\\"')
+    lines = [
+        "# How Apache serves this DTS API: media types, CORS and Link headers.",
+        "# Made by `edition build`; edit [tool.edition] instead.",
+        "<IfModule mod_mime.c>",
+        f"  AddType {JSON_LD} .json",
+        f"  AddType {TEI_MEDIA_TYPE} .xml",
+        "</IfModule>",
+        "<IfModule mod_setenvif.c>",
+        f'  SetEnvIf Request_URI "{pattern}" DTS_RESOURCE=$1',
+        "</IfModule>",
+        "<IfModule mod_headers.c>",
+        '  Header always set Access-Control-Allow-Origin "*"',
+        '  Header always set X-Content-Type-Options "nosniff"',
+        f'  Header set Link "{link}" env=DTS_RESOURCE',
+        "</IfModule>",
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def site_files(resources: Sequence[Resource], config: EditionConfig) -> dict[str, bytes]:
+    """Host configuration at the site's root: ``_headers`` (Netlify, Cloudflare Pages),
+    ``.htaccess`` (Apache) and ``.nojekyll`` (GitHub Pages: serve every file as is)."""
+    api = static_api(resources, config)
+    dts = _api_path(api)
+    site = dts.removesuffix("dts/")
+    rules = [
+        (f"{dts}*", ["Access-Control-Allow-Origin: *", "X-Content-Type-Options: nosniff"]),
+        (f"{dts}*.json", [f"Content-Type: {JSON_LD}"]),
+        (f"{dts}document/*", [f"Content-Type: {TEI_MEDIA_TYPE}"]),
+        (f"{site}downloads/*.xml", [f"Content-Type: {TEI_MEDIA_TYPE}"]),
+    ]
+    links = []
+    for resource in resources:
+        rid = resource.identifier
+        link = f"Link: {_collection_link(api, rid)}"
+        for pattern in (f"{rid}.xml", f"{rid}/*", f"{rid};*"):
+            links.append((f"{dts}document/{pattern}", [link]))
+    lines = [
+        "# How Netlify and Cloudflare Pages serve this site: media types, CORS, Link headers.",
+        "# Made by `edition build`; edit [tool.edition] instead.",
+    ]
+    if len(rules) + len(links) <= HEADER_RULES:
+        rules += links
+    else:
+        lines.append(
+            f"# No Link header per document: {len(links)} rules would pass the "
+            f"{HEADER_RULES} rules Cloudflare Pages reads."
+        )
+    for path, headers in rules:
+        lines.append(path)
+        lines += [f"  {header}" for header in headers]
+    apache = [
+        "# How Apache serves this site's TEI files (the DTS API has its own .htaccess).",
+        "# Made by `edition build`; edit [tool.edition] instead.",
+        "<IfModule mod_mime.c>",
+        f"  AddType {TEI_MEDIA_TYPE} .xml",
+        "  AddCharset utf-8 .html .txt .css .js .json .xml",
+        "</IfModule>",
+    ]
+    return {
+        "_headers": ("\n".join(lines) + "\n").encode("utf-8"),
+        ".htaccess": ("\n".join(apache) + "\n").encode("utf-8"),
+        ".nojekyll": b"",
+    }

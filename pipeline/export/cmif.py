@@ -11,9 +11,10 @@ Each ``correspAction`` (``sent``/``received``) holds only ``persName``, ``orgNam
 YYYY-MM-DD.
 
 CMIF dates are Gregorian only: the Julian date of a letter stays in the edition's TEI.
-Names are the registers' normalised names. An authority URI is given only for a
-register entry with an authority ``idno`` of a known kind and form; the edition's
-registers hold none yet, so no ``@ref`` is written on names.
+Names are the registers' normalised names. A name's ``@ref`` is the authority URI of
+its register entry: the first ``idno`` that is an identifier of a known authority
+(``type`` viaf, gnd, lc, bnf, geonames or wikidata, in its own form) or that authority's
+URI; an entry without one gets no ``@ref``, as none is ever guessed.
 """
 
 from __future__ import annotations
@@ -83,15 +84,39 @@ def licence_for(config: EditionConfig) -> tuple[str, str]:
     return url, _LICENCE_TEXT[url]
 
 
+# The same authorities' URIs as a register may give them (http or https, www or not).
+AUTHORITY_URIS: dict[str, re.Pattern[str]] = {
+    "viaf": re.compile(r"^https?://(?:www\.)?viaf\.org/viaf/(\d{1,22})/?$"),
+    "gnd": re.compile(r"^https?://d-nb\.info/gnd/([0-9X-]{4,14})/?$"),
+    "lc": re.compile(r"^https?://id\.loc\.gov/authorities/names/(n[a-z]?\d{6,12})(?:\.html)?$"),
+    "bnf": re.compile(
+        r"^https?://data\.bnf\.fr/(?:ark:/12148/)?cb(\d{8}[0-9bcdfghjkmnpqrstvwxz])/?$"
+    ),
+    "geonames": re.compile(r"^https?://(?:www\.|sws\.)?geonames\.org/(\d{1,10})(?:/[^/]*)?/?$"),
+    "wikidata": re.compile(r"^https?://(?:www\.)?wikidata\.org/(?:wiki|entity)/(Q[1-9]\d{0,11})$"),
+}
+
+
+def _authority(idno: etree._Element) -> str | None:
+    value = _text(idno)
+    rule = AUTHORITIES.get((idno.get("type") or "").lower())
+    if rule is not None and rule[0].match(value):
+        return rule[1](value)
+    for kind, pattern in AUTHORITY_URIS.items():
+        match = pattern.match(value)
+        if match and AUTHORITIES[kind][0].match(match.group(1)):
+            return AUTHORITIES[kind][1](match.group(1))
+    return None
+
+
 def authority_uri(entry: etree._Element | None) -> str | None:
-    """The first authority idno of a register entry that has a known type and form."""
+    """The URI of the first authority idno of a register entry that has a known form."""
     if entry is None:
         return None
     for idno in entry.findall("tei:idno", NSMAP):
-        rule = AUTHORITIES.get((idno.get("type") or "").lower())
-        value = _text(idno)
-        if rule is not None and rule[0].match(value):
-            return rule[1](value)
+        uri = _authority(idno)
+        if uri is not None:
+            return uri
     return None
 
 

@@ -216,26 +216,43 @@ def _date_cell(value: Mapping[str, str] | None) -> str:
     return f"{cell} (O.S. {julian})" if julian else cell
 
 
+# A spreadsheet reads a cell that begins with one of these as a formula (OWASP, "CSV
+# Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made plain text the way
+    OWASP recommends: a leading single quote. Numbers and other cells stay as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def rows_to_csv(rows: list[dict[str, Any]]) -> bytes:
-    """RFC 4180 CSV, UTF-8; list cells are joined with ' | '."""
+    """RFC 4180 CSV, UTF-8; list cells are joined with ' | '.
+
+    A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets a leading ``'`` (see ``neutralised``); the JSON export keeps every value as the
+    registers give it.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(
-            [
-                row["id"],
-                row["type"],
-                row["name"],
-                " | ".join(row["variants"]),
-                " | ".join(row["derived"]),
-                row["dates_iso"],
-                _date_cell(row["dates"].get("birth")),
-                _date_cell(row["dates"].get("death")),
-                row["role"],
-                " | ".join(f"{k}:{v}" for k, v in sorted(row["authority_ids"].items())),
-                row["coordinates"],
-                row["occurrences"],
-            ]
-        )
+        cells = [
+            row["id"],
+            row["type"],
+            row["name"],
+            " | ".join(row["variants"]),
+            " | ".join(row["derived"]),
+            row["dates_iso"],
+            _date_cell(row["dates"].get("birth")),
+            _date_cell(row["dates"].get("death")),
+            row["role"],
+            " | ".join(f"{k}:{v}" for k, v in sorted(row["authority_ids"].items())),
+            row["coordinates"],
+            row["occurrences"],
+        ]
+        writer.writerow([neutralised(cell) for cell in cells])
     return out.getvalue().encode("utf-8")

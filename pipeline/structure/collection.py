@@ -293,19 +293,25 @@ def load_collection(
     source_paths: Iterable[Path] | None = None,
     registers_path: Path | None = None,
     sources: bool = True,
+    recursive: bool = True,
 ) -> Collection:
     """Find the inputs: by default the configured folders; or the paths given.
 
     ``tei_paths`` replaces the TEI folder (for other projects' TEI: the registers are
-    then found by content); ``registers_path`` replaces the registers setting;
-    ``sources=False`` leaves the sources out.
+    then found by content; ``recursive=False`` takes only the files directly in the
+    folders); ``registers_path`` replaces the registers setting; ``sources=False``
+    leaves the sources out.
     """
     limit = config.max_input_bytes
     foreign = tei_paths is not None
     if registers_path is None and not foreign:
         registers_path = config.registers_path
     found_tei = discover(
-        tei_paths if foreign else [config.tei_dir], TEI_SUFFIXES, limit, missing_ok=not foreign
+        tei_paths if foreign else [config.tei_dir],
+        TEI_SUFFIXES,
+        limit,
+        missing_ok=not foreign,
+        recursive=recursive,
     )
     refused = list(found_tei.refused)
     files = [

@@ -157,8 +157,10 @@ def discover(
     max_bytes: int,
     *,
     missing_ok: bool = False,
+    recursive: bool = True,
 ) -> Found:
-    """The inputs among ``paths`` (files, and folders searched with their subfolders).
+    """The inputs among ``paths`` (files, and folders searched with their subfolders,
+    or, with ``recursive=False``, only the files directly in them).
 
     A path that does not exist is a usage error, unless ``missing_ok`` (a configured
     folder that is not there yet holds no inputs).
@@ -183,7 +185,7 @@ def discover(
             raise UsageError("no such file or folder", path)
         if path.is_dir():
             folder = Path(os.path.realpath(path))
-            for result in _walk(path, folder, suffixes, max_bytes):
+            for result in _walk(path, folder, suffixes, max_bytes, recursive):
                 add(result)
         else:
             add(check_input(path, Path(os.path.realpath(path.parent)), max_bytes))
@@ -191,7 +193,7 @@ def discover(
 
 
 def _walk(
-    top: Path, folder: Path, suffixes: Sequence[str], max_bytes: int
+    top: Path, folder: Path, suffixes: Sequence[str], max_bytes: int, recursive: bool = True
 ) -> Iterable[InputFile | Refusal]:
     results: list[tuple[str, InputFile | Refusal]] = []
     for current, dirs, files in os.walk(top, followlinks=False):
@@ -205,7 +207,7 @@ def _walk(
                 results.append(((here / name).relative_to(top).as_posix(), refusal))
                 continue
             kept.append(name)
-        dirs[:] = sorted(kept)
+        dirs[:] = sorted(kept) if recursive else []
         for name in files:
             if _wanted(name, suffixes):
                 results.append(
