@@ -37,6 +37,7 @@ from pipeline.convert.calendar import (
     julian_offset,
     julian_to_gregorian,
 )
+from pipeline.structure.reading import MONTHS
 
 __all__ = ["DateContext", "DateMatch", "DateProblem", "find_dates"]
 
@@ -88,20 +89,7 @@ class DateProblem:
 
 # --- lexical pieces -------------------------------------------------------------------
 
-_MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+_MONTH_NAMES = list(MONTHS)
 _MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 _MONTH_NUMBERS.update(
     {

@@ -14,21 +14,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.structure import reading
+from pipeline.structure.reading import MONTHS
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _ISO = re.compile(r"^(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[0-9:.+Z-]*)?$")
 
 Partial = tuple[int, int, int]  # year, month or 0, day or 0

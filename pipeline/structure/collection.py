@@ -53,16 +53,10 @@ class FileKind(enum.StrEnum):
     OTHER = "other"
 
 
-@dataclass(eq=False)
-class TeiFile:
-    """A TEI (or other XML) input: its bytes and tree on demand."""
+class _Input:
+    """What a file of the collection is as an input: where it is and how it is shown."""
 
     input: InputFile
-    registers: bool = False  # named as the registers file by the settings
-    _data: bytes | None = field(default=None, repr=False)
-    _tree: etree._ElementTree | None = field(default=None, repr=False)
-    _kind: FileKind | None = field(default=None, repr=False)
-    _root_id: str | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -79,6 +73,18 @@ class TeiFile:
     @property
     def stem(self) -> str:
         return self.input.stem
+
+
+@dataclass(eq=False)
+class TeiFile(_Input):
+    """A TEI (or other XML) input: its bytes and tree on demand."""
+
+    input: InputFile
+    registers: bool = False  # named as the registers file by the settings
+    _data: bytes | None = field(default=None, repr=False)
+    _tree: etree._ElementTree | None = field(default=None, repr=False)
+    _kind: FileKind | None = field(default=None, repr=False)
+    _root_id: str | None = field(default=None, repr=False)
 
     def data(self) -> bytes:
         if self._data is None:
@@ -170,19 +176,11 @@ def sniff(data: bytes) -> tuple[FileKind, str | None]:
 
 
 @dataclass(eq=False)
-class SourceFile:
+class SourceFile(_Input):
     """A received source text and its editorial sidecar (``NAME.toml`` beside it)."""
 
     input: InputFile
     sidecar: Path | None
-
-    @property
-    def path(self) -> Path:
-        return self.input.path
-
-    @property
-    def shown(self) -> str:
-        return self.input.shown
 
     @property
     def slug(self) -> str:

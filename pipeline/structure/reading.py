@@ -432,7 +432,7 @@ def readable_text(element: etree._Element, mode: str) -> Passage:
 
 # --- dates ---------------------------------------------------------------------------
 
-_MONTHS = (
+MONTHS = (
     "January",
     "February",
     "March",
@@ -464,7 +464,7 @@ def _day_month(parts: tuple[int, int | None, int | None]) -> str:
     _, month, day = parts
     if month is None:
         return ""
-    return f"{day} {_MONTHS[month - 1]}" if day else _MONTHS[month - 1]
+    return f"{day} {MONTHS[month - 1]}" if day else MONTHS[month - 1]
 
 
 def _single(value: str) -> str:
@@ -484,7 +484,7 @@ def _span(start: str, end: str, uncertain: bool) -> str:
     # Share what the two ends have in common: '12–14 September 1917'.
     if a[0] == b[0] and a[1] and b[1] and bool(a[2]) == bool(b[2]):
         if a[1] == b[1] and a[2] and b[2]:
-            left, right, suffix = str(a[2]), str(b[2]), f" {_MONTHS[a[1] - 1]} {a[0]}"
+            left, right, suffix = str(a[2]), str(b[2]), f" {MONTHS[a[1] - 1]} {a[0]}"
         else:
             left, right, suffix = _day_month(a), _day_month(b), f" {a[0]}"
     else:
