@@ -549,7 +549,8 @@ KNOWN = {
         "January 9",
         "1905-07",
         "August",
-        "1906",
+        "the end of 1906",
+        "early in November 1905",
     ],
     "1917-09-12": [
         "May 6 to August 31",
