@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.convert.dates import DateContext, DateMatch, DateProblem, find_dates
+from pipeline.convert.dates import (
+    DateContext,
+    DateMatch,
+    DateProblem,
+    LocalCalendar,
+    find_dates,
+)
 from pipeline.convert.markup import MarkupBlock, Span
 from pipeline.convert.registers import NameMatcher
 from pipeline.convert.segment import collapse
@@ -85,9 +92,9 @@ def apply_interventions(
 
 
 def tag_dates(
-    block: MarkupBlock, context: DateContext
+    block: MarkupBlock, context: DateContext, local: LocalCalendar | None = None
 ) -> tuple[list[DateMatch], list[DateProblem]]:
-    matches, problems = find_dates(block.text, context)
+    matches, problems = find_dates(block.text, context, local)
     kept = []
     for match in matches:
         if block.overlaps(match.start, match.end):
@@ -123,17 +130,35 @@ _CAPITALISED = re.compile(r"(?<![\w’'.-])([A-Z][a-z][\w’'-]*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*[\"“”’)\]]*\s+|[\"“(\[—–-]\s*)$")
 
 
-def unknown_capitalised(block: MarkupBlock, common: frozenset[str]) -> list[str]:
-    """Capitalised words mid-sentence that no register or date explains."""
+def unknown_capitalised(
+    block: MarkupBlock,
+    common: frozenset[str],
+    lower: Callable[[str], bool],
+    title: bool = False,
+) -> list[str]:
+    """Capitalised words that no register or date explains.
+
+    Mid-sentence, a word is reported unless the settings call it common. At the start of
+    a sentence, and anywhere in a title (where every word is capitalised), it is reported
+    unless ``lower`` says it is a common word of the language.
+    """
     found = []
     tagged = [s for s in block.spans if not s.empty]
     for match in _CAPITALISED.finditer(block.text):
         word = match.group(1).rstrip("’'")
         if word.endswith(("’s", "'s")):
             word = word[:-2]
-        if word in common or _SENTENCE_START.search(block.text[: match.start()]):
+        if word in common or any(s.start <= match.start() < s.end for s in tagged):
             continue
-        if any(s.start <= match.start() < s.end for s in tagged):
+        if (title or _SENTENCE_START.search(block.text[: match.start()])) and lower(word):
             continue
         found.append(word)
     return found
+
+
+_WORD = re.compile(r"(?<![\w’'-])([a-z][a-z’'-]*)")
+
+
+def lower_case_words(texts: list[str]) -> frozenset[str]:
+    """Every word the texts write in lower case."""
+    return frozenset(m.group(1) for text in texts for m in _WORD.finditer(text))

@@ -916,8 +916,8 @@ def _bounds(value: str, calendar: str) -> tuple[Day, Day]:
 
 
 def _span(attrs: dict[str, str], suffix: str, calendar: str) -> tuple[Day, Day] | None:
-    first = attrs.get("when" + suffix) or attrs.get("from" + suffix) or attrs.get(
-        "notBefore" + suffix
+    first = (
+        attrs.get("when" + suffix) or attrs.get("from" + suffix) or attrs.get("notBefore" + suffix)
     )
     last = attrs.get("when" + suffix) or attrs.get("to" + suffix) or attrs.get("notAfter" + suffix)
     if not first or not last:
@@ -1021,9 +1021,7 @@ def _qualified(text: str, matches: list[DateMatch]) -> list[DateMatch]:
                 out.append(match)
                 continue
             end_match = following
-        attrs = _qualified_attrs(
-            q, dict(match.attrs), dict(end_match.attrs) if end_match else None
-        )
+        attrs = _qualified_attrs(q, dict(match.attrs), dict(end_match.attrs) if end_match else None)
         if attrs is None:
             out.append(match)
             continue
