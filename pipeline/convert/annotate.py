@@ -97,17 +97,27 @@ def tag_dates(
     matches, problems = find_dates(block.text, context, local)
     kept = []
     for match in matches:
-        if block.overlaps(match.start, match.end):
+        # a year inside a publication's title is part of the title, not a date
+        if block.overlaps(match.start, match.end) or block.within(
+            match.start, match.end, ("title",)
+        ):
             continue
         block.spans.append(Span(match.start, match.end, "date", dict(match.attrs)))
         kept.append(match)
     return kept, problems
 
 
-def tag_names(block: MarkupBlock, registers: NameMatcher, on_date: str | None) -> dict[str, int]:
-    """Tag register mentions; returns counts by element name."""
+def tag_names(
+    block: MarkupBlock,
+    registers: NameMatcher,
+    on_date: str | None,
+    kinds: tuple[str, ...] = ("person", "place", "org", "bibl"),
+) -> dict[str, int]:
+    """Tag register mentions of the given kinds; returns counts by element name."""
     counts: dict[str, int] = {}
     for mention in registers.find(block.text, on_date):
+        if mention.entry.kind not in kinds:
+            continue
         if block.overlaps(mention.start, mention.end) or block.within(
             mention.start, mention.end, ("date", "choice")
         ):

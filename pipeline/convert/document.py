@@ -137,23 +137,35 @@ class Text:
     page_joins: int = 0  # page breaks inferred from hard breaks in mid-sentence
 
 
-def _block(pieces: list, style: ArchiveStyle, markers: bool) -> BlockBuilder:
+def _block(
+    pieces: list, style: ArchiveStyle, markers: bool, edition: str | None = None
+) -> BlockBuilder:
     builder = BlockBuilder(style.note_marker if markers else None)
     for index, piece in enumerate(pieces):
         if index:
             builder.line_break()
         if isinstance(piece, PageBreak):
-            builder.add_cue("pb", _pb_attrs(piece))
+            builder.add_cue("pb", _pb_attrs(piece, edition))
         else:
             builder.add_text(piece)
     return builder
 
 
-def _pb_attrs(piece: PageBreak) -> dict[str, str]:
+def _pb_attrs(piece: PageBreak, edition: str | None = None) -> dict[str, str]:
     attrs = {"n": piece.n} if piece.n else {}
     if piece.inferred:
         attrs.update({"type": "inferred", "cert": "medium", "resp": "#editors"})
+    if edition:
+        attrs["edRef"] = f"#{edition}"
     return attrs
+
+
+def _paged_edition(sidecar: Sidecar, doc_id: str) -> str | None:
+    """The id of the printed edition whose pages the text's page lines are, if declared."""
+    for index, edition in enumerate(sidecar.sources, 1):
+        if edition.page_breaks:
+            return f"{doc_id}-ed{index}"
+    return None
 
 
 def convert_text(
@@ -181,8 +193,10 @@ def convert_text(
                 meta.number,
             )
 
+    edition = _paged_edition(sidecar, doc_id)
+
     def build(pieces: list, markers: bool = True) -> MarkupBlock:
-        return _block(pieces, style, markers).build()
+        return _block(pieces, style, markers, edition).build()
 
     head = [(line, build([line.text], line.kind in ("title", "subtitle"))) for line in layout.head]
     body: list = []
@@ -239,6 +253,9 @@ def convert_text(
         names[tag] = names.get(tag, 0) + n
     note_ids = {id(located_note.block) for located_note in note_located}
     author_notes = sidecar.notes.resp == "author"
+    for block_at in all_blocks:  # publications first: a year in a title is no date
+        for tag, n in tag_names(block_at.block, registers, on_date, ("bibl",)).items():
+            names[tag] = names.get(tag, 0) + n
     for block_at in all_blocks:
         in_note = id(block_at.block) in note_ids
         block_context = notes_context if in_note and not author_notes else context
@@ -255,7 +272,8 @@ def convert_text(
     )
     meta_ids = {id(b) for b in metadata_blocks}
     for block_at in all_blocks:
-        for tag, n in tag_names(block_at.block, registers, on_date).items():
+        people = ("person", "place", "org")
+        for tag, n in tag_names(block_at.block, registers, on_date, people).items():
             names[tag] = names.get(tag, 0) + n
         if id(block_at.block) in meta_ids:
             continue
@@ -764,7 +782,9 @@ def _assemble(text: Text, registers: NameMatcher, config: EditionConfig, source_
     number = 0
     for item, block in text.body:
         if isinstance(item, PageBreak):
-            etree.SubElement(body, tei("pb"), _pb_attrs(item))
+            etree.SubElement(
+                body, tei("pb"), _pb_attrs(item, _paged_edition(text.sidecar, text.doc_id))
+            )
         elif isinstance(item, SectionBreak):
             etree.SubElement(body, tei("milestone"), {"unit": "section", "rend": "asterism"})
         elif _whole_interjection(block):

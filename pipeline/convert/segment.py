@@ -277,11 +277,23 @@ def _classify(lines: list[str], style: ArchiveStyle, layout: Layout) -> list[Kin
             kinds.append(("page", number, style.page.match(line)["n"]))
         elif style.section_break.match(line):
             kinds.append(("section", number, line))
-        elif style.note_start.match(line):
-            kinds.append(("note", number, line))
         else:
-            kinds.append(("text", number, line))
+            line = _cut_residue(line, number, style, layout)
+            kind = "note" if style.note_start.match(line) else "text"
+            kinds.append((kind, number, line))
     return kinds
+
+
+def _cut_residue(line: str, number: int, style: ArchiveStyle, layout: Layout) -> str:
+    """Link texts of the web page at the end of a line of text are cut and declared."""
+    for residue in style.residues:
+        found = residue.regex.search(line)
+        if found and found.start() > 0:
+            layout.removed.append(
+                Removed(residue.kind, found.group(0).strip(), residue.reason, number, False)
+            )
+            line = line[: found.start()].rstrip()
+    return line
 
 
 def _matching_metadata(line: str, style: ArchiveStyle) -> tuple[MetadataPattern, re.Match] | None:
