@@ -249,6 +249,7 @@ def convert_text(
     all_blocks = located + note_located + meta_located
     counts["dates"] += _supply_dates(all_blocks, sidecar, context)
     names_by_rule = _name_rules(all_blocks, sidecar, registers)
+    _links(all_blocks, sidecar)
     for tag, n in names_by_rule.items():
         names[tag] = names.get(tag, 0) + n
     note_ids = {id(located_note.block) for located_note in note_located}
@@ -491,6 +492,8 @@ def _report_calendar(report, block_at, match, context, place, calendar, register
             block_at.line,
         )
     elif source == "place":
+        if place.origin.startswith("the sidecar"):
+            return  # declared by the editors, with their reason, in the header
         report.warn(
             "calendar-inferred",
             f"date '{written}' read in the {name} calendar: the text was written in "
@@ -569,6 +572,23 @@ def _name_rules(blocks, sidecar: Sidecar, registers: NameMatcher) -> dict[str, i
         located.block.spans.append(Span(start, end, tag, {"ref": registers.ref(entry)}))
         counts[tag] = counts.get(tag, 0) + 1
     return counts
+
+
+def _links(blocks, sidecar: Sidecar) -> None:
+    """Cross-references to other texts of the edition, as the sidecar declares them."""
+    for link in sidecar.links:
+        hits = _find_declared(blocks, link.text, link.context)
+        if len(hits) != 1:
+            raise EditionError(
+                f"[[link]] '{link.text}' matches {len(hits)} times in the text "
+                "(it must match once; add 'context')",
+                sidecar.path,
+                link.line,
+            )
+        located, start = hits[0]
+        end = start + len(collapse(link.text))
+        target = f"{link.target}.xml#{link.target}"
+        located.block.spans.append(Span(start, end, "ref", {"target": target}, seq=-1))
 
 
 def _supplied_title(layout: Layout, body, sidecar: Sidecar, report: TextReport) -> str:

@@ -309,6 +309,12 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: NameMat
             f"Declared: '{supplied.text}' is dated by the editors as {supplied.date} "
             f"(evidence {supplied.evidence}): {supplied.reason}",
         )
+    for link in text.sidecar.links:
+        _p(
+            interpretation,
+            f"Declared: '{link.text}' refers to the text '{link.target}' of this edition "
+            f"and is linked to it: {link.reason}",
+        )
     for rule in text.sidecar.names:
         _p(
             interpretation,

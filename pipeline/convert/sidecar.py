@@ -83,6 +83,17 @@ class NameRule:
 
 
 @dataclass(frozen=True)
+class CrossReference:
+    """A cross-reference of the text to another text of this edition."""
+
+    text: str
+    target: str  # the document id of the other text
+    reason: str
+    context: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class SuppliedDate:
     """A date expression of the text that names no date itself ("last Sunday")."""
 
@@ -110,6 +121,7 @@ class Sidecar:
     sources: tuple[SourceEdition, ...] = ()
     names: tuple[NameRule, ...] = ()
     supplied_dates: tuple[SuppliedDate, ...] = ()
+    links: tuple[CrossReference, ...] = ()
     lines: dict[str, int | None] = field(default_factory=dict)  # where top keys stand
     authors: tuple[str, ...] = ()  # names, when the text names no author
     authors_reason: str = ""
@@ -211,6 +223,7 @@ def sidecar_from_dict(
         "title",
         "source",
         "name",
+        "link",
         "language",
         "original-language",
         "creation",
@@ -345,6 +358,20 @@ def sidecar_from_dict(
             raise entry.fail("'context' must contain 'text' exactly once", "context")
         names_rules.append(NameRule(text, ref, reason, context, entry.line("ref")))
 
+    links = []
+    for i, item in enumerate(top.get("link", list, [])):
+        entry = top.item("link", i, item, f"[[link]] #{i + 1}")
+        entry.only("text", "target", "reason", "context")
+        text, target, reason = (entry.get(k, str) for k in ("text", "target", "reason"))
+        if not (text and target and reason):
+            raise entry.fail("'text', 'target' and 'reason' are all required")
+        if not re.fullmatch(r"[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*", target):
+            raise entry.fail(f"'target' must be a document id, not '{target}'", "target")
+        context = entry.get("context", str)
+        if context is not None and context.count(text) != 1:
+            raise entry.fail("'context' must contain 'text' exactly once", "context")
+        links.append(CrossReference(text, target, reason, context, entry.line()))
+
     correspondence = None
     if "correspondence" in data:
         letter = top.table_of("correspondence")
@@ -376,6 +403,7 @@ def sidecar_from_dict(
         sources=tuple(sources),
         names=tuple(names_rules),
         supplied_dates=tuple(supplied),
+        links=tuple(links),
         lines={
             "author": author.line("names"),
             "place": creation.line("place"),

@@ -120,8 +120,9 @@ def readme(config: EditionConfig, names: list[str]) -> bytes:
         config.title,
         *([config.subtitle] if config.subtitle else []),
         "",
-        f"Release {config.release_date}, published by {config.publisher}.",
-        f"Editors: {', '.join(config.editors)}.",
+        f"Release {config.release_date}"
+        + (f", published by {config.publisher}." if config.publisher else "."),
+        *([f"Editors: {', '.join(config.editors)}."] if config.editors else []),
         f"Licence of the encoding: {config.licence}"
         + (f" <{config.licence_url}>" if config.licence_url else "")
         + ".",
