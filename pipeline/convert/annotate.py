@@ -119,9 +119,11 @@ def tag_names(
         if mention.entry.kind not in kinds:
             continue
         if block.overlaps(mention.start, mention.end) or block.within(
-            mention.start, mention.end, ("date", "choice")
+            mention.start,
+            mention.end,
+            ("date", "choice", "persName", "placeName", "orgName", "rs", "title"),
         ):
-            continue
+            continue  # already tagged, perhaps as the sidecar declares
         entry = mention.entry
         ref = registers.ref(entry)
         if mention.derived:

@@ -520,6 +520,15 @@ def _find_declared(blocks, text: str, context: str | None):
     ]
 
 
+def _check_nesting(block, start, end, key, text, sidecar, line) -> None:
+    if block.overlaps(start, end):
+        raise EditionError(
+            f"{key} '{text}' crosses an intervention or a note; choose text that nests",
+            sidecar.path,
+            line,
+        )
+
+
 def _supply_dates(blocks, sidecar: Sidecar, context: DateContext) -> int:
     """Dates the sidecar supplies for expressions that name none ("last Sunday")."""
     count = 0
@@ -542,6 +551,7 @@ def _supply_dates(blocks, sidecar: Sidecar, context: DateContext) -> int:
         attrs.pop("cert", None)
         attrs.update({"resp": "#editors", "evidence": item.evidence})
         end = start + len(collapse(item.text))
+        _check_nesting(located.block, start, end, "[[dates.supply]]", item.text, sidecar, item.line)
         located.block.spans.append(Span(start, end, "date", attrs))
         count += 1
     return count
@@ -569,6 +579,7 @@ def _name_rules(blocks, sidecar: Sidecar, registers: NameMatcher) -> dict[str, i
         located, start = hits[0]
         tag = {"person": "persName", "place": "placeName", "org": "orgName"}.get(entry.kind, "rs")
         end = start + len(collapse(rule.text))
+        _check_nesting(located.block, start, end, "[[name]]", rule.text, sidecar, rule.line)
         located.block.spans.append(Span(start, end, tag, {"ref": registers.ref(entry)}))
         counts[tag] = counts.get(tag, 0) + 1
     return counts
@@ -587,6 +598,7 @@ def _links(blocks, sidecar: Sidecar) -> None:
             )
         located, start = hits[0]
         end = start + len(collapse(link.text))
+        _check_nesting(located.block, start, end, "[[link]]", link.text, sidecar, link.line)
         target = f"{link.target}.xml#{link.target}"
         located.block.spans.append(Span(start, end, "ref", {"target": target}, seq=-1))
 
