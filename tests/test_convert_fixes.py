@@ -101,9 +101,7 @@ def _with_page_marks(paragraph: etree._Element) -> str:
     for node in paragraph.iter():
         if node.tag == f"{{{NSMAP['tei']}}}pb":
             parts.append(f"|{node.get('n')}")
-        elif node is not paragraph and node.text:
-            parts.append(node.text)
-        elif node is paragraph and node.text:
+        elif node.text:
             parts.append(node.text)
         if node is not paragraph and node.tail:
             parts.append(node.tail)
@@ -138,7 +136,9 @@ def test_derived_words_and_the_last_congress():
     root = tei("from-the-cc-to-party-members")
     kornilovite = one(root, "//tei:rs[.='Kornilovite']")
     assert kornilovite.get("ref") == "registers.xml#kornilov"
-    congress = one(root, "//tei:p[contains(., 'at the last Congress')]/tei:orgName[.='Congress of Soviets']")
+    congress = one(
+        root, "//tei:p[contains(., 'at the last Congress')]/tei:orgName[.='Congress of Soviets']"
+    )
     assert congress.get("ref") == "registers.xml#second-congress-of-soviets"
     assert not find(tei("our-tasks-and-the-soviet"), "//tei:rs[.='Marxists']")
 
@@ -151,7 +151,9 @@ def test_supplied_and_qualified_dates():
     speeches = tei("speeches-at-the-central-committee")
     title = one(speeches, "//tei:titleStmt/tei:title/tei:date")
     assert title.get("when") == "1917-11-14" and title.get("when-custom") == "1917-11-01"
-    early = one(tei("our-tasks-and-the-soviet"), "(//tei:date[starts-with(., 'early in November')])[1]")
+    early = one(
+        tei("our-tasks-and-the-soviet"), "(//tei:date[starts-with(., 'early in November')])[1]"
+    )
     assert (early.get("notBefore-custom"), early.get("notAfter-custom")) == (
         "1905-11-01",
         "1905-11-10",
@@ -211,5 +213,7 @@ def test_projectdesc_counts_no_texts():
 
 def test_authority_identifiers_are_wikidata_items():
     registers = etree.parse(str(REPO / "tei" / "registers.xml")).getroot()
-    ids = {e.getparent().get(XML_ID): e.text for e in find(registers, "//tei:idno[@type='wikidata']")}
+    ids = {
+        e.getparent().get(XML_ID): e.text for e in find(registers, "//tei:idno[@type='wikidata']")
+    }
     assert ids["lenin"] == "Q1394" and ids["marx"] == "Q9061" and ids["moscow"] == "Q649"

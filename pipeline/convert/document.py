@@ -76,7 +76,7 @@ class Place:
 
 # A word the frequency list of the language has seen this often is a common word of it;
 # rarer entries of the list are mostly names ("Lenin", "Kerensky").
-COMMON_WORD_FREQUENCY = 200
+COMMON_WORD_FREQUENCY = 150
 
 
 @functools.cache
@@ -632,6 +632,12 @@ def _creation(layout: Layout, head, sidecar: Sidecar, metadata_blocks, context) 
             if matches:
                 match = matches[0]
                 return Creation(match, block.text[match.start : match.end], "written", block)
+    for line in layout.opener + layout.closer:  # a letter's dateline
+        if line.kind == "dateline":
+            matches, _ = find_dates(line.text, context)
+            if matches:
+                match = matches[0]
+                return Creation(match, line.text[match.start : match.end], "dateline")
     for line, block in head:
         if line.kind == "title":
             matches, _ = find_dates(block.text, context)

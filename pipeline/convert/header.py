@@ -302,7 +302,13 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: NameMat
         _policy(policy.dates, default_calendar=calendars.names.get(default, default)),
     )
     _calendar_evidence(interpretation, text, calendars)
-    _p(interpretation, f"Qualified dates are encoded as notBefore/notAfter: {QUALIFIER_SPANS}")
+    _p(
+        interpretation,
+        "A qualified date ('not earlier than', 'not later than', 'before', 'after', "
+        "'between ... and ...', 'early in', 'the beginning of', 'the middle of', 'late in', "
+        f"'the end of') keeps its qualifier and is encoded as notBefore/notAfter: "
+        f"{QUALIFIER_SPANS}",
+    )
     for supplied in text.sidecar.supplied_dates:
         _p(
             interpretation,

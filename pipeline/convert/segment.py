@@ -433,7 +433,7 @@ def _read_head(
         elif (
             _title_case_ratio(text) >= 0.5
             and len(text) <= 200
-            and not _opens_letter(text, style)
+            and not _opens_letter(text, style, address=True)
             and not any(h.kind in ("subtitle", "epigraph") for h in layout.head)
         ):
             layout.head.append(HeadLine("subtitle", text, number))
@@ -442,8 +442,9 @@ def _read_head(
     return len(kinds)
 
 
-def _opens_letter(text: str, style: ArchiveStyle) -> bool:
-    return bool(style.salute.match(text))
+def _opens_letter(text: str, style: ArchiveStyle, address: bool = False) -> bool:
+    """A salutation (or, after a title, an address) opens the message of a letter."""
+    return bool(style.salute.match(text) or (address and style.address.match(text)))
 
 
 def _short(text: str) -> bool:
