@@ -676,6 +676,16 @@ def _authors(layout, head, closer, sidecar, registers, report) -> list:
             if ref not in {r for _, r in found}:
                 found.append((mention.entry.name, ref))
 
+    declared = []
+    for name in sidecar.authors:  # every name the sidecar gives must be in the registers
+        mentions = registers.match_whole(name)
+        if not mentions:
+            raise EditionError(
+                f"sidecar [author] names: '{name}' is no person of the registers",
+                sidecar.path,
+                sidecar.lines.get("author"),
+            )
+        declared.append((mentions[0].entry.name, registers.ref(mentions[0].entry)))
     signatures = [b for line, b in closer if line.kind == "signature"]
     for line, block in head:
         if line.kind == "author":
@@ -684,15 +694,7 @@ def _authors(layout, head, closer, sidecar, registers, report) -> list:
                 for sig in signatures:
                     add(sig.text)
     if not found:
-        for name in sidecar.authors:
-            mentions = registers.match_whole(name)
-            if not mentions:
-                raise EditionError(
-                    f"sidecar [author] names: '{name}' is no person of the registers",
-                    sidecar.path,
-                    sidecar.lines.get("author"),
-                )
-            found.append((mentions[0].entry.name, registers.ref(mentions[0].entry)))
+        found = declared
     if not found:
         for sig in signatures:
             add(sig.text)
