@@ -27,7 +27,8 @@ from pipeline.xmltools import TEI_NS, XML_ID, parse_bytes, parse_file
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = load_config(REPO / "pyproject.toml")
 DTS_NS = "https://w3id.org/api/dts#"
-BASE_PATH = urlsplit(CONFIG.base_url).path  # the API's links carry the base URL's path
+# the API's links carry the base URL's path ("/" when no base URL is set)
+BASE_PATH = urlsplit(CONFIG.base_url).path or "/"
 
 
 # --- RFC 6570: the operators the API uses -------------------------------------------------

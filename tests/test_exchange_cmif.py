@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import letters, project_collection
+from conftest import letters, project_collection, responsible_project
 from lxml import etree
 
 from pipeline.cli import main
@@ -23,7 +23,13 @@ DATES = ("when", "from", "to", "notBefore", "notAfter")
 
 
 @pytest.fixture(scope="module")
-def cmif_root(tmp_path_factory: pytest.TempPathFactory) -> etree._Element:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CMIF links each letter under the edition's web address: a project that has one."""
+    return responsible_project(tmp_path_factory.mktemp("project")) / "pyproject.toml"
+
+
+@pytest.fixture(scope="module")
+def cmif_root(tmp_path_factory: pytest.TempPathFactory, settings: Path) -> etree._Element:
     out = tmp_path_factory.mktemp("cmif") / "cmif.xml"
     result = CliRunner().invoke(
         main,
@@ -35,7 +41,7 @@ def cmif_root(tmp_path_factory: pytest.TempPathFactory) -> etree._Element:
             "--url",
             URL,
             "--config",
-            str(REPO / "pyproject.toml"),
+            str(settings),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -75,11 +81,11 @@ def test_the_header_cmif_requires(cmif_root: etree._Element) -> None:
     assert re.match(r"^[A-Za-z]", bibl.get(XML_ID))
 
 
-def test_one_correspdesc_per_letter(cmif_root: etree._Element) -> None:
+def test_one_correspdesc_per_letter(cmif_root: etree._Element, settings: Path) -> None:
     bibl_id = _one(cmif_root, ".//tei:sourceDesc/tei:bibl").get(XML_ID)
     descs = cmif_root.findall("tei:teiHeader/tei:profileDesc/tei:correspDesc", NSMAP)
     assert [d.get("key") for d in descs] == sorted(letters())
-    base = load_config(REPO / "pyproject.toml").base_url
+    base = load_config(settings).base_url
     for desc in descs:
         assert desc.get("ref") == f"{base}texts/{desc.get('key')}.html"
         assert desc.get("source") == f"#{bibl_id}"
@@ -99,8 +105,20 @@ def test_correspaction_holds_only_what_cmif_allows(cmif_root: etree._Element) ->
                 assert all(CMIF_DATE.match(v) for v in child.attrib.values())
             else:
                 assert len(child) == 0 and child.text.strip()
-                # No authority ids are verified in the registers: no @ref is made up.
-                assert child.get("ref") is None
+                # A @ref only from an authority id the registers give: none is made up.
+                assert child.get("ref") is None or child.get("ref") in _verified_ids()
+    senders = cmif_root.xpath(
+        "//tei:correspAction[@type='sent']/tei:persName/@ref", namespaces=NSMAP
+    )
+    assert "http://www.wikidata.org/entity/Q1394" in senders  # Lenin, verified
+
+
+def _verified_ids() -> set[str]:
+    registers = etree.parse(str(REPO / "tei" / "registers.xml"))
+    return {
+        f"http://www.wikidata.org/entity/{idno.text}"
+        for idno in registers.iterfind(".//tei:idno[@type='wikidata']", NSMAP)
+    }
 
 
 def test_sender_place_and_date_of_the_letters(cmif_root: etree._Element) -> None:
@@ -160,3 +178,15 @@ def test_cmif_needs_an_open_licence() -> None:
     closed = config.replace(licence_url="https://example.org/all-rights-reserved")
     with pytest.raises(EditionError, match="CC BY 4.0 or CC0"):
         licence_for(closed)
+
+
+def test_without_a_base_url_there_is_no_cmif_and_no_made_up_address(tmp_path: Path) -> None:
+    config = load_config(REPO / "pyproject.toml")
+    if config.base_url:
+        pytest.skip("the edition's settings give a base URL")  # then the tests above apply
+    out = tmp_path / "cmif.xml"
+    result = CliRunner().invoke(
+        main, ["export", "cmif", "--out", str(out), "--config", str(REPO / "pyproject.toml")]
+    )
+    assert result.exit_code != 0 and not out.exists()
+    assert "Traceback" not in result.output and "example.org" not in result.output

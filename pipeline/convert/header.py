@@ -213,33 +213,53 @@ def _structure_bibl(block: MarkupBlock, editors: frozenset[str]) -> None:
 
 
 def _edition_bibl(parent, edition, xml_id: str, text: Text, registers: NameMatcher) -> None:
-    """A printed edition the sidecar names, as a structured bibl."""
+    """A printed edition the sidecar names, as a structured bibl that reads as a citation:
+    "V. I. Lenin, Collected Works, vol. 26, pp. 19-21. Moscow: Progress Publishers, 1964."""
     bibl = _sub(parent, "bibl", type="printed-edition")
     bibl.set(XML_ID, xml_id)
+
+    def tail(value: str) -> None:
+        bibl[-1].tail = value
+
     for role, names in (("author", edition.authors), ("editor", edition.editors)):
         for name in names:
             _sidecar_name(_sub(bibl, role), name, "person", role, edition, text, registers)
+            tail(" (ed.), " if role == "editor" else ", ")
     _sub(bibl, "title", edition.title, level="m")
+    for unit, value, label in (
+        ("volume", edition.volume, "vol. "),
+        ("page", edition.pages, "pp. " if edition.pages and "-" in edition.pages else "p. "),
+    ):
+        if not value:
+            continue
+        tail(", ")
+        scope = _sub(bibl, "biblScope", label + value, unit=unit)
+        first, _, last = value.partition("-")
+        if last:
+            scope.set("from", first.strip())
+            scope.set("to", last.strip())
+        else:
+            scope.set("n", value)
+    tail(".")
     if edition.place:
+        tail(". ")
         _sidecar_name(
             _sub(bibl, "pubPlace"), edition.place, "place", "place", edition, text, registers
         )
+        tail(": " if edition.publisher else ".")
     if edition.publisher:
+        if not edition.place:
+            tail(". ")
         _sidecar_name(
             _sub(bibl, "publisher"), edition.publisher, "org", "publisher", edition, text, registers
         )
+        tail(".")
     if edition.date:
+        bibl[-1].tail = bibl[-1].tail.rstrip(".") + ", "
         _sub(bibl, "date", edition.date, when=edition.date)
-    for unit, value in (("volume", edition.volume), ("page", edition.pages)):
-        if value:
-            scope = _sub(bibl, "biblScope", value, unit=unit)
-            first, _, last = value.partition("-")
-            if last:
-                scope.set("from", first.strip())
-                scope.set("to", last.strip())
-            else:
-                scope.set("n", value)
+        tail(".")
     if edition.reason:
+        bibl[-1].tail += " "
         _sub(bibl, "note", edition.reason)
 
 

@@ -84,7 +84,11 @@ def _who(tree: etree._ElementTree, value: str | None) -> str:
                 ),
                 None,
             )
-        found = element.find("tei:name", NSMAP) if element is not None else None
+        found = None
+        if element is not None:  # a person or body named, else the edition itself
+            found = element.find("tei:name", NSMAP)
+            if found is None:
+                found = element.find("tei:orgName", NSMAP)
         names.append(_plain(found) or _plain(element) or token)
     return ", ".join(names)
 
