@@ -133,7 +133,8 @@ def check_unit(unit: dict[str, Any]) -> None:
 
 def check_navigation(obj: dict[str, Any]) -> None:
     check_common(obj, "Navigation")
-    assert obj["@id"].startswith("http")  # the absolute URL of the request
+    # the URL of the request: absolute under the base URL, else relative to the site
+    assert obj["@id"].startswith("http" if CONFIG.base_url else BASE_PATH)
     check_resource(obj["resource"], in_collection=False)
     for key in ("ref", "start", "end"):
         if key in obj:
