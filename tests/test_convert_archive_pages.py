@@ -236,6 +236,11 @@ def test_qualified_dates_keep_their_qualifier(converted):
         "1917-12-01",
         "1917-12-10",
     )
+    days = dates["between 12 and 14 December 1917"]
+    assert (days.get("notBefore-custom"), days.get("notAfter-custom")) == (
+        "1917-12-12",
+        "1917-12-14",
+    )
     end = dates["the end of 1917"]
     assert (end.get("notBefore"), end.get("notAfter")) == ("1917-10-01", "1917-12-31")
     assert "not earlier" in text(one(root, "//tei:interpretation"))

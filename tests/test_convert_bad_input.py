@@ -170,3 +170,11 @@ def test_sidecar_error_names_the_sidecar_and_the_line(
     before = tei_snapshot(project)
     (project / "sources" / f"{GOOD}.toml").write_text(sidecar, encoding="utf-8")
     assert_clean_failure(project, before, f"sources/{GOOD}.toml:{line}:", fragment)
+
+
+def test_a_source_with_no_paragraph_says_so(project: Path):
+    before = tei_snapshot(project)
+    (project / "sources" / "1917-01-02-only-header.txt").write_text(
+        "Written: 1917\nSource: Somewhere\n", encoding="utf-8"
+    )
+    assert_clean_failure(project, before, "1917-01-02-only-header.txt", "no paragraph of text")

@@ -201,6 +201,8 @@ _QUALIFIER_RE = re.compile(
     re.IGNORECASE,
 )
 _BETWEEN_AND = re.compile(r"\s*,?\s+and\s+")
+_AND_DAYS = re.compile(r"\s+and\s+")
+_AFTER_BETWEEN = re.compile(r"(?<![A-Za-z])between\s+$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 _OPT_WS = re.compile(r"\s*")
 _OF = re.compile(r"\s+of(?![A-Za-z])")
@@ -282,6 +284,7 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.between = False  # the expression follows "between": "2 and 4" is a range
 
     def _re(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
         return pattern.match(self.text, pos)
@@ -306,11 +309,14 @@ class _Scanner:
         return int(found.group("year")), found.end()
 
     def days(self, pos: int) -> tuple[_Days, int] | None:
-        """``5``, ``5 or 6``, ``2-4``."""
+        """``5``, ``5 or 6``, ``2-4``; after "between", ``2 and 4``."""
         first = self.day(pos)
         if not first:
             return None
-        for sep, kind in ((_ALT_SEP, "alt"), (_DASH_SEP, "range")):
+        separators = [(_ALT_SEP, "alt"), (_DASH_SEP, "range")]
+        if self.between:
+            separators.append((_AND_DAYS, "range"))
+        for sep, kind in separators:
             gap = self._re(sep, first[1])
             if gap:
                 second = self.day(gap.end())
@@ -850,6 +856,7 @@ def _candidates(text: str) -> list[tuple[int, int, _Payload]]:
         pos = token.start()
         if text[pos].isdigit() and _NOT_A_DATE_BEFORE.search(text, max(0, pos - 12), pos):
             continue
+        scanner.between = bool(_AFTER_BETWEEN.search(text, max(0, pos - 12), pos))
         dated = scanner.dated(pos) or (scanner.roman(pos) if text[pos].isdigit() else None)
         if dated:
             found.append((pos, dated[1], dated[0]))
@@ -1014,7 +1021,8 @@ def _qualified(text: str, matches: list[DateMatch]) -> list[DateMatch]:
             continue
         q = found["q"]
         end_match = None
-        if q.lower() == "between":
+        attrs_now = dict(match.attrs)
+        if q.lower() == "between" and not ("from" in attrs_now or "from-custom" in attrs_now):
             following = matches[index] if index < len(matches) else None
             gap = following and _BETWEEN_AND.fullmatch(text, match.end, following.start)
             if not gap:

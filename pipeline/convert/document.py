@@ -180,6 +180,11 @@ def convert_text(
     doc_id = source_slug(source.path.stem)
     report = TextReport(source=source_name, output=f"{doc_id}.xml", id=doc_id)
     layout = read_layout(source.lines, style, registers)
+    if not any(isinstance(item, Paragraph) for item in layout.body):
+        raise EditionError(
+            "no paragraph of text found: the source has only title, header or apparatus lines",
+            source.path,
+        )
     if sidecar.path is None:
         report.warn(
             "no-sidecar", "no sidecar: genre, note responsibility and interventions are undeclared"
@@ -421,19 +426,22 @@ def _place_of_writing(
                 for m in registers.find(block.text)
                 if m.entry.kind == "place" and not m.derived
             ]
-    if not candidates:
-        return None
-    name, origin = candidates[0]
-    mentions = [
-        m for m in registers.find(name) if m.start == 0 and m.end == len(name) and not m.derived
-    ]
-    if not mentions or mentions[0].entry.kind != "place":
-        raise EditionError(
-            f"sidecar [creation] place: '{name}' is no place of the registers",
-            sidecar.path,
-            sidecar.lines.get("place"),
-        )
-    entry = mentions[0].entry
+    entry = None
+    for name, origin in candidates:
+        mentions = [
+            m for m in registers.find(name) if m.start == 0 and m.end == len(name) and not m.derived
+        ]
+        if mentions and mentions[0].entry.kind == "place":
+            entry = mentions[0].entry
+            break
+        if origin == "the sidecar":
+            raise EditionError(
+                f"sidecar [creation] place: '{name}' is no place of the registers",
+                sidecar.path,
+                sidecar.lines.get("place"),
+            )
+    if entry is None:
+        return None  # an unknown place of sending is reported with its own line
     iso = _iso(first.match)
     if iso is not None:
         calendar = entry.calendar_on(iso)

@@ -372,7 +372,12 @@ def _header_like(kinds: list[Kind], style: ArchiveStyle, layout: Layout) -> None
     while changed:
         changed = False
         for index, (kind, number, text) in enumerate(kinds):
-            if kind != "text" or not style.header_key.match(text) or style.salute.match(text):
+            if (
+                kind != "text"
+                or len(text) > 150  # a paragraph that happens to start "Word: ..."
+                or not style.header_key.match(text)
+                or style.salute.match(text)
+            ):
                 continue
             neighbours = [
                 k for k in (_neighbour(kinds, index, -1), _neighbour(kinds, index, 1)) if k
