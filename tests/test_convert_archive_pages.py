@@ -162,6 +162,8 @@ def test_roman_numeral_dateline_is_a_dateline_not_a_title(converted):
     assert "26.X" not in text(one(root, "//tei:titleStmt/tei:title"))
     defaulted = [w for w in report["warnings"] if w["kind"] == "calendar-default"]
     assert [w["line"] for w in defaulted] == [1] and "26.X.1917" in defaulted[0]["message"]
+    relative = [w for w in report["warnings"] if w["kind"] == "relative-date"]
+    assert [(w["line"], w["message"].split("'")[1]) for w in relative] == [(7, "next Monday")]
 
 
 def test_a_lone_paragraph_after_the_header(converted):

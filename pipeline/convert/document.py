@@ -272,6 +272,14 @@ def convert_text(
             report.warn("unparsed-date", problem.message, block_at.line)
         for match in matches:
             _report_calendar(report, block_at, match, block_context, place, calendar, registers)
+    for block_at in all_blocks:
+        for word in _relative_dates(block_at.block):
+            report.warn(
+                "relative-date",
+                f"'{word}' names a day the text does not state: supply it in the sidecar "
+                "([[dates.supply]]) to tag it",
+                block_at.line,
+            )
     titles = {id(b) for line, b in head if line.kind in ("title", "subtitle")}
     lower = common_word_test(
         sidecar.language or config.encoding.language, lower_case_words([source.text])
@@ -482,6 +490,24 @@ def _publication_calendars(text: str, registers: NameMatcher, on_date: str | Non
         return None if _SENTENCE_BREAK.search(text, end, position) else calendar
 
     return local
+
+
+_RELATIVE_DAY = re.compile(
+    r"\b(?:(?:last|next|this|on)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"|yesterday|the day before yesterday|tomorrow)\b(?!,?\s*(?:the\s+)?\d|,?\s*[A-Z][a-z]+ \d)",
+    re.IGNORECASE,
+)
+
+
+def _relative_dates(block: MarkupBlock) -> list[str]:
+    """Words that name a day relative to the writing ("last Sunday") and are no date yet;
+    one followed by the date itself ("yesterday, November 4") needs none."""
+    dated = [s for s in block.spans if s.tag == "date" and not s.empty]
+    return [
+        match.group(0)
+        for match in _RELATIVE_DAY.finditer(block.text)
+        if not any(s.start <= match.start() < s.end for s in dated)
+    ]
 
 
 def _report_calendar(report, block_at, match, context, place, calendar, registers) -> None:

@@ -448,11 +448,16 @@ def _calendar_evidence(interpretation, text: Text, calendars) -> None:
             + (f": {reason}" if reason else "."),
         )
     elif context.default_source == "place" and text.place is not None:
+        notes = (
+            " The notes of the printed source keep the edition's default."
+            if text.layout.notes and text.sidecar.notes.resp != "author"
+            else ""
+        )
         _p(
             interpretation,
             f"The text's single dates are read in the {name} calendar: it was written in "
             f"{text.place.name} (as {text.place.origin} says), where the registers say that "
-            "calendar was in force.",
+            f"calendar was in force.{notes}",
         )
     _p(
         interpretation,
