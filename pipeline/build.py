@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import EditionConfig
+from pipeline.config import EditionConfig, responsibility_warnings
 from pipeline.convert.report import TextReport
 from pipeline.convert.run import Converted, convert_collection
 from pipeline.convert.segment import load_style
@@ -251,6 +251,7 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
     foreign = options.tei_paths is not None
     if not foreign:
         config.require_edition("build")
+        report.warnings += responsibility_warnings(config)
     keep = _keep(config) + [Path(p) for p in options.tei_paths or ()]
     folders = [site_dir] if foreign else [site_dir, config.tei_dir]
     with _writing(*folders, wait=options.wait), contextlib.ExitStack() as staging:

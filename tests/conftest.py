@@ -69,6 +69,23 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+# Settings of responsibility for tests that need them (the edition itself names none).
+RESPONSIBILITY = (
+    'editors = ["A. Test Editor"]\npublisher = "A Test Publisher"\n'
+    'base-url = "https://edition.test/"\n'
+)
+
+
+def responsible_project(dest: Path) -> Path:
+    """A copy of the edition whose settings name editors, publisher and base URL."""
+    copy_project(dest)
+    settings = dest / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace("[tool.edition]\n", "[tool.edition]\n" + RESPONSIBILITY, 1)
+    settings.write_text(text, encoding="utf-8")
+    return dest
+
+
 def shared_dir(env: str, default: str) -> Path:
     """A folder of shared test data, named by a setting; never skipped silently."""
     value = os.environ.get(env)

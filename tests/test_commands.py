@@ -130,7 +130,11 @@ def test_a_typo_in_the_settings_fails_every_command(project: Path, command: list
     [
         ("site = ", "site = 3", "'site' must be a folder path, not 3"),
         ("release-date = ", 'release-date = "23 November"', "'release-date' must be a date"),
-        ("base-url = ", 'base-url = "ftp://x"', "'base-url' must be an absolute http(s) URL"),
+        (
+            "licence-url = ",
+            'licence-url = "ftp://x"',
+            "'licence-url' must be an absolute http(s) URL",
+        ),
         ("default = ", 'default = "hebrew"', "'default' must be one of 'julian', 'gregorian'"),
     ],
 )

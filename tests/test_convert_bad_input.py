@@ -107,3 +107,61 @@ def test_register_not_well_formed(project: Path):
 
 # An external entity in the registers: tests/test_xml_safety.py, which also proves that
 # the check would see the leak if the parser resolved entities.
+
+
+# A sidecar error names the sidecar and the line of the offending key.
+SIDECAR_ERRORS = [
+    ("unknown-key", 'genre = "statement"\n\n[creation]\ndat = "x"\n', 4, "unknown key 'dat'"),
+    ("bad-value", '# the genre\n\ngenre = "poem"\n', 3, "'genre' must be one of"),
+    (
+        "unknown-author",
+        'genre = "statement"\n[author]\nnames = ["Nobody Known"]\n',
+        3,
+        "'Nobody Known' is no person of the registers",
+    ),
+    (
+        "unknown-sender",
+        (
+            'genre = "letter"\n[correspondence]\naddressee = ["Central Committee"]\n'
+            'sender = ["Nobody Known"]\n'
+        ),
+        4,
+        "'Nobody Known' is no person, organisation or place",
+    ),
+    (
+        "unknown-place",
+        'genre = "statement"\n[creation]\nreason = "r"\nplace = "Atlantis"\n',
+        4,
+        "'Atlantis' is no place of the registers",
+    ),
+    (
+        "unknown-source-editor",
+        'genre = "statement"\n\n[[source]]\ntitle = "A Book"\neditor = ["Nobody Known"]\n',
+        5,
+        "'Nobody Known' is no person of the registers",
+    ),
+    (
+        "unknown-name-ref",
+        'genre = "statement"\n\n[[name]]\ntext = "Kaledin"\nref = "no-such-entry"\nreason = "r"\n',
+        5,
+        "no register entry has this id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sidecar", "line", "fragment"), [c[1:] for c in SIDECAR_ERRORS],
+                         ids=[c[0] for c in SIDECAR_ERRORS])  # fmt: skip
+def test_sidecar_error_names_the_sidecar_and_the_line(
+    project: Path, sidecar: str, line: int, fragment: str
+):
+    before = tei_snapshot(project)
+    (project / "sources" / f"{GOOD}.toml").write_text(sidecar, encoding="utf-8")
+    assert_clean_failure(project, before, f"sources/{GOOD}.toml:{line}:", fragment)
+
+
+def test_a_source_with_no_paragraph_says_so(project: Path):
+    before = tei_snapshot(project)
+    (project / "sources" / "1917-01-02-only-header.txt").write_text(
+        "Written: 1917\nSource: Somewhere\n", encoding="utf-8"
+    )
+    assert_clean_failure(project, before, "1917-01-02-only-header.txt", "no paragraph of text")

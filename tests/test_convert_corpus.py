@@ -117,7 +117,7 @@ def test_report_counts_and_warnings(fresh_tei: Path):
     by_id = {text["id"]: text for text in report["texts"]}
     assert set(by_id) == {document_id(s.stem) for s in SOURCES}
     counts = by_id["from-the-cc-to-party-members"]["counts"]
-    assert counts["page-breaks"] == 1 and counts["notes"] == 0
+    assert counts["page-breaks"] == 4 and counts["notes"] == 0  # one page line, three joins
     assert counts["names-persName"] > 10 and counts["names-rs"] >= 3
     tasks = by_id["our-tasks-and-the-soviet"]
     assert tasks["counts"]["notes"] == 8 and tasks["counts"]["interventions"] == 14

@@ -549,7 +549,8 @@ KNOWN = {
         "January 9",
         "1905-07",
         "August",
-        "1906",
+        "the end of 1906",
+        "early in November 1905",
     ],
     "1917-09-12": [
         "May 6 to August 31",
@@ -632,3 +633,53 @@ def test_any_text_gives_disjoint_well_formed_results(
     for problem in problems:
         assert problem.text == text[problem.start : problem.end]
         assert "\n" not in problem.message
+
+
+# --- qualified dates ------------------------------------------------------------------
+
+QUALIFIED = [
+    ("written not earlier than November 6 (19), 1917", {"notBefore": "1917-11-19",
+     "notBefore-custom": "1917-11-06"}),
+    ("not later than November 10, 1917", {"notAfter": "1917-11-23", "notAfter-custom": "1917-11-10"}),
+    ("before November 5, 1917", {"notAfter": "1917-11-17", "notAfter-custom": "1917-11-04"}),
+    ("after May 1917", {"notBefore": "1917-06-14", "notBefore-custom": "1917-06-01"}),
+    ("early in November 1905", {"notBefore-custom": "1905-11-01", "notAfter-custom": "1905-11-10"}),
+    ("late in November 1905", {"notBefore-custom": "1905-11-21", "notAfter-custom": "1905-11-30"}),
+    ("at the beginning of 1902", {"notBefore": "1902-01-01", "notAfter": "1902-03-31"}),
+    ("by the end of 1906", {"notBefore": "1906-10-01", "notAfter": "1906-12-31"}),
+    ("between 5 and 6 December 1917", {"notBefore-custom": "1917-12-05",
+     "notAfter-custom": "1917-12-06"}),
+    ("between October 5 and October 9, 1917", {"notBefore-custom": "1917-10-05",
+     "notAfter-custom": "1917-10-09"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), QUALIFIED, ids=[q[0] for q in QUALIFIED])
+def test_a_qualifier_stays_in_the_date_as_a_range(text: str, expected: dict) -> None:
+    context = Context(year=1917, default_calendar="julian", change_over=(1918, 1, 31))
+    (match,), problems = find_dates(text, context)
+    assert problems == []
+    attrs = dict(match.attrs)
+    assert {k: attrs.get(k) for k in expected} == expected
+    assert "when" not in attrs and "from" not in attrs
+    assert match.qualifier is not None and text[match.start :].startswith(match.qualifier)
+
+
+def test_a_day_with_a_roman_month_is_a_date() -> None:
+    context = Context(default_calendar="julian", change_over=(1918, 1, 31))
+    for text in ("26.X.1917", "26/X/1917", "26 X 1917"):
+        (match,), _ = find_dates(text, context)
+        assert dict(match.attrs)["when-custom"] == "1917-10-26", text
+    assert find_dates("31.II.1917", context)[0] == []  # no such day
+
+
+def test_each_single_date_says_how_its_calendar_was_chosen() -> None:
+    context = Context(year=1917, default_calendar="julian", change_over=(1918, 1, 31))
+    (default,), _ = find_dates("October 10", context)
+    assert default.calendar_source == "default"
+    (marked,), _ = find_dates("October 10, 1917 N.S.", context)
+    assert marked.calendar_source == "marker"
+    (dual,), _ = find_dates("October 10 (23), 1917", context)
+    assert dual.calendar_source is None
+    (local,), _ = find_dates("on October 10", context, lambda position: "gregorian")
+    assert local.calendar_source == "local" and dict(local.attrs)["when"] == "1917-10-10"

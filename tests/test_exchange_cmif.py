@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import letters, project_collection
+from conftest import copy_project, letters, project_collection, responsible_project
 from lxml import etree
 
 from pipeline.cli import main
@@ -24,7 +24,13 @@ DATES = ("when", "from", "to", "notBefore", "notAfter")
 
 
 @pytest.fixture(scope="module")
-def cmif_root(tmp_path_factory: pytest.TempPathFactory) -> etree._Element:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CMIF links each letter under the edition's web address: a project that has one."""
+    return responsible_project(tmp_path_factory.mktemp("project")) / "pyproject.toml"
+
+
+@pytest.fixture(scope="module")
+def cmif_root(tmp_path_factory: pytest.TempPathFactory, settings: Path) -> etree._Element:
     out = tmp_path_factory.mktemp("cmif") / "cmif.xml"
     result = CliRunner().invoke(
         main,
@@ -36,7 +42,7 @@ def cmif_root(tmp_path_factory: pytest.TempPathFactory) -> etree._Element:
             "--url",
             URL,
             "--config",
-            str(REPO / "pyproject.toml"),
+            str(settings),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -76,11 +82,11 @@ def test_the_header_cmif_requires(cmif_root: etree._Element) -> None:
     assert re.match(r"^[A-Za-z]", bibl.get(XML_ID))
 
 
-def test_one_correspdesc_per_letter(cmif_root: etree._Element) -> None:
+def test_one_correspdesc_per_letter(cmif_root: etree._Element, settings: Path) -> None:
     bibl_id = _one(cmif_root, ".//tei:sourceDesc/tei:bibl").get(XML_ID)
     descs = cmif_root.findall("tei:teiHeader/tei:profileDesc/tei:correspDesc", NSMAP)
     assert [d.get("key") for d in descs] == sorted(letters())
-    base = load_config(REPO / "pyproject.toml").base_url
+    base = load_config(settings).base_url
     for desc in descs:
         assert desc.get("ref") == f"{base}texts/{desc.get('key')}.html"
         assert desc.get("source") == f"#{bibl_id}"
@@ -103,6 +109,10 @@ def test_correspaction_holds_only_what_cmif_allows(cmif_root: etree._Element) ->
                 # An @ref only from an identifier the registers hold: none is made up.
                 ref = child.get("ref")
                 assert ref is None or ref.rsplit("/", 1)[-1] in _register_idnos(), ref
+    senders = cmif_root.xpath(
+        "//tei:correspAction[@type='sent']/tei:persName/@ref", namespaces=NSMAP
+    )
+    assert "http://www.wikidata.org/entity/Q1394" in senders  # Lenin, verified
 
 
 def _register_idnos() -> str:
@@ -186,7 +196,7 @@ IDNOS = [
 ]
 
 
-def test_names_carry_the_authority_uris_the_registers_hold() -> None:
+def test_names_carry_the_authority_uris_the_registers_hold(settings: Path) -> None:
     """With registers of the test's own that give identifiers to some entries, the
     letters' names carry them as @ref; entries without one get none."""
     collection = project_collection()
@@ -196,6 +206,9 @@ def test_names_carry_the_authority_uris_the_registers_hold() -> None:
         for el in registers.getroot().iter()
         if isinstance(el.tag, str) and el.get(XML_ID)
     }
+    for entry in entries.values():  # the test's registers give only the test's identifiers
+        for idno in entry.findall("tei:idno", NSMAP):
+            entry.remove(idno)
     texts = {f.tree().getroot().get(XML_ID): f.tree() for f in collection.texts()}
     named = []
     for tree in texts.values():
@@ -210,7 +223,7 @@ def test_names_carry_the_authority_uris_the_registers_hold() -> None:
         idno = etree.SubElement(entries[key], f"{{{NSMAP['tei']}}}idno", type=kind)
         idno.text = value
         expected[key] = uri
-    config = load_config(REPO / "pyproject.toml")
+    config = load_config(settings)
     cmif = build_cmif(texts, registers, "registers.xml", config, URL).getroot()
     by_name = {}
     for key, entry in entries.items():
@@ -227,3 +240,23 @@ def test_names_carry_the_authority_uris_the_registers_hold() -> None:
         refs += name.get("ref") is not None
     assert refs, "some name carries an authority URI"
     assert not any(isinstance(n, etree._Comment) for n in cmif.iter(etree.Comment))
+
+
+def test_without_a_base_url_there_is_no_cmif_and_no_made_up_address(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        "\n".join(
+            line
+            for line in settings.read_text("utf-8").splitlines()
+            if not line.startswith("base-url")
+        )
+        + "\n",
+        "utf-8",
+    )
+    out = tmp_path / "cmif.xml"
+    result = CliRunner().invoke(
+        main, ["export", "cmif", "--out", str(out), "--config", str(settings)]
+    )
+    assert result.exit_code != 0 and not out.exists()
+    assert "Traceback" not in result.output and "example.org" not in result.output

@@ -569,7 +569,6 @@ XSD_CASES = [
     ("id-missing-head", "//t:body/t:head", drop_attr(XML_ID), MISSING_ID),
     ("id-missing-closer", "//t:closer", drop_attr(XML_ID), MISSING_ID),
     ("id-missing-byline", "//t:byline", drop_attr(XML_ID), MISSING_ID),
-    ("id-missing-epigraph", "//t:epigraph", drop_attr(XML_ID), MISSING_ID),
     ("id-missing-anchor", "//t:anchor", drop_attr(XML_ID), MISSING_ID),
     ("id-missing-person", "//t:person", drop_attr(XML_ID), MISSING_ID),
     ("id-missing-place", "//t:place", drop_attr(XML_ID), MISSING_ID),

@@ -18,6 +18,7 @@ from pipeline.config.edition import (
     EncodingConfig,
     PolicyConfig,
     check_edition,
+    responsibility_warnings,
 )
 from pipeline.config.toml_lines import TomlSource, parse_toml, read_toml
 from pipeline.errors import ConfigError
@@ -35,6 +36,7 @@ __all__ = [
     "load_config",
     "parse_toml",
     "read_toml",
+    "responsibility_warnings",
 ]
 
 TABLE = ("tool", "edition")

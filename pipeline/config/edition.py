@@ -158,9 +158,12 @@ class EditionConfig(Config):
     title = c.Type(str, required=True, default="", help="the edition's title")
     subtitle = c.Type(str, default="", help="the edition's subtitle")
     editors = c.ListOf(
-        c.Type(str), required=True, default=[], help="names of the edition's editors"
+        c.Type(str),
+        default=[],
+        help="names of the edition's editors (unset: the build warns, and the headers "
+        "name the edition itself, by its title, never a placeholder)",
     )
-    publisher = c.Type(str, required=True, default="", help="the edition's publisher")
+    publisher = c.Type(str, default="", help="the edition's publisher (unset: the build warns)")
     licence = c.Type(str, required=True, default="", help="the licence of the edition's encoding")
     licence_url = c.Url(default="", help="URL of that licence")
     release_date = c.IsoDate(
@@ -168,7 +171,11 @@ class EditionConfig(Config):
         default=None,
         help="the release date, YYYY-MM-DD (there are no build timestamps)",
     )
-    base_url = c.Url(default="", help="where the edition is published, for citations")
+    base_url = c.Url(
+        default="",
+        help="where the edition is published, for citations (unset: the build warns, "
+        "links are relative and no CMIF file is made)",
+    )
     id_prefix = c.Identifier(default="edn", help="prefix of the documents' stable idno")
     sources_dir = c.Folder(
         key="sources", default="sources", help="folder of the source texts and their sidecars"
@@ -241,6 +248,27 @@ class EditionConfig(Config):
                 f"{what} needs the edition's settings: no pyproject.toml with "
                 "[tool.edition] was found here or above (use --config)"
             )
+
+
+def responsibility_warnings(config: EditionConfig) -> list[str]:
+    """What the settings leave unnamed: each is a warning of the build."""
+    warnings = []
+    if not config.editors:
+        warnings.append(
+            "[tool.edition] 'editors' is not set: the headers name the edition itself "
+            "as responsible"
+        )
+    if not config.publisher:
+        warnings.append(
+            "[tool.edition] 'publisher' is not set: the headers name the edition itself "
+            "as the authority that makes it available"
+        )
+    if not config.base_url:
+        warnings.append(
+            "[tool.edition] 'base-url' is not set: links and citations are relative, "
+            "and no CMIF file is made"
+        )
+    return warnings
 
 
 def check_edition(config: EditionConfig) -> None:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.convert.dates import DateContext, DateMatch, DateProblem, find_dates
+from pipeline.convert.dates import (
+    DateContext,
+    DateMatch,
+    DateProblem,
+    LocalCalendar,
+    find_dates,
+)
 from pipeline.convert.markup import MarkupBlock, Span
 from pipeline.convert.registers import NameMatcher
 from pipeline.convert.segment import collapse
@@ -85,26 +92,38 @@ def apply_interventions(
 
 
 def tag_dates(
-    block: MarkupBlock, context: DateContext
+    block: MarkupBlock, context: DateContext, local: LocalCalendar | None = None
 ) -> tuple[list[DateMatch], list[DateProblem]]:
-    matches, problems = find_dates(block.text, context)
+    matches, problems = find_dates(block.text, context, local)
     kept = []
     for match in matches:
-        if block.overlaps(match.start, match.end):
+        # a year inside a publication's title is part of the title, not a date
+        if block.overlaps(match.start, match.end) or block.within(
+            match.start, match.end, ("title",)
+        ):
             continue
         block.spans.append(Span(match.start, match.end, "date", dict(match.attrs)))
         kept.append(match)
     return kept, problems
 
 
-def tag_names(block: MarkupBlock, registers: NameMatcher, on_date: str | None) -> dict[str, int]:
-    """Tag register mentions; returns counts by element name."""
+def tag_names(
+    block: MarkupBlock,
+    registers: NameMatcher,
+    on_date: str | None,
+    kinds: tuple[str, ...] = ("person", "place", "org", "bibl"),
+) -> dict[str, int]:
+    """Tag register mentions of the given kinds; returns counts by element name."""
     counts: dict[str, int] = {}
     for mention in registers.find(block.text, on_date):
-        if block.overlaps(mention.start, mention.end) or block.within(
-            mention.start, mention.end, ("date", "choice")
-        ):
+        if mention.entry.kind not in kinds:
             continue
+        if block.overlaps(mention.start, mention.end) or block.within(
+            mention.start,
+            mention.end,
+            ("date", "choice", "persName", "placeName", "orgName", "rs", "title"),
+        ):
+            continue  # already tagged, perhaps as the sidecar declares
         entry = mention.entry
         ref = registers.ref(entry)
         if mention.derived:
@@ -123,17 +142,35 @@ _CAPITALISED = re.compile(r"(?<![\w’'.-])([A-Z][a-z][\w’'-]*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*[\"“”’)\]]*\s+|[\"“(\[—–-]\s*)$")
 
 
-def unknown_capitalised(block: MarkupBlock, common: frozenset[str]) -> list[str]:
-    """Capitalised words mid-sentence that no register or date explains."""
+def unknown_capitalised(
+    block: MarkupBlock,
+    common: frozenset[str],
+    lower: Callable[[str], bool],
+    title: bool = False,
+) -> list[str]:
+    """Capitalised words that no register or date explains.
+
+    Mid-sentence, a word is reported unless the settings call it common. At the start of
+    a sentence, and anywhere in a title (where every word is capitalised), it is reported
+    unless ``lower`` says it is a common word of the language.
+    """
     found = []
     tagged = [s for s in block.spans if not s.empty]
     for match in _CAPITALISED.finditer(block.text):
         word = match.group(1).rstrip("’'")
         if word.endswith(("’s", "'s")):
             word = word[:-2]
-        if word in common or _SENTENCE_START.search(block.text[: match.start()]):
+        if word in common or any(s.start <= match.start() < s.end for s in tagged):
             continue
-        if any(s.start <= match.start() < s.end for s in tagged):
+        if (title or _SENTENCE_START.search(block.text[: match.start()])) and lower(word):
             continue
         found.append(word)
     return found
+
+
+_WORD = re.compile(r"(?<![\w’'-])([a-z][a-z’'-]*)")
+
+
+def lower_case_words(texts: list[str]) -> frozenset[str]:
+    """Every word the texts write in lower case."""
+    return frozenset(m.group(1) for text in texts for m in _WORD.finditer(text))

@@ -137,3 +137,9 @@ def last_day_before(change_over: Day, new: str, old: str) -> Day:
     day of the new calendar, written in the new one)."""
     _require_valid(change_over, new)
     return _from_day_number(_day_number(change_over, new) - 1, old)
+
+
+def add_days(day: Day, days: int, calendar: str) -> Day:
+    """The date ``days`` later (earlier when negative) in the same calendar."""
+    _require_valid(day, calendar)
+    return _from_day_number(_day_number(day, calendar) + days, calendar)

@@ -26,11 +26,12 @@ Reading rules the guide leaves open, decided here:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from pipeline.convert.calendar import (
     Day,
+    add_days,
     days_in_month,
     gregorian_to_julian,
     is_valid,
@@ -69,6 +70,9 @@ class DateContext:
     overrides: Mapping[str, str] = field(default_factory=dict)
     change_over: Day | None = None  # the last day of the old calendar, written in it
     new_calendar: str = "gregorian"
+    # Why single dates take ``default_calendar``: "default" (the edition's, no evidence),
+    # "place" (where the text was written or sent) or "sidecar" (declared).
+    default_source: str = "default"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,11 @@ class DateMatch:
     end: int
     attrs: tuple[tuple[str, str], ...]
     year_from_context: bool
+    # How a single date's calendar was chosen: "default", "place", "sidecar", "local"
+    # (the date of a publication), "override", "marker", "after-change"; None for a dual
+    # date, a year or a date whose calendar does not matter.
+    calendar_source: str | None = None
+    qualifier: str | None = None  # "not earlier than", "early in", ... as written
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,10 @@ class DateProblem:
     text: str
     message: str
 
+
+# A calendar that applies at one position of a text (the date of a foreign
+# publication), or None.
+LocalCalendar = Callable[[int], str | None]
 
 # --- lexical pieces -------------------------------------------------------------------
 
@@ -158,6 +171,26 @@ _SEASON_MONTHS = {
     "winter": (12, 2),
 }
 
+# "26.X.1917", "26/X/1917", "26 X 1917": a day, the month in Roman numerals, a year.
+_ROMAN_MONTHS = {
+    "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6,
+    "VII": 7, "VIII": 8, "IX": 9, "X": 10, "XI": 11, "XII": 12,
+}  # fmt: skip
+_ROMAN_DATE_RE = re.compile(
+    r"(?<![\d.])(?P<day>\d{1,2})\s*(?P<sep>[./]|\s)\s*(?P<month>XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I)"
+    r"\s*(?P=sep)\s*(?P<year>" + _YEAR_TEXT + r")(?![\d\w])"
+)
+# Words before a date that qualify it; kept inside the date element.
+_QUALIFIER_RE = re.compile(
+    r"(?<![A-Za-z])(?P<q>not\s+earlier\s+than|no\s+earlier\s+than|not\s+later\s+than"
+    r"|no\s+later\s+than|not\s+before|not\s+after|before|after|between"
+    r"|early\s+in|late\s+in|in\s+the\s+middle\s+of|(?:the\s+)?(?:beginning|middle|end)\s+of"
+    r"|early|late)\s+$",
+    re.IGNORECASE,
+)
+_BETWEEN_AND = re.compile(r"\s*,?\s+and\s+")
+_AND_DAYS = re.compile(r"\s+and\s+")
+_AFTER_BETWEEN = re.compile(r"(?<![A-Za-z])between\s+$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 _OPT_WS = re.compile(r"\s*")
 _OF = re.compile(r"\s+of(?![A-Za-z])")
@@ -239,6 +272,7 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.between = False  # the expression follows "between": "2 and 4" is a range
 
     def _re(self, pattern: re.Pattern[str], pos: int) -> re.Match[str] | None:
         return pattern.match(self.text, pos)
@@ -263,11 +297,14 @@ class _Scanner:
         return int(found.group("year")), found.end()
 
     def days(self, pos: int) -> tuple[_Days, int] | None:
-        """``5``, ``5 or 6``, ``2-4``."""
+        """``5``, ``5 or 6``, ``2-4``; after "between", ``2 and 4``."""
         first = self.day(pos)
         if not first:
             return None
-        for sep, kind in ((_ALT_SEP, "alt"), (_DASH_SEP, "range")):
+        separators = [(_ALT_SEP, "alt"), (_DASH_SEP, "range")]
+        if self.between:
+            separators.append((_AND_DAYS, "range"))
+        for sep, kind in separators:
             gap = self._re(sep, first[1])
             if gap:
                 second = self.day(gap.end())
@@ -400,6 +437,19 @@ class _Scanner:
             else:
                 end = after_year
         return primary, secondary, end
+
+    def roman(self, pos: int) -> tuple[_DayExpr, int] | None:
+        """``26.X.1917``: day, Roman month, year."""
+        found = self._re(_ROMAN_DATE_RE, pos)
+        if not found or not 1 <= int(found["day"]) <= 31:
+            return None
+        written = _Written(_ROMAN_MONTHS[found["month"]], int(found["day"]), int(found["year"]))
+        expr = _DayExpr("point", [_Slot(written)])
+        marker = self.marker(found.end())
+        end = found.end()
+        if marker:
+            expr.marker, end = marker
+        return expr, end
 
     def marker(self, pos: int) -> tuple[str, int] | None:
         found = self._re(_MARKER_RE, pos)
@@ -568,23 +618,35 @@ _NAMES = {"point": ("when",), "alt": ("notBefore", "notAfter"), "range": ("from"
 
 
 class _Resolver:
-    def __init__(self, text: str, context: DateContext) -> None:
+    def __init__(self, text: str, context: DateContext, local: LocalCalendar | None) -> None:
         self.text = text
         self.context = context
+        self.local = local
+        self.source: str | None = None  # how the last single date's calendar was chosen
 
     def problem(self, start: int, end: int, message: str) -> DateProblem:
         return DateProblem(start, end, self.text[start:end], message)
 
     def single_calendar(self, start: int, end: int, first: Day, marker: str | None) -> str:
+        """The calendar of a single date: a declared override, the text's own O.S./N.S.,
+        the date of a publication, else the text's default up to the change-over."""
         override = self.context.overrides.get(self.text[start:end])
         if override is not None:
+            self.source = "override"
             return override
         if marker is not None:
+            self.source = "marker"
             return marker
         change_over = self.context.change_over
-        if change_over is None or first <= change_over:
-            return self.context.default_calendar
-        return self.context.new_calendar
+        if change_over is not None and first > change_over:
+            self.source = "after-change"
+            return self.context.new_calendar
+        local = self.local(start) if self.local is not None else None
+        if local is not None:
+            self.source = "local"
+            return local
+        self.source = self.context.default_source
+        return self.context.default_calendar
 
     def day_expr(self, start: int, end: int, expr: _DayExpr) -> DateMatch | DateProblem:
         quoted = f"'{self.text[start:end]}'"
@@ -618,7 +680,8 @@ class _Resolver:
             return result
         if from_context:
             result["cert"] = "medium"
-        return DateMatch(start, end, _ordered(result), from_context)
+        source = self.source if expr.slots[0].secondary is None else None
+        return DateMatch(start, end, _ordered(result), from_context, source)
 
     def dual(
         self, start: int, end: int, expr: _DayExpr, primaries: list[Day]
@@ -720,6 +783,7 @@ class _Resolver:
         return attrs
 
     def simple(self, item: _Simple) -> DateMatch | DateProblem:
+        self.source = None
         if item.kind == "year":
             attrs = {"when": f"{item.values[0]:04d}"}
         elif item.kind == "years":
@@ -752,7 +816,8 @@ class _Resolver:
                 attrs["notBefore"] = _iso(first)
                 attrs["notAfter"] = _iso(last)
             attrs["calendar"] = f"#{calendar}"
-        return DateMatch(item.start, item.end, _ordered(attrs), False)
+        source = self.source if item.kind in ("month", "season") else None
+        return DateMatch(item.start, item.end, _ordered(attrs), False, source)
 
 
 def _check_context(context: DateContext) -> None:
@@ -779,7 +844,8 @@ def _candidates(text: str) -> list[tuple[int, int, _Payload]]:
         pos = token.start()
         if text[pos].isdigit() and _NOT_A_DATE_BEFORE.search(text, max(0, pos - 12), pos):
             continue
-        dated = scanner.dated(pos)
+        scanner.between = bool(_AFTER_BETWEEN.search(text, max(0, pos - 12), pos))
+        dated = scanner.dated(pos) or (scanner.roman(pos) if text[pos].isdigit() else None)
         if dated:
             found.append((pos, dated[1], dated[0]))
         simple = scanner.simple(pos)
@@ -788,13 +854,18 @@ def _candidates(text: str) -> list[tuple[int, int, _Payload]]:
     return found
 
 
-def find_dates(text: str, context: DateContext) -> tuple[list[DateMatch], list[DateProblem]]:
+def find_dates(
+    text: str, context: DateContext, local: LocalCalendar | None = None
+) -> tuple[list[DateMatch], list[DateProblem]]:
     """Every date expression in ``text``, normalised; and the ones that cannot be read.
 
-    Expressions never overlap: where candidates compete, the longest wins.
+    Expressions never overlap: where candidates compete, the longest wins. A qualifier
+    before a date ("not earlier than", "early in", "between ... and ...") is part of it.
+    ``local`` gives the calendar that applies at a position, where one does (the date of
+    a foreign publication).
     """
     _check_context(context)
-    resolver = _Resolver(text, context)
+    resolver = _Resolver(text, context, local)
     candidates = _candidates(text)
     # Longest first; ties go to the earlier start.
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
@@ -811,6 +882,155 @@ def find_dates(text: str, context: DateContext) -> tuple[list[DateMatch], list[D
         else:
             results.extend(resolver.simple(item) for item in payload)
     results.sort(key=lambda r: r.start)
-    matches = [r for r in results if isinstance(r, DateMatch)]
+    matches = _qualified(text, [r for r in results if isinstance(r, DateMatch)])
     problems = [r for r in results if isinstance(r, DateProblem)]
     return matches, problems
+
+
+# --- qualifiers -----------------------------------------------------------------------
+
+# The part of a month or a year that "early in", "the middle of" and "late in" name:
+# thirds of a month (days 1-10, 11-20, 21-end), quarters of a year (January-March,
+# April-September for the middle, October-December).
+QUALIFIER_SPANS = (
+    "early in / the beginning of a month: days 1-10; the middle: days 11-20; late in / "
+    "the end of: day 21 to the last; of a year: January-March, April-September, "
+    "October-December. 'before' and 'after' exclude the day, month or year named."
+)
+
+
+def _bounds(value: str, calendar: str) -> tuple[Day, Day]:
+    """First and last day of an ISO value of any precision, in ``calendar``."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        return (parts[0], parts[1], parts[2]), (parts[0], parts[1], parts[2])
+    if len(parts) == 2:
+        last = days_in_month(parts[0], parts[1], calendar)
+        return (parts[0], parts[1], 1), (parts[0], parts[1], last)
+    return (parts[0], 1, 1), (parts[0], 12, 31)
+
+
+def _span(attrs: dict[str, str], suffix: str, calendar: str) -> tuple[Day, Day] | None:
+    first = (
+        attrs.get("when" + suffix) or attrs.get("from" + suffix) or attrs.get("notBefore" + suffix)
+    )
+    last = attrs.get("when" + suffix) or attrs.get("to" + suffix) or attrs.get("notAfter" + suffix)
+    if not first or not last:
+        return None
+    return _bounds(first, calendar)[0], _bounds(last, calendar)[1]
+
+
+def _part(kind: str, first: Day, last: Day, calendar: str) -> tuple[Day, Day] | None:
+    """The part of a month or year that ``kind`` (early | middle | late) names."""
+    year, month, _ = first
+    whole_month = (
+        first[:2] == last[:2] and first[2] == 1 and last[2] == days_in_month(year, month, calendar)
+    )
+    whole_year = first == (year, 1, 1) and last == (year, 12, 31)
+    if whole_month:
+        days = {"early": (1, 10), "middle": (11, 20), "late": (21, last[2])}[kind]
+        return (year, month, days[0]), (year, month, days[1])
+    if whole_year:
+        months = {"early": (1, 3), "middle": (4, 9), "late": (10, 12)}[kind]
+        return (year, months[0], 1), (year, months[1], days_in_month(year, months[1], calendar))
+    return None
+
+
+def _qualify(q: str, first: Day, last: Day, calendar: str) -> tuple[Day | None, Day | None] | None:
+    q = " ".join(q.lower().split())
+    if q in ("not earlier than", "no earlier than", "not before"):
+        return first, None
+    if q in ("not later than", "no later than", "not after"):
+        return None, last
+    if q == "before":
+        return None, add_days(first, -1, calendar)
+    if q == "after":
+        return add_days(last, 1, calendar), None
+    if q in ("between",):
+        return first, last
+    kind = (
+        "early"
+        if q.startswith(("early", "beginning", "the beginning"))
+        else "late"
+        if q.startswith(("late", "end", "the end"))
+        else "middle"
+    )
+    return _part(kind, first, last, calendar)
+
+
+def _qualified_attrs(
+    q: str, attrs: dict[str, str], end_attrs: dict[str, str] | None = None
+) -> dict[str, str] | None:
+    julian = attrs.get("datingMethod") == "#julian"
+    calendar = "julian" if julian else "gregorian"
+    suffix = "-custom" if julian else ""
+    span = _span(attrs, suffix, calendar)
+    if end_attrs is not None:
+        if (end_attrs.get("datingMethod") == "#julian") != julian:
+            return None
+        end_span = _span(end_attrs, suffix, calendar)
+        if span is None or end_span is None or end_span[1] < span[0]:
+            return None
+        span = (span[0], end_span[1])
+    if span is None:
+        return None
+    bounds = _qualify(q, span[0], span[1], calendar)
+    if bounds is None:
+        return None
+    out: dict[str, str] = {}
+    for name, day in zip(("notBefore", "notAfter"), bounds, strict=True):
+        if day is None:
+            continue
+        if julian:
+            out[name] = _iso(julian_to_gregorian(day))
+            out[name + "-custom"] = _iso(day)
+        else:
+            out[name] = _iso(day)
+    if julian:
+        out["datingMethod"] = "#julian"
+    last = end_attrs if end_attrs is not None else attrs
+    if "calendar" in attrs:
+        out["calendar"] = attrs["calendar"]
+    if "cert" in last:  # the year of "between A and B, 1917" is written on B
+        out["cert"] = last["cert"]
+    return out
+
+
+def _qualified(text: str, matches: list[DateMatch]) -> list[DateMatch]:
+    """Dates with the qualifier written before them, as notBefore/notAfter ranges."""
+    out: list[DateMatch] = []
+    index = 0
+    while index < len(matches):
+        match = matches[index]
+        index += 1
+        found = _QUALIFIER_RE.search(text, max(0, match.start - 40), match.start)
+        if not found or (out and found.start() < out[-1].end):
+            out.append(match)
+            continue
+        q = found["q"]
+        end_match = None
+        attrs_now = dict(match.attrs)
+        if q.lower() == "between" and not ("from" in attrs_now or "from-custom" in attrs_now):
+            following = matches[index] if index < len(matches) else None
+            gap = following and _BETWEEN_AND.fullmatch(text, match.end, following.start)
+            if not gap:
+                out.append(match)
+                continue
+            end_match = following
+        attrs = _qualified_attrs(q, dict(match.attrs), dict(end_match.attrs) if end_match else None)
+        if attrs is None:
+            out.append(match)
+            continue
+        if end_match is not None:
+            index += 1
+        end = end_match.end if end_match else match.end
+        out.append(
+            replace(
+                match,
+                start=found.start(),
+                end=end,
+                attrs=_ordered(attrs),
+                qualifier=" ".join(q.split()),
+            )
+        )
+    return out

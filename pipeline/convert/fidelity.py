@@ -17,20 +17,34 @@ from pipeline.xmltools import NSMAP, TEI_NS
 
 _T = f"{{{TEI_NS}}}"
 _MARKER_SPACE = re.compile(r"\s+(\[\d+\])")
+# Elements that stood on lines of their own in the source.
+_BLOCKS = frozenset(
+    {"p", "head", "quote", "docAuthor", "salute", "dateline", "addrLine", "signed", "roleName"}
+    | {"stage", "postscript"}
+)
 
 
-def _declared_lines(root: etree._Element) -> tuple[list[str], list[str]]:
-    """Whole lines removed or moved to the header, and residues cut from line ends."""
+_LINE = re.compile(r"source line (\d+)")
+
+
+def _declared_lines(root: etree._Element) -> tuple[list[str], dict[int, list[str]]]:
+    """Whole lines removed or moved to the header, and residues cut from the end of a
+    line (by the line's number)."""
     decl = root.find("tei:teiHeader/tei:encodingDesc/tei:editorialDecl", NSMAP)
-    whole, residues = [], []
+    whole: list[str] = []
+    residues: dict[int, list[str]] = {}
     if decl is None:
         return whole, residues
     for quote in decl.iterfind(".//tei:list[@type='moved-to-header']/tei:item/tei:quote", NSMAP):
         whole.append(collapse(quote.text or ""))
     for quote in decl.iterfind(".//tei:list[@type='removed']/tei:item/tei:quote", NSMAP):
-        (residues if quote.getparent().get("n") == "link-residue" else whole).append(
-            collapse(quote.text or "")
-        )
+        text = collapse(quote.text or "")
+        if quote.getparent().get("n") == "link-residue":
+            found = _LINE.search(quote.tail or "")
+            if found:
+                residues.setdefault(int(found[1]), []).append(text)
+        else:
+            whole.append(text)
     return whole, residues
 
 
@@ -38,10 +52,10 @@ def source_as_encoded(source_text: str, root: etree._Element) -> str:
     """The source with the declared apparatus and header lines taken out."""
     whole, residues = _declared_lines(root)
     kept = []
-    for line in source_text.splitlines():
+    for number, line in enumerate(source_text.splitlines(), 1):
         line = collapse(line)
-        for residue in residues:
-            if line.endswith(residue) and line[: -len(residue)].rstrip() in whole:
+        for residue in residues.get(number, ()):
+            if line.endswith(residue):
                 line = line[: -len(residue)].rstrip()
         if line and line not in whole:
             kept.append(line)
@@ -57,7 +71,8 @@ def _walk(element: etree._Element, out: list[str], notes: list[tuple[int, str]])
         out.append("".join(original.itertext()) if original is not None else "")
         return
     if tag == _T + "pb":
-        out.append(f" page {element.get('n')} ")
+        # an inferred page join had no page line in the source
+        out.append(" " if element.get("type") == "inferred" else f" page {element.get('n')} ")
     elif tag == _T + "milestone" and element.get("rend") == "asterism":
         out.append(" * * * ")
     elif tag == _T + "anchor" and element.get("n"):
@@ -80,7 +95,7 @@ def _walk(element: etree._Element, out: list[str], notes: list[tuple[int, str]])
         for child in element:
             _walk(child, out, notes)
             out.append(child.tail or "")
-        if tag in (_T + "p", _T + "head", _T + "quote", _T + "docAuthor"):
+        if etree.QName(tag).localname in _BLOCKS:
             out.append(" ")
         return
     # empty cues and skipped elements still carry their tails in the caller

@@ -50,12 +50,79 @@ class Correspondence:
     lines: dict[str, int | None] = field(default_factory=dict)  # where each key stands
 
 
+EVIDENCE = ("internal", "external", "conjecture")
+
+
+@dataclass(frozen=True)
+class SourceEdition:
+    """A printed edition the text was taken from, named by the sidecar (for sourceDesc)."""
+
+    title: str
+    authors: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
+    publisher: str | None = None
+    place: str | None = None
+    date: str | None = None
+    volume: str | None = None
+    pages: str | None = None
+    page_breaks: bool = False  # the text's page lines are this edition's pages
+    reason: str = ""
+    line: int | None = None
+    lines: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A mention the registers' names cannot identify alone: which entry it is."""
+
+    text: str
+    ref: str  # the id of a register entry
+    reason: str
+    context: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class CrossReference:
+    """A cross-reference of the text to another text of this edition."""
+
+    text: str
+    target: str  # the document id of the other text
+    reason: str
+    context: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SuppliedDate:
+    """A date expression of the text that names no date itself ("last Sunday")."""
+
+    text: str
+    date: str  # a date expression the converter reads
+    reason: str
+    evidence: str = "external"
+    context: str | None = None
+    line: int | None = None
+
+
 @dataclass(frozen=True)
 class Sidecar:
     path: Path | None
     genre: str | None = None
+    title: str | None = None  # the title, when the text has no title line
+    title_reason: str = ""
     creation: str | None = None  # a date expression, when the text gives none
     creation_reason: str = ""
+    creation_evidence: str = "external"
+    place: str | None = None  # where the text was written, by a register name
+    place_reason: str = ""
+    calendar_reason: str = ""  # why [dates] default-calendar is declared
+    calendar_declared: bool = False
+    sources: tuple[SourceEdition, ...] = ()
+    names: tuple[NameRule, ...] = ()
+    supplied_dates: tuple[SuppliedDate, ...] = ()
+    links: tuple[CrossReference, ...] = ()
+    lines: dict[str, int | None] = field(default_factory=dict)  # where top keys stand
     authors: tuple[str, ...] = ()  # names, when the text names no author
     authors_reason: str = ""
     default_calendar: str = "gregorian"
@@ -153,6 +220,10 @@ def sidecar_from_dict(
     top = _Reader(data, "top level", path, source)
     top.only(
         "genre",
+        "title",
+        "source",
+        "name",
+        "link",
         "language",
         "original-language",
         "creation",
@@ -170,7 +241,9 @@ def sidecar_from_dict(
             raise top.fail(f"'{key}' must be a language tag such as 'en', not '{value}'", key)
 
     creation = top.table_of("creation")
-    creation.only("date", "reason")
+    creation.only("date", "reason", "evidence", "place")
+    title = top.table_of("title")
+    title.only("main", "reason")
     author = top.table_of("author")
     author.only("names", "reason")
     names = author.get("names", list, [])
@@ -178,7 +251,27 @@ def sidecar_from_dict(
         raise author.fail("'names' must be a list of strings")
 
     dates = top.table_of("dates")
-    dates.only("default-calendar", "override")
+    dates.only("default-calendar", "reason", "override", "supply")
+    supplied = []
+    for i, item in enumerate(dates.get("supply", list, [])):
+        entry = dates.item("supply", i, item, f"[[dates.supply]] #{i + 1}")
+        entry.only("text", "date", "reason", "evidence", "context")
+        text, date, reason = (entry.get(k, str) for k in ("text", "date", "reason"))
+        if not (text and date and reason):
+            raise entry.fail("'text', 'date' and 'reason' are all required")
+        context = entry.get("context", str)
+        if context is not None and context.count(text) != 1:
+            raise entry.fail("'context' must contain 'text' exactly once", "context")
+        supplied.append(
+            SuppliedDate(
+                text,
+                date,
+                reason,
+                entry.get("evidence", str, "external", EVIDENCE),
+                context,
+                entry.line(),
+            )
+        )
     overrides: dict[str, str] = {}
     for i, item in enumerate(dates.get("override", list, [])):
         entry = dates.item("override", i, item, f"[[dates.override]] #{i + 1}")
@@ -227,6 +320,58 @@ def sidecar_from_dict(
             )
         )
 
+    sources = []
+    for i, item in enumerate(top.get("source", list, [])):
+        entry = top.item("source", i, item, f"[[source]] #{i + 1}")
+        keys = ("title", "author", "editor", "publisher", "place", "date", "volume", "pages")
+        entry.only(*keys, "page-breaks", "reason")
+        if not entry.get("title", str):
+            raise entry.fail("'title' is required", "title")
+        people = {key: entry.get(key, list, []) for key in ("author", "editor")}
+        if not all(isinstance(n, str) for names in people.values() for n in names):
+            raise entry.fail("'author' and 'editor' must be lists of names")
+        sources.append(
+            SourceEdition(
+                title=entry.get("title", str),
+                authors=tuple(people["author"]),
+                editors=tuple(people["editor"]),
+                publisher=entry.get("publisher", str),
+                place=entry.get("place", str),
+                date=entry.get("date", str),
+                volume=entry.get("volume", str),
+                pages=entry.get("pages", str),
+                page_breaks=entry.get("page-breaks", bool, False),
+                reason=entry.get("reason", str, ""),
+                line=entry.line(),
+                lines={key: entry.line(key) for key in keys},
+            )
+        )
+    names_rules = []
+    for i, item in enumerate(top.get("name", list, [])):
+        entry = top.item("name", i, item, f"[[name]] #{i + 1}")
+        entry.only("text", "ref", "reason", "context")
+        text, ref, reason = (entry.get(k, str) for k in ("text", "ref", "reason"))
+        if not (text and ref and reason):
+            raise entry.fail("'text', 'ref' and 'reason' are all required")
+        context = entry.get("context", str)
+        if context is not None and context.count(text) != 1:
+            raise entry.fail("'context' must contain 'text' exactly once", "context")
+        names_rules.append(NameRule(text, ref, reason, context, entry.line("ref")))
+
+    links = []
+    for i, item in enumerate(top.get("link", list, [])):
+        entry = top.item("link", i, item, f"[[link]] #{i + 1}")
+        entry.only("text", "target", "reason", "context")
+        text, target, reason = (entry.get(k, str) for k in ("text", "target", "reason"))
+        if not (text and target and reason):
+            raise entry.fail("'text', 'target' and 'reason' are all required")
+        if not re.fullmatch(r"[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*", target):
+            raise entry.fail(f"'target' must be a document id, not '{target}'", "target")
+        context = entry.get("context", str)
+        if context is not None and context.count(text) != 1:
+            raise entry.fail("'context' must contain 'text' exactly once", "context")
+        links.append(CrossReference(text, target, reason, context, entry.line()))
+
     correspondence = None
     if "correspondence" in data:
         letter = top.table_of("correspondence")
@@ -248,6 +393,22 @@ def sidecar_from_dict(
 
     return Sidecar(
         path=path,
+        title=title.get("main", str),
+        title_reason=title.get("reason", str, ""),
+        creation_evidence=creation.get("evidence", str, "external", EVIDENCE),
+        place=creation.get("place", str),
+        place_reason=creation.get("reason", str, ""),
+        calendar_reason=dates.get("reason", str, ""),
+        calendar_declared="default-calendar" in dates.table,
+        sources=tuple(sources),
+        names=tuple(names_rules),
+        supplied_dates=tuple(supplied),
+        links=tuple(links),
+        lines={
+            "author": author.line("names"),
+            "place": creation.line("place"),
+            "default-calendar": dates.line("default-calendar"),
+        },
         correspondence=correspondence,
         genre=top.get("genre", str, None, GENRES),
         creation=creation.get("date", str),

@@ -84,7 +84,11 @@ def _who(tree: etree._ElementTree, value: str | None) -> str:
                 ),
                 None,
             )
-        found = element.find("tei:name", NSMAP) if element is not None else None
+        found = None
+        if element is not None:  # a person or body named, else the edition itself
+            found = element.find("tei:name", NSMAP)
+            if found is None:
+                found = element.find("tei:orgName", NSMAP)
         names.append(_plain(found) or _plain(element) or token)
     return ", ".join(names)
 
@@ -120,8 +124,9 @@ def readme(config: EditionConfig, names: list[str]) -> bytes:
         config.title,
         *([config.subtitle] if config.subtitle else []),
         "",
-        f"Release {config.release_date}, published by {config.publisher}.",
-        f"Editors: {', '.join(config.editors)}.",
+        f"Release {config.release_date}"
+        + (f", published by {config.publisher}." if config.publisher else "."),
+        *([f"Editors: {', '.join(config.editors)}."] if config.editors else []),
         f"Licence of the encoding: {config.licence}"
         + (f" <{config.licence_url}>" if config.licence_url else "")
         + ".",

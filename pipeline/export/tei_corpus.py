@@ -232,7 +232,10 @@ def _corpus_header(
     for editor in config.editors:
         _sub(title_stmt, "editor", editor)
     publication = _sub(file_desc, "publicationStmt")
-    _sub(publication, "publisher", config.publisher)
+    if config.publisher:
+        _sub(publication, "publisher", config.publisher)
+    else:  # no placeholder: the edition itself, by its title
+        _sub(publication, "authority", config.title)
     _sub(publication, "date", config.release_date, when=config.release_date)
     _sub(publication, "idno", f"{config.id_prefix}:corpus", type="local")
     availability = _sub(publication, "availability", status="free")

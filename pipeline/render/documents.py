@@ -120,9 +120,16 @@ def _resp_names(tei: etree._Element) -> dict[str, str]:
         key = el.get(XML_ID)
         if not key:
             continue
-        name = el.find("tei:name", NSMAP)
-        if name is None:
-            name = el.find("tei:persName", NSMAP)
+        name = next(
+            (
+                found
+                for found in (
+                    el.find(f"tei:{tag}", NSMAP) for tag in ("name", "persName", "orgName")
+                )
+                if found is not None
+            ),
+            None,
+        )
         names[key] = plain(name if name is not None else el)
     return names
 

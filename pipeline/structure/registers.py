@@ -50,6 +50,17 @@ class RegisterEntry:
     period: tuple[str, str] | None  # ISO from/to of the entry, to tell homonyms apart
     line: int | None
     element: etree._Element = field(compare=False, repr=False)
+    # A place: the calendars in force there, (calendar id, ISO from, ISO to), from its
+    # ``state type="calendar"``; a publication: the id of its place of publication.
+    calendars: tuple[tuple[str, str, str], ...] = ()
+    pub_place: str | None = None
+
+    def calendar_on(self, iso: str) -> str | None:
+        """The calendar in force at this place on a Gregorian ISO date, if declared."""
+        for calendar, start, end in self.calendars:
+            if (not start or start <= iso) and (not end or iso[: len(end)] <= end):
+                return calendar
+        return None
 
     @property
     def authority_ids(self) -> tuple[tuple[str, str], ...]:
@@ -99,7 +110,20 @@ def _entry(el: etree._Element, kind: str) -> RegisterEntry:
     period = None
     if date is not None and date.get("from"):
         period = (date.get("from") or "", date.get("to") or "9999")
+    calendars = tuple(
+        (
+            (state.get("ref") or "").rpartition("#")[2],
+            state.get("from") or state.get("notBefore") or "",
+            state.get("to") or state.get("notAfter") or "",
+        )
+        for state in el.iterfind("tei:state[@type='calendar']", NSMAP)
+        if state.get("ref")
+    )
+    place = el.find("tei:pubPlace/tei:placeName[@ref]", NSMAP)
+    pub_place = place.get("ref").rpartition("#")[2] if place is not None else None
     return RegisterEntry(
+        calendars=calendars,
+        pub_place=pub_place,
         id=key,
         kind=kind,
         name=name,
