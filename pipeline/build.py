@@ -365,8 +365,11 @@ def _check_foreign(
     """Other projects' TEI is checked against TEI P5. What is wrong is reported (on the
     console and on the site's validation page) and the file is rendered all the same;
     a file that is not well-formed XML, or not TEI, is left out and listed. With
-    ``strict``, any error builds nothing."""
-    refusals = [(r.shown, r.error().message) for r in collection.refused]
+    ``strict``, any error builds nothing; so does an input refused before it is read
+    (a link out of its folder, a FIFO, a device), which is no TEI file at all."""
+    if collection.refused:  # a link out of the folder, a FIFO...: nothing is built
+        raise collection.refused[0].error()
+    refusals: list[tuple[str, str]] = []
     try:
         run = validate_inputs(
             [f.input for f in collection.files],

@@ -551,7 +551,8 @@ def analyse(
     # account of the object (the stone, the codex) beside a transcription.
     desc_r = Renderer(**common, record_mentions=False, record_dates=False)
     description = Markup("").join(
-        desc_r.element(ms) for ms in _find(header, "tei:fileDesc/tei:sourceDesc/tei:msDesc")
+        desc_r.element(ms, header=True)
+        for ms in _find(header, "tei:fileDesc/tei:sourceDesc/tei:msDesc")
     )
 
     body_r = Renderer(**common)

@@ -112,6 +112,7 @@ class AppEntry:
     lemma: Markup
     readings: list[Reading]
     notes: list[Markup]
+    witnesses: tuple[tuple[str, str], ...] = ()  # the lemma's
     target: str = ""  # the id of the line it refers to, when known
     marked: bool = False  # a marker in the text leads to it (and back)
 
@@ -357,6 +358,7 @@ class TeiTemplates:
             return (2 if name in theme_names else 0) + (1 if single else 0), name
 
         self.macros: dict[str, Callable[..., Markup]] = {}
+        aliases: dict[str, str] = {}
         for name in sorted(names, key=order):
             module = env.get_template(name).module
             for attr in dir(module):
@@ -365,6 +367,13 @@ class TeiTemplates:
                 macro = getattr(module, attr)
                 if callable(macro) and hasattr(macro, "arguments"):
                     self.macros[attr.removesuffix("_")] = macro
+            # ALIASES = {"placeName": "persName"}: elements rendered by another's macro.
+            found = getattr(module, "ALIASES", None)
+            if isinstance(found, dict):
+                aliases.update({str(k): str(v) for k, v in found.items()})
+        for element, target in aliases.items():
+            if element not in self.macros and target in self.macros:
+                self.macros[element] = self.macros[target]
         if GENERIC not in self.macros or FOREIGN not in self.macros:
             raise KeyError(f"the templates must define {GENERIC} and {FOREIGN}")
         self._by_tag: dict[str, tuple[str, Callable[..., Markup]]] = {}
@@ -691,6 +700,11 @@ class Node:
         self._own()._deferred.append(str(marker))
         return ""
 
+    def attached(self) -> Markup:
+        """The markers of the notes and apparatus entries that point to this element,
+        for its macro to place at its end (else they follow the element)."""
+        return Markup(self._own().attached(self))
+
     def footnote(self) -> PageNote:
         return self._own().footnote(self)
 
@@ -835,12 +849,7 @@ _NAME_KINDS = {
 # Elements that stand within a line (TEI's phrase-level classes, in the main): shown as
 # spans even where they stand among blocks, so that neighbouring phrases stay together.
 PHRASE_LEVEL = frozenset(
-    """abbr add addName affiliation age am att bloc c choice code corr country damage date
-    del dim depth distinct district emph ex expan foreign forename g gap genName geogFeat
-    geogName gi height hi idno institution lang lb locus material measure mentioned name
-    nameLink num objectType offset orgName orig origDate origPlace pc persName placeName
-    pubPlace publisher ptr q ref reg region repository roleName rs seg settlement sic soCalled
-    supplied surname time title term unclear val w width""".split()
+    ["abbr", "add", "addName", "affiliation", "age", "am", "att", "bloc", "c", "choice", "code", "corr", "country", "damage", "date", "del", "dim", "depth", "distinct", "district", "emph", "ex", "expan", "foreign", "forename", "g", "gap", "genName", "geogFeat", "geogName", "gi", "height", "hi", "idno", "institution", "lang", "lb", "locus", "material", "measure", "mentioned", "name", "nameLink", "num", "objectType", "offset", "orgName", "orig", "origDate", "origPlace", "pc", "persName", "placeName", "pubPlace", "publisher", "ptr", "q", "ref", "reg", "region", "repository", "roleName", "rs", "seg", "settlement", "sic", "soCalled", "supplied", "surname", "time", "title", "term", "unclear", "val", "w", "width"]
 )
 
 
@@ -907,6 +916,7 @@ class Renderer:
         self._counts = {"m": 0, "d": 0, "c": 0, "note": 0, "app": 0, "div": 0}
         self._noted: dict[etree._Element, PageNote] = {}
         self._apps: dict[etree._Element, AppEntry] = {}
+        self._attached: set[etree._Element] = set()
         self._last_line: dict[etree._Element, int] = {}
         self._depth = 0
         self._profile = (root, registers is not None)
@@ -991,7 +1001,7 @@ class Renderer:
             else:
                 html = self._render(el, context, name, macro)
             facts = self.facts
-            if facts is not None:
+            if facts is not None and el not in self._attached:
                 xml_id = el.get(XML_ID)
                 if xml_id and xml_id in facts.places.after:
                     html += "".join(
@@ -1178,6 +1188,19 @@ class Renderer:
         self._noted[el] = note
         return note
 
+    def attached(self, node: Node) -> str:
+        el, facts = node.el, self.facts
+        if facts is None or el in self._attached:
+            return ""
+        self._attached.add(el)
+        html = ""
+        xml_id = el.get(XML_ID)
+        if xml_id and xml_id in facts.places.after:
+            html += "".join(self._marker_after(n, node.ctx) for n in facts.places.after[xml_id])
+        if el in facts.app_after:
+            html += "".join(self._app_marker(app, node.ctx) for app in facts.app_after[el])
+        return html
+
     def _marker_after(self, note: etree._Element, context: Ctx) -> str:
         """The marker of a note that points to the element just rendered."""
         return self._node_as(note, context.phr, "note_marker")
@@ -1259,6 +1282,8 @@ class Renderer:
         inner = ctx(phrasing=True, original=True)
         if chosen is not None:
             entry.lemma = Markup(self._children(chosen, inner))
+            pointers = " ".join(filter(None, (chosen.get("wit"), chosen.get("source"))))
+            entry.witnesses = tuple(self.witness_list(pointers))
         for child in el:
             if child.tag == _T + "rdgGrp":
                 for rdg in child:

@@ -487,15 +487,19 @@ class _Reader:
             return  # page and column breaks are not part of the running text
         if name == "gap":
             out.append(gap_label(element))
+            self.inner(element, out, lines)  # a description of what is missing, if any
             return
         if name == "del" and self.mode == "reading":
             return  # the edited text is the text as revised: what was struck out is not read
         if _not_text(element):
             return
         if name == "subst" and self.mode == "original":
-            out.append(" ")  # the struck word and its replacement stand apart
-            self.inner(element, out, lines)
-            out.append(" ")
+            # What was struck out and what replaced it stand apart, as two words.
+            out.append(_clean(element.text))
+            for child in element:
+                out.append(" ")
+                self.piece(child, out, lines)
+                out.append(" " + _clean(child.tail))
             return
         unit = name in _LINE_UNITS or (name in _CONTEXT_UNITS and _among_elements(element))
         breaks = _LINE if unit else (" " if name in _WORD_BREAKS else "")
