@@ -428,7 +428,8 @@ class _Reader:
     def __init__(self, scope: etree._Element, mode: str, inline_notes: bool = False) -> None:
         _check_mode(mode)
         self.mode = mode
-        self.markers = _note_markers(scope)
+        self.scope = scope
+        self._markers: dict[etree._Element, str] | None = None
         self.places = note_places(scope) if not inline_notes else NotePlaces({}, {}, set())
         self.pending: list[etree._Element] = []
         self.apps: list[etree._Element] = []
@@ -518,6 +519,12 @@ class _Reader:
         if note not in self.pending:
             self.pending.append(note)
         out.append(f"[{self.marker(note)}]")
+
+    @property
+    def markers(self) -> dict[etree._Element, str]:
+        if self._markers is None:  # a header field never numbers notes: found on demand
+            self._markers = _note_markers(self.scope)
+        return self._markers
 
     def marker(self, note: etree._Element) -> str:
         if note not in self.markers:
@@ -833,8 +840,12 @@ def read_date(date: etree._Element, mode: str = "reading") -> DocDate:
     julian = None
     if "julian" in (date.get("datingMethod") or "").lower():
         julian = _normalised(date, "-custom")
+    written = _Reader(date, mode, inline_notes=True).text(date)
+    if julian is None and "julian" in (date.get("calendar") or "").lower():
+        # Written in the Julian calendar, with no normalised Julian value: as written.
+        julian = written or None
     return DocDate(
-        written=_Reader(_scope(date), mode, inline_notes=True).text(date),
+        written=written,
         gregorian=_normalised(date, ""),
         julian=julian,
         sort_key=_sort_key(date),
