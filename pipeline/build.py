@@ -665,11 +665,7 @@ def _foreign_txt(documents: Sequence, info: SiteInfo) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for mode in MODES:
         named = [
-            NamedDocument(
-                doc.slug,
-                str(doc.source),
-                doc.reading if mode == "reading" else read_document(doc.tei, mode),
-            )
+            NamedDocument(doc.slug, str(doc.source), read_document(doc.tei, mode))
             for doc in documents
         ]
         for name, data in txt_files(named, info.title, info.subtitle).items():

@@ -446,12 +446,10 @@ def analyse(
     for page_id in PAGE_IDS:
         ids.claim(page_id)
     id_map = reserve_ids(tei, ids)
-    read = reading.read_document(tei, "reading")
+    # The header's facts; the text itself is read by the walker (and by the exports).
+    read = reading.read_document(tei, "reading", text=False)
     facts = DocumentFacts(
-        tei,
-        id_map=id_map,
-        note_markers={note.element: note.marker for note in read.notes},
-        images_base=images_base,
+        tei, id_map=id_map, note_markers=reading.note_markers(tei), images_base=images_base
     )
     common = {
         "templates": templates,
@@ -590,7 +588,7 @@ def analyse(
         images=tuple(body_r.images),
         description=description,
         scope=scope,
-        has_text=bool(read.blocks),
+        has_text=any(t.strip() for part in texts for t in part.itertext()),
     )
 
 
@@ -612,5 +610,4 @@ def date_html(
     focusable: bool = True,
 ) -> Markup:
     """A date as the ``date_span`` macro shows it."""
-    macro = templates.env.get_template("_macros.html").module.date_span
-    return Markup(macro(info, body, html_id, focusable))
+    return Markup(templates.page_macro("date_span")(info, body, html_id, focusable))

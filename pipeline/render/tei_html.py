@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from jinja2 import Environment
 from lxml import etree
@@ -193,6 +193,8 @@ class DocumentFacts:
         self.images = _facsimile(tei, images_base)
         self.images_base = images_base
         self.app_after = _external_apparatus(tei)
+        # Elements something points to, whose markers close them or follow them.
+        self.pointed_ids = frozenset(self.places.after)
 
 
 def _plain(el: etree._Element) -> str:
@@ -294,7 +296,17 @@ _CTX_FIELDS = ("phrasing", "in_link", "depth", "original", "header", "top")
 class Ctx:
     """Where an element stands; interned, so it is compared and hashed as one object."""
 
-    __slots__ = ("depth", "header", "in_link", "key", "original", "phrasing", "top")
+    __slots__ = (
+        "_variants",
+        "depth",
+        "header",
+        "in_link",
+        "key",
+        "original",
+        "phr",
+        "phrasing",
+        "top",
+    )
 
     def __init__(
         self, phrasing: bool, in_link: bool, depth: int, original: bool, header: bool, top: bool
@@ -306,15 +318,28 @@ class Ctx:
         self.header = header  # rendering teiHeader content: notes stay inline
         self.top = top  # a direct child of text/body/front/back
         self.key = (phrasing, in_link, depth, original, header, top)
+        self._variants: dict[tuple, Ctx] = {}
+        # The same context in phrasing content (asked for at every element).
+        self.phr: Ctx = self if phrasing else self.but(phrasing=True)
+
+    def for_children(self, top: bool, division: bool) -> Ctx:
+        """The context of an element's children: directly in text/body/front/back
+        (``top``), or in a division one level deeper."""
+        wanted = (top, division)
+        found = self._variants.get(wanted)
+        if found is None:
+            depth = min(self.depth + 1, 6) if division else self.depth
+            found = self._variants[wanted] = self.but(top=top, depth=depth)
+        return found
 
     def but(self, **changes: Any) -> Ctx:
-        values = dict(zip(_CTX_FIELDS, self.key, strict=True))
-        values.update(changes)
-        return ctx(**values)
-
-    @property
-    def phr(self) -> Ctx:
-        return self if self.phrasing else self.but(phrasing=True)
+        wanted = tuple(sorted(changes.items()))
+        found = self._variants.get(wanted)
+        if found is None:
+            values = dict(zip(_CTX_FIELDS, self.key, strict=True))
+            values.update(changes)
+            found = self._variants[wanted] = ctx(**values)
+        return found
 
 
 @functools.cache
@@ -377,6 +402,7 @@ class TeiTemplates:
         if GENERIC not in self.macros or FOREIGN not in self.macros:
             raise KeyError(f"the templates must define {GENERIC} and {FOREIGN}")
         self._by_tag: dict[str, tuple[str, Callable[..., Markup]]] = {}
+        self._page_macros: Any = None
         # Memo: (tag, context, profile) -> the attribute names its macro read, and
         # (that, names, values) -> (before the content, which content, after it).
         self.read_sets: dict[tuple, list[tuple[str, ...]]] = {}
@@ -397,10 +423,140 @@ class TeiTemplates:
     def macro(self, name: str) -> Callable[..., Markup]:
         return self.macros[name]
 
+    def page_macro(self, name: str) -> Callable[..., Markup]:
+        """A macro of the page templates' ``_macros.html`` (made once)."""
+        if self._page_macros is None:
+            self._page_macros = self.env.get_template("_macros.html").module
+        return getattr(self._page_macros, name)
+
+
+# --- what the walker works out before a macro runs --------------------------------------
+
+
+class Record:
+    """What the walker works out for an element before its macro runs (a paragraph's
+    number, a name's register entry, a date's calendars...), with the side effects that
+    go with it (the paragraph is counted, the mention recorded).
+
+    ``KEY`` fields are what the output may depend on: they are part of the memo key.
+    ``SLOTS`` are values that differ from element to element (ids, labels, links): a
+    macro prints them and never tests them, so one output serves every element alike in
+    the rest, with its own values put in.
+    """
+
+    KEY: ClassVar[tuple[str, ...]] = ()
+    SLOTS: ClassVar[tuple[str, ...]] = ()
+    where: str | None = None  # where what the element holds is (for mentions): "¶ 3"
+
+    def key(self) -> tuple:
+        return tuple([getattr(self, name) for name in self.KEY])
+
+
+@dataclass
+class Paragraph(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("citable",)
+    SLOTS: ClassVar[tuple[str, ...]] = ("id", "label")
+    citable: bool  # it has an address of its own (an id and a ¶ link)
+    id: str | None
+    label: str  # for "Link to paragraph 3"
+    where: str | None = None
+
+
+@dataclass
+class Heading(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("level", "subtitle", "anchored")
+    SLOTS: ClassVar[tuple[str, ...]] = ("id",)
+    level: int  # 1-6; 0: not a heading here (a head of a list, figure...)
+    subtitle: bool
+    anchored: bool
+    id: str | None
+    where: str | None = None
+
+
+@dataclass
+class Division(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("headed", "level", "anchored")
+    SLOTS: ClassVar[tuple[str, ...]] = ("id",)
+    headed: bool
+    level: int  # the level of its heading
+    anchored: bool
+    id: str | None
+
+
+@dataclass
+class Line(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("numbered", "first", "fifth")
+    SLOTS: ClassVar[tuple[str, ...]] = ("n",)
+    numbered: bool  # show the number: every fifth line, and where the count starts anew
+    first: bool  # nothing before it in its block: no break before it
+    fifth: bool  # a number divisible by five
+    n: str
+
+
+@dataclass
+class PageBreak(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("anchored", "linked")
+    SLOTS: ClassVar[tuple[str, ...]] = ("id", "label", "href")
+    anchored: bool
+    linked: bool  # there is an image of the page to link to
+    id: str | None
+    label: str
+    href: str
+
+
+@dataclass
+class NameLink(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("linked", "anchored", "external", "kind", "known")
+    SLOTS: ClassVar[tuple[str, ...]] = ("href", "id", "entry")
+    linked: bool
+    anchored: bool
+    external: bool  # an authority URL, out of the site
+    kind: str  # person, place, org, bibl, or ""
+    known: bool  # it has a register entry
+    href: str | None
+    id: str | None
+    entry: str | None  # the site key of its register entry
+
+
+@dataclass
+class DateView(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("glossed", "timed", "anchored", "focusable")
+    SLOTS: ClassVar[tuple[str, ...]] = ("id", "gloss", "machine")
+    glossed: bool  # it has normalised values to show in both calendars
+    timed: bool  # a value for <time datetime>
+    anchored: bool
+    focusable: bool
+    id: str | None
+    gloss: str
+    machine: str
+
+
+@dataclass
+class NoteMark(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("shown",)
+    SLOTS: ClassVar[tuple[str, ...]] = ("html_id", "marker_id", "label")
+    shown: bool  # a marker here (not a note shown where it points, nor in a header)
+    html_id: str
+    marker_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    kind: str  # correction, regularisation, expansion; "" for alternatives shown all
+    id: str | None
+    reading: Node | None
+    source: Node | None
+    alternatives: list[Node]
+    tip_reading: str
+    tip_source: str
+
 
 # --- the node a macro is given -----------------------------------------------------------
 
 INLINE, FLOW = 1, 2
+_CONTENT = -1  # in a memoised output: where the content goes
+_TOKEN = re.compile("\x00([0-9]+)\x00")
 _tokens = itertools.count()
 _ATTR_NAMES = {"xml:id": XML_ID, "xml:lang": XML_LANG, "xml:space": f"{{{XML_NS}}}space"}
 _RTL = frozenset(
@@ -421,6 +577,12 @@ def text_direction(lang: str | None) -> str | None:
     return "rtl" if parts[0] in _RTL else None
 
 
+def _token(node: Node, value: object) -> str:
+    token = f"\x00{next(_tokens)}\x00"
+    node.tokens[token] = value
+    return token
+
+
 class Content:
     """An element's children, rendered when the template prints them."""
 
@@ -438,11 +600,7 @@ class Content:
             node = self.node
             r = node.r
             mark = len(r._deferred)
-            if node.where_label is not None:
-                with r.where(node.where_label):
-                    self.body = r._children(node.el, self.context)
-            else:
-                self.body = r._children(node.el, self.context)
+            self.body = r._content(node, self.context)
             if self.context.in_link and not node.ctx.in_link:
                 node.deferred_markers = r._deferred[mark:]
                 del r._deferred[mark:]
@@ -451,8 +609,7 @@ class Content:
     def __html__(self) -> str:
         self.render()
         if not self.token:
-            self.token = f"\x00{next(_tokens)}\x00"
-            self.node.printed.append(self)
+            self.token = _token(self.node, self)
         return self.token
 
     def __str__(self) -> str:
@@ -462,6 +619,58 @@ class Content:
     def __bool__(self) -> bool:
         self.node.volatile = True
         return bool(self.render().strip())
+
+
+class Slot:
+    """A value of a record that differs from element to element: printed, never tested."""
+
+    __slots__ = ("field", "node", "value")
+
+    def __init__(self, node: Node, field: str, value: object) -> None:
+        self.node = node
+        self.field = field
+        self.value = value
+
+    def __html__(self) -> str:
+        return _token(self.node, self)
+
+    def _used(self) -> object:
+        self.node.volatile = True  # tested or computed with: this output is its own
+        return self.value
+
+    def __str__(self) -> str:
+        return str(self._used())
+
+    def __bool__(self) -> bool:
+        return bool(self._used())
+
+    def __eq__(self, other: object) -> bool:
+        return self._used() == other
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __len__(self) -> int:
+        return len(self._used())  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._used(), name)
+
+
+class Recorded:
+    """A record as a macro sees it: key fields as they are, slots as ``Slot``s."""
+
+    __slots__ = ("_node", "_record")
+
+    def __init__(self, record: Record, node: Node) -> None:
+        self._record = record
+        self._node = node
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self._record, name)
+        if name in self._record.SLOTS:
+            return Slot(self._node, name, value)
+        return value
 
 
 class Node:
@@ -477,9 +686,10 @@ class Node:
         "deferred_markers",
         "el",
         "name",
-        "printed",
         "r",
         "reads",
+        "record",
+        "tokens",
         "volatile",
         "where_label",
     )
@@ -494,10 +704,11 @@ class Node:
         self.reads: list[str] = []
         self.volatile = False
         # A node made for a macro (a child, a reading of a choice) prints into the output
-        # of the macro's own node: they share the list of printed contents.
-        self.printed: list[Content] = owner.printed if owner is not None else []
+        # of the macro's own node: they share its tokens.
+        self.tokens: dict[str, object] = owner.tokens if owner is not None else {}
         self.where_label: str | None = None
         self.deferred_markers: list[str] = []
+        self.record: Record | None = None
 
     def __html__(self) -> str:
         self.volatile = True
@@ -514,17 +725,19 @@ class Node:
     def has(self, name: str) -> bool:
         return bool(self.attr(name))
 
-    def tokens(self, name: str) -> list[str]:
+    def tokens_of(self, name: str) -> list[str]:
         return self.attr(name).split()
 
     def classes(self, *extra: str) -> str:
         """``tei-NAME`` and a class per ``@type``/``@rend`` token (made safe), plus ``extra``."""
         found = [*extra, f"tei-{class_token(self.name)}"]
         for attribute in ("type", "rend"):
-            for value in self.attr(attribute).split()[:4]:
-                token = class_token(value)
-                if token:
-                    found.append(f"{attribute}-{token}")
+            value = self.attr(attribute)
+            if value:
+                for part in value.split()[:4]:
+                    token = class_token(part)
+                    if token:
+                        found.append(f"{attribute}-{token}")
         return " ".join(found)
 
     @property
@@ -547,6 +760,11 @@ class Node:
             "class": self.classes(*extra),
         }
 
+    @property
+    def phrase_level(self) -> bool:
+        """An element that stands within a line (a name, a date...), even among blocks."""
+        return self.name in PHRASE_LEVEL
+
     # -- context (part of every memo key) --
 
     @property
@@ -568,6 +786,10 @@ class Node:
     @property
     def depth(self) -> int:
         return self.ctx.depth
+
+    @property
+    def namespace(self) -> str:
+        return etree.QName(self.el).namespace or ""
 
     def tag(self, block: str, inline: str = "span") -> str:
         """The HTML element for a block: ``block`` in flow content, else ``inline``."""
@@ -595,6 +817,39 @@ class Node:
         """The children as the source's reading of a choice (nothing recorded twice)."""
         return Content(self, INLINE, self.ctx.phr.but(original=True))
 
+    # -- what the walker worked out (see Record) --
+
+    def _recorded(self, kind: type[Record]) -> Recorded:
+        if isinstance(self.record, kind):
+            return Recorded(self.record, self)
+        # Asked of an element it was not worked out for: work it out now, this once.
+        self.volatile = True
+        return Recorded(_ACTIONS_BY_RECORD[kind](self.r, self), self)
+
+    def paragraph(self) -> Recorded:
+        return self._recorded(Paragraph)
+
+    def heading(self) -> Recorded:
+        return self._recorded(Heading)
+
+    def division(self) -> Recorded:
+        return self._recorded(Division)
+
+    def line(self) -> Recorded:
+        return self._recorded(Line)
+
+    def page(self) -> Recorded:
+        return self._recorded(PageBreak)
+
+    def name_link(self) -> Recorded:
+        return self._recorded(NameLink)
+
+    def date(self) -> Recorded:
+        return self._recorded(DateView)
+
+    def note_mark(self) -> Recorded:
+        return self._recorded(NoteMark)
+
     # -- the element's own (never memoised) --
 
     def _own(self) -> Renderer:
@@ -617,11 +872,6 @@ class Node:
         return etree.QName(parent).localname if parent is not None else ""
 
     @property
-    def phrase_level(self) -> bool:
-        """An element that stands within a line (a name, a date...), even among blocks."""
-        return self.name in PHRASE_LEVEL
-
-    @property
     def has_blocks(self) -> bool:
         """True when a child is more than a phrase: a paragraph, a list, a description..."""
         self.volatile = True
@@ -631,10 +881,6 @@ class Node:
             for c in self.el
         )
 
-    @property
-    def namespace(self) -> str:
-        return etree.QName(self.el).namespace or ""
-
     def _child(self, child: etree._Element, context: Ctx | None = None) -> Node:
         return Node(child, self.r, context or self.ctx, self.r.t.for_tag(child.tag)[0], self)
 
@@ -643,6 +889,9 @@ class Node:
         """The child elements, each printable as a whole (``{{ child }}``)."""
         self._own()
         return [self._child(c) for c in self.el if isinstance(c.tag, str)]
+
+    def kids_named(self, *names: str) -> list[Node]:
+        return [k for k in self.kids if k.name in names]
 
     @property
     def parts(self) -> list[str | Node]:
@@ -667,27 +916,17 @@ class Node:
         chosen = choose(self.el, "reading")
         return self._child(chosen, self.ctx.phr) if chosen is not None else None
 
-    @property
-    def moved(self) -> bool:
-        """A note shown where it points to (or where a ``ref`` points to it)."""
-        return self._own().moved(self)
-
     def pointed_note(self) -> PageNote | None:
         """For a ``ref``/``ptr`` that is a note's marker: that note, numbered."""
         r = self._own()
-        note = r.note_for_pointer(self)
-        if note is None:
-            return None
-        return r.footnote(Node(note, r, self.ctx, "note", self))
+        note = r.facts.places.refs.get(self.el) if r.facts is not None else None
+        return r.footnote(note) if note is not None else None
 
     @property
     def register_list(self) -> bool:
         """A list of persons, places, works... that is a register, not reading text."""
         self.volatile = True
         return reading.is_register_list(self.el)
-
-    def kids_named(self, *names: str) -> list[Node]:
-        return [k for k in self.kids if k.name in names]
 
     @property
     def deferred(self) -> Markup:
@@ -697,122 +936,32 @@ class Node:
 
     def defer(self, marker: Markup) -> str:
         """Keep a note marker until the link it stands in is closed."""
-        self._own()._deferred.append(str(marker))
+        r = self._own()
+        r._deferred.append(r._fill(str(marker), self))
         return ""
 
-    def attached(self) -> Markup:
-        """The markers of the notes and apparatus entries that point to this element,
-        for its macro to place at its end (else they follow the element)."""
-        return Markup(self._own().attached(self))
-
     def footnote(self) -> PageNote:
-        return self._own().footnote(self)
+        return self._own().footnote(self.el)
 
-    def paragraph(self) -> Paragraph:
-        return self._own().paragraph(self)
-
-    def heading(self) -> Heading:
-        return self._own().heading(self)
-
-    def division(self) -> Division:
-        return self._own().division(self)
-
-    def choice(self) -> Choice | None:
+    def choice(self) -> Choice:
         return self._own().choice(self)
 
     def apparatus_entry(self) -> AppEntry:
-        return self._own().apparatus_entry(self)
-
-    def name_link(self, kind: str = "") -> NameLink:
-        return self._own().name_link(self, kind)
-
-    def date(self) -> DateView:
-        return self._own().date(self)
-
-    def page(self) -> PageBreak:
-        return self._own().page(self)
-
-    def line(self) -> Line:
-        return self._own().line(self)
+        return self._own().apparatus_entry(self.el)
 
     def link(self) -> str | None:
         return self._own().link(self)
 
     def image(self) -> PageImage | None:
-        return self._own().image(self)
+        return self._own().image(self.el)
 
     @property
     def gap_label(self) -> str:
         self.volatile = True
         return reading.gap_label(self.el)
 
-    def resp_name(self, pointers: str) -> str:
-        return self._own().resp_label(pointers)
-
     def witnesses(self, pointers: str) -> list[tuple[str, str]]:
         return self._own().witness_list(pointers)
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    id: str | None
-    label: str  # for "Link to paragraph 3"
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int  # 1-6; 0: not a heading here (a head of a list, figure...)
-    id: str | None
-    subtitle: bool
-
-
-@dataclass(frozen=True)
-class Division:
-    id: str | None
-    level: int  # the level of its heading
-    headed: bool
-
-
-@dataclass(frozen=True)
-class Choice:
-    kind: str  # correction, regularisation, expansion; "" for alternatives shown all
-    id: str | None
-    reading: Node | None
-    source: Node | None
-    alternatives: list[Node]
-    tip_reading: str
-    tip_source: str
-
-
-@dataclass(frozen=True)
-class NameLink:
-    href: str | None
-    id: str | None
-    kind: str
-    entry: str | None  # the site key of its register entry
-    external: bool
-
-
-@dataclass(frozen=True)
-class DateView:
-    info: DateInfo
-    id: str | None
-    focusable: bool
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    label: str
-    id: str | None
-    image: PageImage | None
-
-
-@dataclass(frozen=True)
-class Line:
-    n: str
-    numbered: bool  # show the number: every fifth line, and where the count starts anew
-    first: bool  # nothing before it in its block: no break before it
-    fifth: bool  # a number divisible by five
 
 
 # --- the walker ----------------------------------------------------------------------------
@@ -820,6 +969,8 @@ class Line:
 _TOPS = frozenset({"text", "body", "front", "back", "group"})
 _DIVS = frozenset({"div", "div1", "div2", "div3", "div4", "div5", "div6", "div7"})
 _BREAKS = frozenset({_T + "lb", _T + "pb", _T + "cb"})
+_TOP_TAGS = frozenset(_T + name for name in _TOPS)
+_DIV_TAGS = frozenset(_T + name for name in _DIVS)
 _KINDS = {"corr": "correction", "reg": "regularisation", "expan": "expansion"}
 _WHAT = {"correction": "Corrected", "regularisation": "Regularised", "expansion": "Expanded"}
 _MARKER_OK = re.compile(r"^[\w.*†‡§-]{1,8}$")
@@ -837,12 +988,16 @@ _WHERE_LABELS = {
     "sp": "speech",
     "lg": "verse",
 }
+# The register entry a naming element points to is of this kind, unless it says.
 _NAME_KINDS = {
     "persName": "person",
     "placeName": "place",
     "geogName": "place",
     "orgName": "org",
     "title": "bibl",
+    "name": "",
+    "rs": "",
+    "term": "",
 }
 
 
@@ -996,7 +1151,7 @@ class Renderer:
         self._attached: set[etree._Element] = set()
         self._last_line: dict[etree._Element, int] = {}
         self._depth = 0
-        self._profile = (root, registers is not None)
+        self._profile = (root, registers is not None, record_mentions, record_dates)
 
     # -- public entry points ------------------------------------------------------------
 
@@ -1034,10 +1189,7 @@ class Renderer:
         if not context.phrasing and _has_text(el):
             context = context.phr
         tag = el.tag
-        top = isinstance(tag, str) and tag.startswith(_T) and tag[len(_T) :] in _TOPS
-        child_ctx = context.but(top=top) if context.top != top else context
-        if isinstance(tag, str) and tag.startswith(_T) and tag[len(_T) :] in _DIVS:
-            child_ctx = child_ctx.but(depth=min(context.depth + 1, 6))
+        child_ctx = context.for_children(tag in _TOP_TAGS, tag in _DIV_TAGS)
         phrasing = context.phrasing
         parts: list[str] = []
         text = el.text
@@ -1060,6 +1212,45 @@ class Renderer:
                 parts.append(_escape(tail) if phrasing or tail.strip() else "\n")
         return "".join(parts)
 
+    def _content(self, node: Node, context: Ctx) -> str:
+        """What an element holds, in ``context``; the markers of the notes and apparatus
+        entries that point to the element close it."""
+        if node.where_label is not None:
+            saved, self._where = self._where, node.where_label
+            try:
+                body = self._children(node.el, context)
+            finally:
+                self._where = saved
+        else:
+            body = self._children(node.el, context)
+        facts = self.facts
+        if facts is not None and (
+            node.el.get(XML_ID) in facts.pointed_ids or node.el in facts.app_after
+        ):
+            body += self._attachments(node.el, context)
+        return body
+
+    def _attachments(self, el: etree._Element, context: Ctx) -> str:
+        facts = self.facts
+        if facts is None or el in self._attached:
+            return ""
+        self._attached.add(el)
+        html = ""
+        xml_id = el.get(XML_ID)
+        if xml_id and xml_id in facts.places.after:
+            html += "".join(
+                self._macro_for(n, context.phr, "note_marker") for n in facts.places.after[xml_id]
+            )
+        for app in facts.app_after.get(el, ()):
+            html += self._macro_for(app, context.phr, "app_marker")
+            self.apparatus_entry(app).marked = True
+        return html
+
+    def _macro_for(self, el: etree._Element, context: Ctx, macro: str) -> str:
+        """``el`` rendered by a macro other than its own (a marker where it points)."""
+        node = Node(el, self, context, etree.QName(el).localname)
+        return self._fill(str(self.t.macro(macro)(node)), node)
+
     def _node(self, el: etree._Element, context: Ctx) -> str:
         tag = el.tag
         if not isinstance(tag, str):
@@ -1073,19 +1264,21 @@ class Renderer:
             name, macro = self.t.for_tag(tag)
             where = _WHERE_LABELS.get(name) if context.top and not self._in_note else None
             if where is not None:
-                with self.where(where):
+                saved, self._where = self._where, where
+                try:
                     html = self._render(el, context, name, macro)
+                finally:
+                    self._where = saved
             else:
                 html = self._render(el, context, name, macro)
             facts = self.facts
-            if facts is not None and el not in self._attached:
-                xml_id = el.get(XML_ID)
-                if xml_id and xml_id in facts.places.after:
-                    html += "".join(
-                        self._marker_after(note, context) for note in facts.places.after[xml_id]
-                    )
-                if el in facts.app_after:
-                    html += "".join(self._app_marker(app, context) for app in facts.app_after[el])
+            if (
+                facts is not None
+                and (el.get(XML_ID) in facts.pointed_ids or el in facts.app_after)
+                and el not in self._attached
+            ):
+                # Nothing of the element was printed to close: the markers follow it.
+                html += self._attachments(el, context)
             return html
         finally:
             self._depth -= 1
@@ -1094,48 +1287,90 @@ class Renderer:
         self, el: etree._Element, context: Ctx, name: str, macro: Callable[..., Markup]
     ) -> str:
         t = self.t
-        memo_key = (el.tag, context.key, self._profile)
+        node = Node(el, self, context, name)
+        tag_name = el.tag
+        action = _ACTIONS.get(tag_name)
+        record = None
+        if action is not None:
+            record = node.record = action(self, node)
+            node.where_label = record.where
+        memo_key = (tag_name, context.key, self._profile)
         sets = t.read_sets.get(memo_key)
         if sets:
+            record_key = record.key() if record is not None else ()
             for names in sets:
-                hit = t.outputs.get((memo_key, names, tuple([el.get(n) for n in names])))
+                values = tuple([el.get(n) for n in names])
+                hit = t.outputs.get((memo_key, names, values, record_key))
                 if hit is not None:
-                    before, mode, after = hit
-                    if mode == 0:
-                        return before
-                    if mode == INLINE:
-                        body = self._children(el, context.phr)
-                    else:
-                        body = self._children(el, context)
-                    return before + body + after
-        node = Node(el, self, context, name)
+                    return self._assemble(hit, node)
         out = str(macro(node))
-        printed = node.printed
         if not node.volatile:
-            names = tuple(dict.fromkeys(node.reads))
-            cacheable = len(printed) <= 1 and (
-                not printed
-                or (
-                    out.count(printed[0].token) == 1
-                    and (printed[0].context is context or printed[0].context is context.phr)
-                    and node.where_label is None
-                    and printed[0].node is node
-                )
-            )
-            if cacheable:
-                if printed:
-                    before, _, after = out.partition(printed[0].token)
-                    mode = FLOW if printed[0].context is context else INLINE
-                    entry = (before, mode, after)
-                else:
-                    entry = (out, 0, "")
+            entry = self._memo_entry(out, node)
+            if entry is not None:
+                names = tuple(dict.fromkeys(node.reads))
                 known = t.read_sets.setdefault(memo_key, [])
                 if names not in known:
                     known.append(names)
-                t.outputs[(memo_key, names, tuple([el.get(n) for n in names]))] = entry
-        for content in printed:
-            out = out.replace(content.token, content.body or "")
-        return out
+                values = tuple([el.get(n) for n in names])
+                record_key = record.key() if record is not None else ()
+                t.outputs[(memo_key, names, values, record_key)] = entry
+        return self._fill(out, node)
+
+    def _memo_entry(self, out: str, node: Node) -> tuple[tuple, int] | None:
+        """The output as parts to reuse (text, where the content goes, which slot goes
+        where), or None when it cannot serve another element."""
+        pieces = _TOKEN.split(out)
+        parts: list[str | int] = []
+        mode = 0
+        record = node.record
+        for index, piece in enumerate(pieces):
+            if index % 2 == 0:
+                if piece:
+                    parts.append(piece)
+                continue
+            value = node.tokens.get(f"\x00{piece}\x00")
+            if isinstance(value, Content):
+                if mode or value.node is not node:
+                    return None  # printed twice, or a child's content
+                if value.context is node.ctx:
+                    mode = FLOW
+                elif value.context is node.ctx.phr:
+                    mode = INLINE
+                else:
+                    return None
+                parts.append(_CONTENT)
+            elif isinstance(value, Slot) and record is not None and value.node is node:
+                parts.append(record.SLOTS.index(value.field))
+            else:
+                return None
+        return tuple(parts), mode
+
+    def _assemble(self, entry: tuple[tuple, int], node: Node) -> str:
+        parts, mode = entry
+        record = node.record
+        out = []
+        for part in parts:
+            if part.__class__ is str:
+                out.append(part)
+            elif part == _CONTENT:
+                context = node.ctx if mode == FLOW else node.ctx.phr
+                out.append(self._content(node, context))
+            else:
+                out.append(escape(getattr(record, record.SLOTS[part])))
+        return "".join(out)
+
+    def _fill(self, out: str, node: Node) -> str:
+        """The output with each token replaced: content by its HTML, a slot by its value."""
+        if not node.tokens:
+            return out
+
+        def value(match: re.Match) -> str:
+            found = node.tokens[match.group(0)]
+            if isinstance(found, Content):
+                return found.body or ""
+            return escape(found.value)
+
+        return _TOKEN.sub(value, out)
 
     def _id_of(self, el: etree._Element) -> str | None:
         """The HTML id of an element with an xml:id, the first time it is written."""
@@ -1154,27 +1389,30 @@ class Renderer:
     # -- structure ------------------------------------------------------------------------
 
     def paragraph(self, node: Node) -> Paragraph:
+        """A paragraph of the text is counted and has an address: its xml:id, else the
+        page's name and its number."""
+        if node.ctx.phrasing:
+            return Paragraph(False, None, "")
         html_id = self._id_of(node.el)
         if self._in_note or node.ctx.header or node.ctx.original:
-            return Paragraph(html_id, self._where)
+            return Paragraph(html_id is not None, html_id, self._where)
         self.paragraphs += 1
-        where = f"¶ {self.paragraphs}"
-        node.where_label = where
         if html_id is None and self.record_mentions:
             html_id = self.ids.claim(f"{self.slug}-p{self.paragraphs}", "p")
             self.ids.emitted.add(html_id)
-        return Paragraph(html_id, f"paragraph {self.paragraphs}")
+        label = f"paragraph {self.paragraphs}"
+        return Paragraph(html_id is not None, html_id, label, f"¶ {self.paragraphs}")
 
     def heading(self, node: Node) -> Heading:
         el = node.el
         parent = el.getparent()
         parent_name = etree.QName(parent).localname if parent is not None else ""
         html_id = self._id_of(el)
+        anchored = html_id is not None
         if node.ctx.phrasing or parent_name not in _DIVS | _TOPS:
-            return Heading(0, html_id, False)
-        node.where_label = "title"
+            return Heading(0, False, anchored, html_id)
         if el.get("type") in ("sub", "subtitle"):
-            return Heading(0, html_id, True)
+            return Heading(0, True, anchored, html_id, "title")
         if parent_name in _DIVS:
             level = max(2, min(node.ctx.depth, 6))
         elif not self.has_h1 and not self._in_note:
@@ -1183,12 +1421,12 @@ class Renderer:
             level = 2
         if level == 1:
             self.has_h1 = True
-        return Heading(level, html_id, False)
+        return Heading(level, False, anchored, html_id, "title")
 
     def division(self, node: Node) -> Division:
         el = node.el
         heads = [c for c in el if c.tag == _T + "head" and c.get("type") not in ("sub", "subtitle")]
-        html_id = self._id_of(el)
+        html_id = None if node.ctx.phrasing else self._id_of(el)
         level = max(2, min(node.ctx.depth + 1, 6))
         if heads and not self._in_note and not node.ctx.header and not node.ctx.original:
             if html_id is None and self.record_mentions:
@@ -1196,7 +1434,7 @@ class Renderer:
                 self.ids.emitted.add(html_id)
             if html_id is not None and self.record_mentions:
                 self.toc.append(TocEntry(node.ctx.depth, _plain(heads[0]), html_id))
-        return Division(html_id, level, bool(heads))
+        return Division(bool(heads), level, html_id is not None, html_id)
 
     def line(self, node: Node) -> Line:
         """A line break or verse line's number: shown every fifth line and wherever the
@@ -1211,8 +1449,9 @@ class Renderer:
                     block = ancestor
                     break
         previous = self._last_line.get(block)
-        before = el.getprevious()
-        first = before is None and not (parent is not None and (parent.text or "").strip())
+        first = el.getprevious() is None and not (
+            parent is not None and (parent.text or "").strip()
+        )
         numbered = False
         if n.isdecimal():
             value = int(n)
@@ -1223,13 +1462,21 @@ class Renderer:
             self._last_line[block] = -1
         else:
             self._last_line.setdefault(block, -1)
-        return Line(n, numbered, first, n.isdecimal() and int(n) % 5 == 0)
+        return Line(numbered, first, n.isdecimal() and int(n) % 5 == 0, n)
 
     # -- notes -------------------------------------------------------------------------------
 
-    def footnote(self, node: Node) -> PageNote:
-        """Number a note, render its body for the list of notes, and give its marker."""
+    def note_mark(self, node: Node) -> NoteMark:
+        """A note in the text: numbered, its body rendered for the list of notes; shown
+        by a marker at its place unless it is shown where it points (or in a header)."""
         el = node.el
+        if node.ctx.header or (self.facts is not None and el in self.facts.places.moved):
+            return NoteMark(False, "", "", "")
+        note = self.footnote(el)
+        return NoteMark(True, note.html_id, note.marker_id, note.label)
+
+    def footnote(self, el: etree._Element) -> PageNote:
+        """Number a note, render its body for the list of notes, and give its marker."""
         if el in self._noted:
             return self._noted[el]
         index = self._next("note")
@@ -1265,40 +1512,6 @@ class Renderer:
         self._noted[el] = note
         return note
 
-    def attached(self, node: Node) -> str:
-        el, facts = node.el, self.facts
-        if facts is None or el in self._attached:
-            return ""
-        self._attached.add(el)
-        html = ""
-        xml_id = el.get(XML_ID)
-        if xml_id and xml_id in facts.places.after:
-            html += "".join(self._marker_after(n, node.ctx) for n in facts.places.after[xml_id])
-        if el in facts.app_after:
-            html += "".join(self._app_marker(app, node.ctx) for app in facts.app_after[el])
-        return html
-
-    def _marker_after(self, note: etree._Element, context: Ctx) -> str:
-        """The marker of a note that points to the element just rendered."""
-        return self._node_as(note, context.phr, "note_marker")
-
-    def _node_as(self, el: etree._Element, context: Ctx, macro: str) -> str:
-        node = Node(el, self, context, etree.QName(el).localname)
-        out = str(self.t.macro(macro)(node))
-        for content in node.printed:
-            out = out.replace(content.token, content.body or "")
-        return out
-
-    def note_for_pointer(self, node: Node) -> etree._Element | None:
-        """The note a ``ref``/``ptr`` is the marker of, if it is one."""
-        if self.facts is None:
-            return None
-        return self.facts.places.refs.get(node.el)
-
-    def moved(self, node: Node) -> bool:
-        """True for a note shown where it points to, not at its own place."""
-        return self.facts is not None and node.el in self.facts.places.moved
-
     def resp_label(self, resp: str | None) -> str:
         names = self.facts.resp_names if self.facts is not None else {}
         for pointer in (resp or "").split():
@@ -1309,7 +1522,7 @@ class Renderer:
 
     # -- editorial interventions ----------------------------------------------------------
 
-    def choice(self, node: Node) -> Choice | None:
+    def choice(self, node: Node) -> Choice:
         el = node.el
         chosen, source = choose(el, "reading"), choose(el, "original")
         kind = _KINDS.get(etree.QName(chosen).localname) if chosen is not None else None
@@ -1341,9 +1554,8 @@ class Renderer:
             found.append(known.get(key, (key, "")))
         return found
 
-    def apparatus_entry(self, node: Node) -> AppEntry:
+    def apparatus_entry(self, el: etree._Element) -> AppEntry:
         """An ``app``: its entry in the apparatus (made once) with its marker's ids."""
-        el = node.el
         if el in self._apps:
             return self._apps[el]
         index = self._next("app")
@@ -1372,10 +1584,6 @@ class Renderer:
                 entry.notes.append(Markup(self._children(child, inner)))
             elif isinstance(child.tag, str) and child is not chosen and child.tag != _T + "lem":
                 entry.notes.append(Markup(self._node(child, inner)))
-        if self.facts is not None:
-            for target, apps in self.facts.app_after.items():
-                if el in apps and target.get(XML_ID):
-                    entry.target = self.id_map.get(target.get(XML_ID), "")
         return entry
 
     def _reading(self, rdg: etree._Element, inner: Ctx, group: str) -> Reading:
@@ -1386,32 +1594,44 @@ class Renderer:
             group or etree.QName(rdg).localname,
         )
 
-    def _app_marker(self, app: etree._Element, context: Ctx) -> str:
-        html = self._node_as(app, context.phr, "app_marker")
-        self._apps[app].marked = True
-        return html
-
     # -- names, dates, links ----------------------------------------------------------------
 
-    def name_link(self, node: Node, kind: str) -> NameLink:
+    def name_link(self, node: Node) -> NameLink:
+        """A name's register entry (its text's own lists first), or its authority URL."""
         el = node.el
-        pointers = " ".join(filter(None, (el.get("ref"), el.get("key") and "#" + el.get("key"))))
+        kind = _NAME_KINDS.get(node.name, "")
+        ref, key_attr = el.get("ref"), el.get("key")
+        if not ref and not key_attr:
+            return NameLink(False, False, False, kind, False, None, None, None)
+        pointers = " ".join(filter(None, (ref, key_attr and "#" + key_attr)))
         found = self.registers.resolve(pointers, self.scope) if self.registers else None
         if found is None:
             url = None
-            for pointer in (el.get("ref") or "").split():
+            for pointer in (ref or "").split():
                 url = external_url(pointer)
                 if url:
                     break
             href = url if url and not node.ctx.in_link else None
-            return NameLink(href, None, kind, None, href is not None)
+            return NameLink(
+                href is not None, False, href is not None, kind, False, href, None, None
+            )
         key, entry = found
         html_id = None
         if self.record_mentions and not node.ctx.original:
             html_id = self.ids.claim(f"{self.slug}-m{self._next('m')}", "m")
             self.mentions.append(Mention(key, html_id, self._where, _plain(el)))
         href = None if node.ctx.in_link else self.registers.href(key, self.root)
-        return NameLink(href, html_id if href else None, entry.kind or kind, key, False)
+        html_id = html_id if href else None
+        return NameLink(
+            href is not None,
+            html_id is not None,
+            False,
+            entry.kind or kind,
+            True,
+            href,
+            html_id,
+            key,
+        )
 
     def date(self, node: Node) -> DateView:
         el = node.el
@@ -1421,7 +1641,16 @@ class Renderer:
             html_id = self.ids.claim(f"{self.slug}-{self.date_prefix}{self._next('d')}", "d")
             kind = "note" if self._in_note else self.date_kind
             self.dates.append(DateMention(info, html_id, _plain(el), self._where, kind))
-        return DateView(info, html_id, not node.ctx.in_link)
+        gloss = info.gloss()
+        return DateView(
+            bool(gloss),
+            bool(info.machine),
+            html_id is not None,
+            not node.ctx.in_link,
+            html_id,
+            gloss,
+            info.machine,
+        )
 
     def page(self, node: Node) -> PageBreak:
         el = node.el
@@ -1431,18 +1660,19 @@ class Renderer:
         if n and self.record_mentions and not node.ctx.original:
             html_id = self.ids.claim(f"{self.slug}-page-{n}", "page")
             self.ids.emitted.add(html_id)
-        image = self.image(node)
+        image = self.image(el)
         if image is not None:
             image = PageImage(label, image.href, image.thumbnail)
             if image not in self.images:
                 self.images.append(image)
-        return PageBreak(label, html_id, image)
+        linked = image is not None and not node.ctx.in_link
+        return PageBreak(html_id is not None, linked, html_id, label, image.href if image else "")
 
-    def image(self, node: Node) -> PageImage | None:
+    def image(self, el: etree._Element) -> PageImage | None:
         """The image an element's ``@facs`` or ``@url`` points to, where it may be linked."""
         facts = self.facts
         base = facts.images_base if facts is not None else ""
-        for pointer in (node.el.get("facs") or "").split():
+        for pointer in (el.get("facs") or "").split():
             if pointer.startswith("#"):
                 if facts is not None and pointer[1:] in facts.images:
                     return facts.images[pointer[1:]]
@@ -1450,7 +1680,7 @@ class Renderer:
             found = image_link(pointer, base)
             if found is not None:
                 return found
-        return image_link(node.el.get("url"), base)
+        return image_link(el.get("url"), base)
 
     def link(self, node: Node) -> str | None:
         """Where a ``ref``/``ptr`` leads: an anchor of this page, or an http(s) URL."""
@@ -1461,6 +1691,34 @@ class Renderer:
         if first.startswith("#") and first[1:] in self.id_map:
             return "#" + self.id_map[first[1:]]
         return external_url(first)
+
+
+# What the walker works out for an element before its macro runs, by element.
+_ACTION_OF: dict[str, Callable[[Renderer, Node], Record]] = {
+    "p": Renderer.paragraph,
+    "ab": Renderer.paragraph,
+    "head": Renderer.heading,
+    "l": Renderer.line,
+    "lb": Renderer.line,
+    "pb": Renderer.page,
+    "note": Renderer.note_mark,
+    "date": Renderer.date,
+    "time": Renderer.date,
+    "origDate": Renderer.date,
+    **{name: Renderer.division for name in _DIVS},
+    **{name: Renderer.name_link for name in _NAME_KINDS},
+}
+_ACTIONS = {_T + name: action for name, action in _ACTION_OF.items()}
+_ACTIONS_BY_RECORD: dict[type[Record], Callable[[Renderer, Node], Record]] = {
+    Paragraph: Renderer.paragraph,
+    Heading: Renderer.heading,
+    Division: Renderer.division,
+    Line: Renderer.line,
+    PageBreak: Renderer.page,
+    NameLink: Renderer.name_link,
+    DateView: Renderer.date,
+    NoteMark: Renderer.note_mark,
+}
 
 
 def reserve_ids(root: etree._Element, ids: IdRegistry) -> dict[str, str]:

@@ -976,8 +976,14 @@ def _languages(header: etree._Element) -> tuple[str, ...]:
     return tuple(found)
 
 
-def read_document(tei: etree._Element, mode: str) -> ReadingDocument:
-    """A ``TEI`` element as a ``ReadingDocument`` in ``mode``."""
+def note_markers(tei: etree._Element) -> dict[etree._Element, str]:
+    """The marker of each note of a document's text, as every output numbers them."""
+    return _note_markers(tei)
+
+
+def read_document(tei: etree._Element, mode: str, text: bool = True) -> ReadingDocument:
+    """A ``TEI`` element as a ``ReadingDocument`` in ``mode``; with ``text=False`` the
+    header's facts only (no blocks, notes, entries or apparatus are read)."""
     _check_mode(mode)
     header_reader = _Reader(tei, mode, inline_notes=True)
     header = tei.find("tei:teiHeader", NSMAP)
@@ -997,11 +1003,17 @@ def read_document(tei: etree._Element, mode: str) -> ReadingDocument:
             ],
         )
 
-    reader = _Reader(tei, mode)
     blocks: list[ReadingBlock] = []
-    for text in tei.findall("tei:text", NSMAP):
-        blocks.extend(reader.blocks(text))
-    notes = reader.notes()
+    notes: tuple[ReadingNote, ...] = ()
+    entries: list[ReadingEntry] = []
+    apparatus: list[ReadingApp] = []
+    if text:
+        reader = _Reader(tei, mode)
+        for part in tei.findall("tei:text", NSMAP):
+            blocks.extend(reader.blocks(part))
+        notes = reader.notes()
+        entries = reader.entries(tei)
+        apparatus = reader.apparatus(tei)
     return ReadingDocument(
         xml_id=tei.get(XML_ID),
         mode=mode,
@@ -1013,8 +1025,8 @@ def read_document(tei: etree._Element, mode: str) -> ReadingDocument:
         licences=_licences(header_reader, header),
         blocks=tuple(blocks),
         notes=notes,
-        entries=tuple(reader.entries(tei)),
-        apparatus=tuple(reader.apparatus(tei)),
+        entries=tuple(entries),
+        apparatus=tuple(apparatus),
         editors=_names(header_reader, header.findall(stmt + "tei:editor", NSMAP)),
         languages=_languages(header),
     )
