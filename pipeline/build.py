@@ -532,6 +532,18 @@ def _project_schema(config: EditionConfig, warnings: list[str]):
     return parse_bytes(read_path(path, config.max_input_bytes), path).getroot()
 
 
+def _template_cache() -> Path | None:
+    """Where compiled templates are kept between runs (the user cache), if it can be had."""
+    from pipeline.validate.teip5 import user_cache_dir
+
+    folder = user_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -564,7 +576,7 @@ def _render(
         report.search_indexed = options.search
         return None
     info = _site_info(config, options, foreign)
-    templates = load_templates(theme)
+    templates = load_templates(theme, _template_cache())
     if checked is not None:
         indexes = [RegisterIndex(f.tree().getroot(), f.name, f.shown) for f in checked.registers]
         registers = RegisterLinks(indexes) if indexes else None

@@ -541,6 +541,13 @@ class NoteMark(Record):
     label: str
 
 
+@dataclass
+class Quotation(Record):
+    KEY: ClassVar[tuple[str, ...]] = ("marked", "blocks")
+    marked: bool  # its text begins with a quotation mark of its own
+    blocks: bool  # it holds paragraphs, verse... and no words of its own
+
+
 @dataclass(frozen=True)
 class Choice:
     kind: str  # correction, regularisation, expansion; "" for alternatives shown all
@@ -554,8 +561,9 @@ class Choice:
 
 # --- the node a macro is given -----------------------------------------------------------
 
-INLINE, FLOW = 1, 2
+INLINE, FLOW, LINK = 1, 2, 3
 _CONTENT = -1  # in a memoised output: where the content goes
+_DEFERRED = -2  # ...and where the note markers that stood inside a link go, after it
 _TOKEN = re.compile("\x00([0-9]+)\x00")
 _tokens = itertools.count()
 _ATTR_NAMES = {"xml:id": XML_ID, "xml:lang": XML_LANG, "xml:space": f"{{{XML_NS}}}space"}
@@ -850,6 +858,9 @@ class Node:
     def note_mark(self) -> Recorded:
         return self._recorded(NoteMark)
 
+    def quotation(self) -> Recorded:
+        return self._recorded(Quotation)
+
     # -- the element's own (never memoised) --
 
     def _own(self) -> Renderer:
@@ -931,8 +942,7 @@ class Node:
     @property
     def deferred(self) -> Markup:
         """Note markers that stood inside this element's link, to print after it."""
-        self.volatile = True
-        return Markup("".join(self.deferred_markers))
+        return Markup(_token(self, _DEFERRED))
 
     def defer(self, marker: Markup) -> str:
         """Keep a note marker until the link it stands in is closed."""
@@ -974,6 +984,8 @@ _DIV_TAGS = frozenset(_T + name for name in _DIVS)
 _KINDS = {"corr": "correction", "reg": "regularisation", "expan": "expansion"}
 _WHAT = {"correction": "Corrected", "regularisation": "Regularised", "expansion": "Expanded"}
 _MARKER_OK = re.compile(r"^[\w.*†‡§-]{1,8}$")
+_QUOTE_MARKS = "\"'“‘«„‚‹”"
+_QUOTED_BLOCKS = frozenset({"p", "lg", "l", "list", "quote", "sp", "ab"})
 _MAX_DEPTH = 120  # deeper than this, text is kept but not laid out (Python's recursion)
 _WHERE_LABELS = {
     "head": "title",
@@ -1336,11 +1348,15 @@ class Renderer:
                     mode = FLOW
                 elif value.context is node.ctx.phr:
                     mode = INLINE
+                elif value.context is node.ctx.phr.but(in_link=True) and not node.ctx.in_link:
+                    mode = LINK
                 else:
                     return None
                 parts.append(_CONTENT)
             elif isinstance(value, Slot) and record is not None and value.node is node:
                 parts.append(record.SLOTS.index(value.field))
+            elif value is _DEFERRED:
+                parts.append(_DEFERRED)
             else:
                 return None
         return tuple(parts), mode
@@ -1353,8 +1369,15 @@ class Renderer:
             if part.__class__ is str:
                 out.append(part)
             elif part == _CONTENT:
-                context = node.ctx if mode == FLOW else node.ctx.phr
-                out.append(self._content(node, context))
+                if mode == LINK:
+                    mark = len(self._deferred)
+                    out.append(self._content(node, node.ctx.phr.but(in_link=True)))
+                    node.deferred_markers = self._deferred[mark:]
+                    del self._deferred[mark:]
+                else:
+                    out.append(self._content(node, node.ctx if mode == FLOW else node.ctx.phr))
+            elif part == _DEFERRED:
+                out.append("".join(node.deferred_markers))
             else:
                 out.append(escape(getattr(record, record.SLOTS[part])))
         return "".join(out)
@@ -1368,6 +1391,8 @@ class Renderer:
             found = node.tokens[match.group(0)]
             if isinstance(found, Content):
                 return found.body or ""
+            if found is _DEFERRED:
+                return "".join(node.deferred_markers)
             return escape(found.value)
 
         return _TOKEN.sub(value, out)
@@ -1463,6 +1488,14 @@ class Renderer:
         else:
             self._last_line.setdefault(block, -1)
         return Line(numbered, first, n.isdecimal() and int(n) % 5 == 0, n)
+
+    def quotation(self, node: Node) -> Quotation:
+        el = node.el
+        text = _plain(el)
+        blocks = not _has_text(el) and any(
+            isinstance(c.tag, str) and c.tag[len(_T) :] in _QUOTED_BLOCKS for c in el
+        )
+        return Quotation(bool(text) and text[0] in _QUOTE_MARKS, blocks)
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -1705,6 +1738,9 @@ _ACTION_OF: dict[str, Callable[[Renderer, Node], Record]] = {
     "date": Renderer.date,
     "time": Renderer.date,
     "origDate": Renderer.date,
+    "quote": Renderer.quotation,
+    "q": Renderer.quotation,
+    "said": Renderer.quotation,
     **{name: Renderer.division for name in _DIVS},
     **{name: Renderer.name_link for name in _NAME_KINDS},
 }
@@ -1718,6 +1754,7 @@ _ACTIONS_BY_RECORD: dict[type[Record], Callable[[Renderer, Node], Record]] = {
     NameLink: Renderer.name_link,
     DateView: Renderer.date,
     NoteMark: Renderer.note_mark,
+    Quotation: Renderer.quotation,
 }
 
 
