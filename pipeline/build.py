@@ -30,12 +30,16 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import EditionConfig, responsibility_warnings
+from pipeline.config.site import SiteConfig
 from pipeline.convert.report import TextReport
 from pipeline.convert.run import Converted, convert_collection
 from pipeline.convert.segment import load_style
 from pipeline.dts import collection_resources, dts_files, site_files
 from pipeline.errors import EditionError, os_error, shown_path
+from pipeline.export import NamedDocument
+from pipeline.export.bundle import zip_bytes
 from pipeline.export.formats import TXT_FOLDERS, exchange_files, txt_exports
+from pipeline.export.txt import txt_files
 from pipeline.outputs import (
     StagedFolder,
     check_replaceable,
@@ -43,11 +47,29 @@ from pipeline.outputs import (
     remove_leftovers,
     write_if_changed,
 )
-from pipeline.render.pages import DownloadItem
 from pipeline.render.registers import RegisterLinks
 from pipeline.render.search import pagefind_version, run_pagefind
-from pipeline.render.site import analyse_collection, render_site, site_path
-from pipeline.structure import Collection, load_collection, read_folder, read_path
+from pipeline.render.site import (
+    DownloadItem,
+    FileVerdict,
+    FindingLine,
+    SiteInfo,
+    analyse_collection,
+    load_templates,
+    paragraphs,
+    render_site,
+    site_path,
+)
+from pipeline.structure import (
+    Collection,
+    FileKind,
+    TeiFile,
+    load_collection,
+    read_folder,
+    read_path,
+)
+from pipeline.structure.reading import MODES, read_document
+from pipeline.structure.registers import RegisterIndex
 from pipeline.validate import (
     SchemaUnavailable,
     ValidationConfig,
@@ -55,7 +77,7 @@ from pipeline.validate import (
     validate_documents,
     validate_inputs,
 )
-from pipeline.validate.model import Issue
+from pipeline.validate.model import FileResult, Issue
 from pipeline.validate.report import issue_line
 from pipeline.xmltools import parse_bytes
 
@@ -65,11 +87,11 @@ _FORMAT = "edition-site-2"
 
 
 class ValidationFailed(EditionError):
-    """TEI that failed validation: nothing was written. ``issues`` has every error."""
+    """TEI that failed validation: nothing was written. ``issues`` has every error, each
+    shown on a line of its own with its position; the summary has none of its own."""
 
     def __init__(self, message: str, issues: Sequence[Issue]) -> None:
-        first = issues[0]
-        super().__init__(message, first.path, first.line, first.column)
+        super().__init__(message)
         self.issues = list(issues)
         self.details = tuple(issue_line(issue) for issue in issues)
 
@@ -83,6 +105,7 @@ class BuildOptions:
     search: bool = True
     tei_schema_dir: Path | None = None  # default: $EDITION_TEI_SCHEMA_DIR, else the cache
     strict: bool = False  # other projects' TEI: refuse it when it is not valid TEI P5
+    site: SiteConfig | None = None  # other projects' TEI: the site's title, introduction...
     wait: float = 0.0  # seconds to wait for another run's lock
     environ: Mapping[str, str] = field(default_factory=dict)  # SOURCE_DATE_EPOCH...
 
@@ -152,9 +175,10 @@ def _fail_on_errors(results: Sequence, what: str, converted: Sequence[Converted]
         {from_sources[Path(i.path).name] for i in failed if Path(i.path).name in from_sources}
     )
     origin = f" in the TEI converted from {', '.join(origins)}" if origins else ""
+    files = len({issue.path for issue in failed})
+    noun = "file" if files == 1 else "files"
     raise ValidationFailed(
-        f"{len(failed)} validation error(s){origin}; {what} (first: {failed[0].message})",
-        failed,
+        f"{len(failed)} validation error(s) in {files} {noun}{origin}; {what}", failed
     )
 
 
@@ -257,14 +281,15 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
     with _writing(*folders, wait=options.wait), contextlib.ExitStack() as staging:
         check_replaceable(site_dir, MARKER, keep)
         tei = None
+        checked = None
         if foreign:
             collection = load_collection(config, tei_paths=options.tei_paths, sources=False)
-            _check_foreign(collection, config, options, report)
+            checked = _check_foreign(collection, config, options, report)
         else:
             tei, collection = _next_tei(config, options, report)
             if tei is not None:
                 staging.enter_context(tei)
-        site = _render(collection, config, options, site_dir, report, foreign)
+        site = _render(collection, config, options, site_dir, report, checked)
         if site is not None:
             staging.enter_context(site)
         # Everything is ready: the two sets are put in place, each in one step.
@@ -311,17 +336,46 @@ def _next_tei(
     return staged, collection
 
 
+@dataclass
+class ForeignCheck:
+    """Other projects' TEI after validation: what is rendered, what is left out, and
+    every file's findings."""
+
+    texts: list[TeiFile]  # well-formed TEI and teiCorpus files, rendered
+    registers: list[TeiFile]  # register files (a standOff and no text)
+    results: dict[str, FileResult]  # shown path -> verdict
+    left_out: dict[str, str]  # shown path -> why
+
+
+def _renderable(file: TeiFile) -> str | None:
+    """Why a file cannot be rendered, or None: only well-formed TEI P5 can be."""
+    try:
+        root = file.tree().getroot()
+    except EditionError as exc:
+        return exc.message
+    if file.kind in (FileKind.TEXT, FileKind.CORPUS, FileKind.REGISTERS):
+        return None
+    name = root.tag.rpartition("}")[2] if isinstance(root.tag, str) else "?"
+    if name == "TEI.2":
+        return "TEI P4 document (root <TEI.2>): only TEI P5 is rendered"
+    return f"not a TEI document: the root element is <{name}>"
+
+
 def _check_foreign(
     collection: Collection, config: EditionConfig, options: BuildOptions, report: BuildReport
-) -> None:
-    """Other projects' TEI is checked against TEI P5: what is wrong is reported as a
-    warning, or, with ``strict``, nothing is built."""
-    if collection.refused:
+) -> ForeignCheck:
+    """Other projects' TEI is checked against TEI P5. What is wrong is reported (on the
+    console and on the site's validation page) and the file is rendered all the same;
+    a file that is not well-formed XML, or not TEI, is left out and listed. With
+    ``strict``, any error builds nothing; so does an input refused before it is read
+    (a link out of its folder, a FIFO, a device), which is no TEI file at all."""
+    if collection.refused:  # a link out of the folder, a FIFO...: nothing is built
         raise collection.refused[0].error()
+    refusals: list[tuple[str, str]] = []
     try:
         run = validate_inputs(
             [f.input for f in collection.files],
-            (),
+            refusals,
             ["tei_all"],
             ValidationConfig.for_edition(config, options.tei_schema_dir),
         )
@@ -331,12 +385,77 @@ def _check_foreign(
         ) from None
     if options.strict:
         _fail_on_errors(run.results, "nothing was built (--strict)")
+    check = ForeignCheck([], [], {r.path: r for r in run.results}, dict(refusals))
+    for file in collection.files:
+        why = _renderable(file)
+        if why is not None:
+            check.left_out[file.shown] = why
+        elif file.kind == FileKind.REGISTERS:
+            check.registers.append(file)
+        else:
+            check.texts.append(file)
     report.warnings += [
         issue_line(issue)
         for result in run.results
         for issue in result.sorted_issues()
         if issue.is_error
     ]
+    for shown, why in sorted(check.left_out.items()):
+        report.warnings.append(f"{shown}: left out of the site: {why}")
+    if not check.texts:
+        raise EditionError("no TEI texts to render: every file was left out")
+    return check
+
+
+def _verdicts(check: ForeignCheck, documents: Sequence) -> list[FileVerdict]:
+    """Each input file's verdict and findings, for the validation page."""
+    pages: dict[str, list[tuple[str, str]]] = {}
+    for doc in documents:
+        pages.setdefault(str(doc.source), []).append((doc.page, doc.title))
+    verdicts = []
+    files = {f.shown: f for f in [*check.texts, *check.registers]}
+    for shown in sorted(set(check.results) | set(check.left_out)):
+        result = check.results.get(shown)
+        findings = tuple(
+            FindingLine(
+                ":".join(str(p) for p in (i.path, i.line, i.column) if p is not None),
+                i.severity,
+                i.message,
+                i.layer,
+            )
+            for i in (result.sorted_issues() if result is not None else [])
+        )
+        if shown in check.left_out and not any(f.severity == "error" for f in findings):
+            findings += (FindingLine(shown, "error", check.left_out[shown], "input"),)
+        file = files.get(shown)
+        verdicts.append(
+            FileVerdict(
+                shown,
+                rendered=shown not in check.left_out,
+                valid=result is not None and result.valid and shown not in check.left_out,
+                findings=findings,
+                pages=tuple(pages.get(str(file.path), ())) if file is not None else (),
+            )
+        )
+    return verdicts
+
+
+def _site_info(config: EditionConfig, options: BuildOptions, foreign: bool) -> SiteInfo:
+    """What the site says about itself: the edition's settings, or for other projects'
+    TEI the site settings given (never the edition's)."""
+    if not foreign:
+        return SiteInfo.from_config(config)
+    site = options.site or SiteConfig.defaults(Path.cwd())
+    return SiteInfo(
+        title=site.title,
+        subtitle=site.subtitle,
+        editors=tuple(site.editors),
+        publisher=site.publisher,
+        base_url=site.base_url or "",
+        introduction=paragraphs(site.introduction),
+        images_base_url=site.images_base_url or "",
+        foreign=True,
+    )
 
 
 def _code_files() -> list[Path]:
@@ -355,6 +474,7 @@ def fingerprint(
     *,
     foreign: bool,
     search: bool,
+    site: SiteConfig | None = None,
 ) -> str:
     """A hash of everything the site is made from: inputs, settings, theme and code."""
     digest = hashlib.sha256(_FORMAT.encode())
@@ -369,6 +489,8 @@ def fingerprint(
     add("redirects", json.dumps(collection.redirects, sort_keys=True).encode())
     add("config", json.dumps(config.as_data(config.root), sort_keys=True, default=str).encode())
     add("flags", json.dumps([foreign, search], sort_keys=True).encode())
+    if site is not None:
+        add("site", json.dumps(site.as_data(), sort_keys=True, default=str).encode())
     for name, data in sorted(schema_files(config).items()):
         add("schema:" + name, data)
     for name, data in sorted(theme.items()):
@@ -412,8 +534,25 @@ def _project_schema(config: EditionConfig, warnings: list[str]):
     return parse_bytes(read_path(path, config.max_input_bytes), path).getroot()
 
 
+def _template_cache() -> Path | None:
+    """Where compiled templates are kept between runs (the user cache), if it can be had."""
+    from pipeline.validate.teip5 import user_cache_dir
+
+    folder = user_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _epoch(environ: Mapping[str, str]) -> int:
+    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(value) if value.isdigit() else 0
 
 
 def _render(
@@ -422,11 +561,14 @@ def _render(
     options: BuildOptions,
     site_dir: Path,
     report: BuildReport,
-    foreign: bool,
+    checked: ForeignCheck | None,
 ) -> StagedFolder | None:
     """The next version of the site, staged beside it (None when it is up to date)."""
+    foreign = checked is not None
     theme = read_folder(config.theme_dir, config.max_input_bytes)
-    print_ = fingerprint(collection, config, theme, foreign=foreign, search=options.search)
+    print_ = fingerprint(
+        collection, config, theme, foreign=foreign, search=options.search, site=options.site
+    )
     manifest = _up_to_date(site_dir, print_)
     if manifest is not None:
         report.up_to_date = True
@@ -435,14 +577,32 @@ def _render(
         report.files = len(manifest["files"])
         report.search_indexed = options.search
         return None
-    registers = RegisterLinks(collection.registers) if collection.registers else None
-    documents, tei_downloads = analyse_collection(collection, registers)
-    files: dict[str, bytes] = {f"downloads/{name}": data for name, data in tei_downloads.items()}
-    offered: dict[str, set[str]] = {d.slug: {"xml"} for d in documents}
+    info = _site_info(config, options, foreign)
+    templates = load_templates(theme, _template_cache())
+    if checked is not None:
+        indexes = [RegisterIndex(f.tree().getroot(), f.name, f.shown) for f in checked.registers]
+        registers = RegisterLinks(indexes) if indexes else None
+        texts = checked.texts
+    else:
+        registers = RegisterLinks(collection.registers) if collection.registers else None
+        texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
+    documents, tei_downloads, registers = analyse_collection(
+        texts, registers, templates, images_base=info.images_base_url
+    )
+    files: dict[str, bytes] = {}
+    offered: dict[str, set[str]] = {}
     exchange: list[DownloadItem] = []
     if foreign:
-        txt = {name: data for name, data in txt_exports(collection).items()}
+        # Received files are offered packed: a browser never opens a ZIP as a page, so
+        # nothing in them (an XHTML script in xenoData, say) can run from the site.
+        epoch = _epoch(options.environ)
+        for name, data in tei_downloads.items():
+            files[f"downloads/{name}.zip"] = zip_bytes({name: data}, Path(name).stem, epoch)
+        offered = {d.slug: {"zip"} for d in documents}
+        txt = _foreign_txt(documents, info)
     else:
+        files.update({f"downloads/{name}": data for name, data in tei_downloads.items()})
+        offered = {d.slug: {"xml"} for d in documents}
         if collection.registers_file is not None:
             files[f"downloads/{collection.registers_file.name}"] = collection.registers_file.data()
         published = exchange_files(
@@ -469,13 +629,14 @@ def _render(
     rendered = render_site(
         documents,
         registers,
-        config,
-        foreign=foreign,
+        info,
+        templates,
         schema=None if foreign else _project_schema(config, report.warnings),
         search=options.search,
         downloads=offered,
         redirects=None if foreign else collection.redirects,
         exchange=exchange,
+        validation=_verdicts(checked, documents) if checked is not None else None,
         theme=theme,
     )
     clash = sorted(set(files) & set(rendered.files))
@@ -512,6 +673,19 @@ def _render(
     report.files = len(listing)
     report.search_indexed = options.search
     return staged
+
+
+def _foreign_txt(documents: Sequence, info: SiteInfo) -> dict[str, bytes]:
+    """Plain text of other projects' documents in both modes, named as their pages."""
+    files: dict[str, bytes] = {}
+    for mode in MODES:
+        named = [
+            NamedDocument(doc.slug, str(doc.source), read_document(doc.tei, mode))
+            for doc in documents
+        ]
+        for name, data in txt_files(named, info.title, info.subtitle).items():
+            files[f"{TXT_FOLDERS[mode]}{name}"] = data
+    return files
 
 
 # --- export ----------------------------------------------------------------------------

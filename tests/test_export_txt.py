@@ -133,12 +133,20 @@ def words(text: str) -> list[str]:
     return re.findall(r"\w+", text)
 
 
+def sections(txt: str) -> dict[str, str]:
+    """The parts of one exported document: header, body, and each section after it."""
+    header, rest = txt.split(f"\n{RULE}\n", 1)
+    parts = re.split(r"\n\n\n(Notes|Apparatus|Index)\n\n", rest)
+    found = {"header": header, "body": parts[0]}
+    found.update(zip(parts[1::2], parts[2::2], strict=True))
+    return found
+
+
 def split_txt(txt: str) -> tuple[str, list[str]]:
     """Body and notes of one exported document, without the note markers."""
-    _, rest = txt.split(f"\n{RULE}\n", 1)
-    body, _, notes = rest.partition("\n\n\nNotes\n\n")
-    listed = re.split(r"^\[\w+\] ", notes, flags=re.MULTILINE)[1:]
-    return re.sub(r"\[\w+\]", "", body), listed
+    parts = sections(txt)
+    listed = re.split(r"^\[\w+\] ", parts.get("Notes", ""), flags=re.MULTILINE)[1:]
+    return re.sub(r"\[\w+\]", "", parts["body"]), listed
 
 
 def check_no_loss(path: Path, mode: str) -> None:

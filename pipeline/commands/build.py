@@ -10,7 +10,8 @@ import click
 from pipeline.build import BuildOptions
 from pipeline.build import build as run_build
 from pipeline.commands import config_option, settings, tei_schema_dir_option, wait_option
-from pipeline.errors import shown_path
+from pipeline.config.site import load_site_config
+from pipeline.errors import UsageError, shown_path
 
 
 @click.command()
@@ -36,6 +37,18 @@ from pipeline.errors import shown_path
     help="With --tei: build nothing when a file is not "
     "valid TEI P5 (default: render it and report what is wrong).",
 )
+@click.option(
+    "--site-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --tei: a TOML file with the site's title, introduction and other "
+    "settings (never taken from the edition's own settings).",
+)
+@click.option("--title", help="With --tei: the site's title (over --site-config).")
+@click.option(
+    "--introduction",
+    help="With --tei: the home page's introduction (over --site-config; paragraphs "
+    "separated by blank lines).",
+)
 @config_option
 @wait_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
@@ -45,18 +58,29 @@ def build(
     tei_schema_dir: Path | None,
     no_search: bool,
     strict: bool,
+    site_config: Path | None,
+    title: str | None,
+    introduction: str | None,
     config_path: Path | None,
     wait: float,
     quiet: bool,
 ) -> None:
     """Convert, validate and render the edition to a static site."""
     config = settings(config_path)
+    site = None
+    if foreign:
+        site = load_site_config(site_config)
+        given = {"title": title, "introduction": introduction}
+        site = site.replace(**{k: v for k, v in given.items() if v is not None})
+    elif site_config or title or introduction:
+        raise UsageError("--site-config, --title and --introduction go with --tei")
     options = BuildOptions(
         tei_paths=foreign or None,
         site_dir=site_dir,
         search=not no_search,
         tei_schema_dir=tei_schema_dir,
         strict=strict,
+        site=site,
         wait=wait,
         environ=dict(os.environ),
     )

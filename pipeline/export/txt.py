@@ -2,7 +2,9 @@
 
 Each document is a header block (title, author, date in both calendars, source,
 licence, which text it is), a rule, the text with one line per paragraph (lines are never
-hard-wrapped: a reader's program wraps them), and the notes after it. Everything comes
+hard-wrapped: a reader's program wraps them), and after it the notes, the critical
+apparatus (``lemma] reading witnesses``) and the entries of the document's own registers,
+each where the document has them. Everything comes
 from ``pipeline.reading``, so the text is the same as in the HTML edition.
 """
 
@@ -68,12 +70,34 @@ def note_lines(doc: ReadingDocument) -> list[str]:
     return lines
 
 
+def apparatus_lines(doc: ReadingDocument) -> list[str]:
+    """'loc lemma] reading witnesses; ...' for each apparatus entry."""
+    if not doc.apparatus:
+        return []
+    lines = ["Apparatus", ""]
+    for app in doc.apparatus:
+        readings = [
+            " ".join(x for x in (v.text or "om.", " ".join(v.witnesses)) if x) for v in app.variants
+        ]
+        entry = f"{app.lemma}] {'; '.join(readings)}".rstrip()
+        notes = "".join(f" ({note})" for note in app.notes)
+        lines.append(f"{app.loc} {entry}{notes}".strip())
+    return lines
+
+
+def entry_lines(doc: ReadingDocument) -> list[str]:
+    """Each entry of the document's own registers (persons, places...), one a line."""
+    if not doc.entries:
+        return []
+    return ["Index", "", *(entry.text for entry in doc.entries)]
+
+
 def document_text(doc: ReadingDocument) -> str:
     """One document as plain text, ending with a single newline."""
     lines = [*header_lines(doc), "", RULE, "", *body_lines(doc)]
-    notes = note_lines(doc)
-    if notes:
-        lines.extend(["", "", *notes])
+    for section in (note_lines(doc), apparatus_lines(doc), entry_lines(doc)):
+        if section:
+            lines.extend(["", "", *section])
     return "\n".join(lines) + "\n"
 
 

@@ -1,9 +1,12 @@
 """From a TEI document to what its page shows: header facts, reading text, notes.
 
 ``analyse`` is the stage: one parsed ``TEI`` element in, one ``DocumentPage`` out. It reads
-nothing from disk. What the header holds is shown as far as it is understood (title,
-authors, dates, sources, responsibilities, licences, languages) and, in full, as a
-generic listing, so another project's header loses nothing either.
+nothing from disk. The facts come from the document itself (title, authors and editors
+by their names, dates in both calendars, sources, responsibilities, licences,
+languages); the header is also shown in full, as a generic listing, so another
+project's header loses nothing either. A manuscript description is shown as a
+description of its own, and the text's own lists of persons, places and works as its
+index.
 """
 
 from __future__ import annotations
@@ -19,28 +22,41 @@ from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.ids import IdRegistry
 from pipeline.render.registers import RegisterLinks
 from pipeline.render.tei_html import (
+    AppEntry,
     DateMention,
+    DocumentFacts,
     Mention,
+    PageImage,
     PageNote,
     Renderer,
     ShownIntervention,
-    date_html,
+    TeiTemplates,
+    TocEntry,
     plain,
     reserve_ids,
 )
 from pipeline.structure import reading
 from pipeline.structure.identifiers import external_url, safe_lang
-from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG
+from pipeline.xmltools import NSMAP, TEI_NS
 
 # Ids the document template uses; claimed before the TEI's, which never start with "ed-".
 PAGE_IDS = (
     "ed-content",
     "ed-notes",
     "notes-heading",
+    "ed-apparatus",
+    "apparatus-heading",
+    "ed-index",
+    "index-heading",
+    "ed-toc",
+    "ed-description",
+    "description-heading",
     "ed-cite",
     "ed-cite-heading",
     "ed-downloads",
     "ed-downloads-heading",
+    "ed-images",
+    "ed-images-heading",
     "ed-header",
     "ed-header-heading",
     "ed-mode",
@@ -48,6 +64,10 @@ PAGE_IDS = (
     "mode-original",
     "ed-title",
 )
+# A table of contents is given from this many headed divisions on.
+TOC_MINIMUM = 3
+# Keyword terms shown as a text's genre (the others are keywords).
+_GENRE_TYPES = frozenset({"", "genre", "subgenre", "genretitle", "form"})
 
 
 @dataclass(frozen=True)
@@ -57,10 +77,30 @@ class Genre:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link out of the site, shown in a field of the header panel."""
+
+    url: str
+    text: str
+    label: str = ""  # what the link is, before it: "Wikidata"
+
+
+@dataclass(frozen=True)
 class Field:
     label: str
-    values: tuple[Markup, ...]
+    values: tuple[Markup | Link, ...]
     key: str = ""
+
+
+@dataclass(frozen=True)
+class TreeItem:
+    """One element of the complete header: its label, shown attributes, and either its
+    content or the items below it."""
+
+    label: str
+    attrs: str
+    value: Markup | None
+    children: tuple[TreeItem, ...] = ()
 
 
 @dataclass(eq=False)
@@ -79,7 +119,7 @@ class DocumentPage:
     creation_id: str
     genres: tuple[Genre, ...]
     fields: tuple[Field, ...]
-    full_header: Markup
+    full_header: tuple[TreeItem, ...]
     body: Markup
     has_h1: bool
     notes: list[PageNote]
@@ -90,6 +130,13 @@ class DocumentPage:
     reading: reading.ReadingDocument
     tei: etree._Element = field(repr=False)
     corpus_title: str = ""
+    editors: tuple[str, ...] = ()
+    toc: tuple[TocEntry, ...] = ()
+    apparatus: tuple[AppEntry, ...] = ()
+    images: tuple[PageImage, ...] = ()
+    description: Markup = field(default_factory=Markup)
+    scope: str = ""  # the key of the text's own register lists
+    has_text: bool = True
 
     @property
     def page(self) -> str:
@@ -107,31 +154,6 @@ def _local(el: etree._Element) -> str:
 
 def _find(el: etree._Element | None, path: str) -> list[etree._Element]:
     return [] if el is None else el.findall(path, NSMAP)
-
-
-def _resp_names(tei: etree._Element) -> dict[str, str]:
-    names: dict[str, str] = {}
-    header = tei.find("tei:teiHeader", NSMAP)
-    if header is None:
-        return names
-    for el in header.iter(
-        f"{{{TEI_NS}}}respStmt", f"{{{TEI_NS}}}editor", f"{{{TEI_NS}}}author", f"{{{TEI_NS}}}person"
-    ):
-        key = el.get(XML_ID)
-        if not key:
-            continue
-        name = next(
-            (
-                found
-                for found in (
-                    el.find(f"tei:{tag}", NSMAP) for tag in ("name", "persName", "orgName")
-                )
-                if found is not None
-            ),
-            None,
-        )
-        names[key] = plain(name if name is not None else el)
-    return names
 
 
 _HEADER_LABELS = {
@@ -200,6 +222,7 @@ _HEADER_LABELS = {
     "seriesStmt": "Series",
     "notesStmt": "Notes",
     "note": "Note",
+    "xenoData": "Other metadata",
 }
 _PHRASE = {
     "persName",
@@ -286,6 +309,7 @@ _SHOWN_ATTRS = (
     "resp",
     "cert",
     "usage",
+    "key",
 )
 
 
@@ -302,35 +326,28 @@ def _is_phrase(el: etree._Element) -> bool:
 
 def header_tree(
     el: etree._Element, renderer: Renderer, skip: frozenset[str] = frozenset()
-) -> Markup:
-    """Everything an element of the header holds, as nested definition lists."""
+) -> tuple[TreeItem, ...]:
+    """Everything an element of the header holds, for nested definition lists."""
     items = []
     for child in el:
         if not isinstance(child.tag, str) or _local(child) in skip:
             continue
-        name = _local(child) if etree.QName(child).namespace == TEI_NS else child.tag
-        attrs = [f"{a}: {child.get(a)}" for a in _SHOWN_ATTRS if child.get(a)]
-        attr_html = f' <span class="attrs">({escape("; ".join(attrs))})</span>' if attrs else ""
-        label = escape(header_label(str(name)))
+        qname = etree.QName(child)
+        name = qname.localname
+        if qname.namespace != TEI_NS and child.prefix:
+            name = f"{child.prefix}:{qname.localname}"
+        attrs = "; ".join(f"{a}: {child.get(a)}" for a in _SHOWN_ATTRS if child.get(a))
+        label = header_label(str(name))
         if len(child) and not (child.text and child.text.strip()) and not _is_phrase(child):
-            value = Markup(f'<dl class="tei-tree">{header_tree(child, renderer)}</dl>')
+            items.append(TreeItem(label, attrs, None, header_tree(child, renderer)))
         else:
-            value = renderer.inline(child, header=True)
-        items.append(f"<dt>{label}{attr_html}</dt><dd>{value}</dd>")
-    return Markup("".join(items))
+            items.append(TreeItem(label, attrs, renderer.inline(child, header=True)))
+    return tuple(items)
 
 
-def _field(label: str, values: list[Markup], key: str = "") -> Field | None:
-    values = [v for v in values if str(v).strip()]
+def _field(label: str, values: list, key: str = "") -> Field | None:
+    values = [v for v in values if isinstance(v, Link) or str(v).strip()]
     return Field(label, tuple(values), key) if values else None
-
-
-def _licence_html(el: etree._Element, renderer: Renderer) -> Markup:
-    body = renderer.inline(el, header=True)
-    url = external_url(el.get("target"))
-    if url:
-        body = Markup(f'{body} <a href="{escape(url)}" class="url">{escape(url)}</a>')
-    return body
 
 
 def _sources(source_desc: etree._Element | None, renderer: Renderer) -> list[Markup]:
@@ -357,11 +374,13 @@ def _sources(source_desc: etree._Element | None, renderer: Renderer) -> list[Mar
 def _creation(
     header: etree._Element, renderer: Renderer
 ) -> tuple[DateInfo | None, Markup | None, str]:
-    """The document's date: creation, else the sending of a letter, else its source."""
+    """The document's date: creation, else a letter's sending (or another dated action of
+    it), else its source's."""
     profile = header.find("tei:profileDesc", NSMAP)
     candidates = [
         ("tei:creation", ".//tei:date|.//tei:origDate"),
         ("tei:correspDesc/tei:correspAction[@type='sent']", "tei:date"),
+        ("tei:correspDesc/tei:correspAction", "tei:date"),
     ]
     for container_path, date_path in candidates:
         for container in _find(profile, container_path):
@@ -373,7 +392,7 @@ def _creation(
             html = (
                 renderer.inline(container, header=True)
                 if container_path == "tei:creation"
-                else renderer.element(date_el[0], header=True)
+                else renderer.element_inline(date_el[0], header=True)
             )
             html_id = renderer.dates[mark].html_id if len(renderer.dates) > mark else ""
             return date_info(date_el[0]), Markup(html), html_id
@@ -383,6 +402,33 @@ def _creation(
     return None, None, ""
 
 
+def _licence(el: etree._Element, renderer: Renderer) -> list[Markup | Link]:
+    values: list[Markup | Link] = [renderer.inline(el, header=True)]
+    url = external_url(el.get("target"))
+    if url:
+        values.append(Link(url, url))
+    return values
+
+
+def _genres(
+    header: etree._Element, registers: RegisterLinks | None
+) -> tuple[list[Genre], list[str]]:
+    """The text's genres (terms typed as genres, or pointing to the registers' genre
+    categories) and its other keywords, labelled by their type."""
+    genres, keywords = [], []
+    for term in _find(header, "tei:profileDesc/tei:textClass/tei:keywords/tei:term"):
+        category = registers.category(term.get("ref")) if registers else None
+        kind = (term.get("type") or term.getparent().get("type") or "").lower()
+        text = plain(term)
+        if not text:
+            continue
+        if category is not None or kind in _GENRE_TYPES:
+            genres.append(Genre(text, category.description if category else ""))
+        else:
+            keywords.append(f"{term.get('type')}: {text}" if term.get("type") else text)
+    return genres, keywords
+
+
 def analyse(
     tei: etree._Element,
     *,
@@ -390,24 +436,29 @@ def analyse(
     name: str,
     download: str,
     registers: RegisterLinks | None,
+    templates: TeiTemplates,
     corpus_title: str = "",
+    images_base: str = "",
+    scope: str = "",
 ) -> DocumentPage:
     """The stage: a parsed ``TEI`` element in, the ``DocumentPage`` its page shows out."""
     ids = IdRegistry()
     for page_id in PAGE_IDS:
         ids.claim(page_id)
     id_map = reserve_ids(tei, ids)
-    resp_names = _resp_names(tei)
-    read = reading.read_document(tei, "reading")
-    markers = {note.element: note.marker for note in read.notes}
+    # The header's facts; the text itself is read by the walker (and by the exports).
+    read = reading.read_document(tei, "reading", text=False)
+    facts = DocumentFacts(
+        tei, id_map=id_map, note_markers=reading.note_markers(tei), images_base=images_base
+    )
     common = {
+        "templates": templates,
         "slug": name,
         "root": "../",
         "registers": registers,
         "ids": ids,
-        "id_map": id_map,
-        "resp_names": resp_names,
-        "note_markers": markers,
+        "facts": facts,
+        "scope": scope,
     }
 
     header = tei.find("tei:teiHeader", NSMAP)
@@ -418,26 +469,21 @@ def analyse(
 
     title_stmt = header.find("tei:fileDesc/tei:titleStmt", NSMAP)
     fields: list[Field | None] = []
-    authors = _find(title_stmt, "tei:author")
-    if authors:
-        label = "Authors" if len(authors) > 1 else "Author"
-        fields.append(_field(label, [head_r.inline(a, header=True) for a in authors], "author"))
+    if read.authors:
+        label = "Authors" if len(read.authors) > 1 else "Author"
+        fields.append(_field(label, [escape(a) for a in read.authors], "author"))
     if creation_html is not None:
         fields.append(_field("Written", [creation_html], "written"))
     for action in _find(header, "tei:profileDesc/tei:correspDesc/tei:correspAction"):
         label = {"sent": "Sent", "received": "Received"}.get(action.get("type") or "", "Action")
-        parts = [head_r.element(c, header=True) for c in action if _local(c)]
+        parts = [head_r.element_inline(c, header=True) for c in action if _local(c)]
         fields.append(_field(label, [Markup(", ").join(p for p in parts if str(p).strip())]))
-    genres = []
-    for term in _find(header, "tei:profileDesc/tei:textClass/tei:keywords/tei:term"):
-        category = registers.category(term.get("ref")) if registers else None
-        genres.append(Genre(plain(term), category.description if category else ""))
+    genres, keywords = _genres(header, registers)
     if genres:
         fields.append(_field("Genre", [escape(g.label) for g in genres], "genre"))
-    languages = [
-        head_r.inline(lang, header=True)
-        for lang in _find(header, "tei:profileDesc/tei:langUsage/tei:language")
-    ]
+    if keywords:
+        fields.append(_field("Keywords", [escape(k) for k in keywords], "keywords"))
+    languages = [escape(lang) for lang in read.languages]
     fields.append(_field("Languages" if len(languages) > 1 else "Language", languages))
     head_r.date_kind = "source"
     fields.append(
@@ -448,13 +494,25 @@ def analyse(
         )
     )
     head_r.record_dates = False
-    resp = [head_r.inline(e, header=True) for e in _find(title_stmt, "tei:editor")]
+    resp: list[Markup] = [escape(e) for e in read.editors]
+    if resp:
+        resp = [Markup("Edited by ") + Markup(", ").join(resp)]
     for stmt in _find(title_stmt, "tei:respStmt"):
         role = " ".join(plain(r) for r in stmt.findall("tei:resp", NSMAP))
         who = [head_r.inline(n, header=True) for n in stmt if _local(n) != "resp"]
         joined = Markup("; ").join(who)
-        resp.append(Markup(f"{escape(role)}: {joined}") if role else joined)
+        resp.append(escape(f"{role}: ") + joined if role else joined)
     fields.append(_field("Responsibility", resp, "resp"))
+    series = [
+        head_r.inline(t, header=True)
+        for t in _find(title_stmt, "tei:title")
+        if t.get("level") in ("s", "j") or t.get("type") in ("collection", "series")
+    ]
+    series += [
+        head_r.inline(t, header=True)
+        for t in _find(header, "tei:fileDesc/tei:seriesStmt/tei:title")
+    ]
+    fields.append(_field("Series", list(dict.fromkeys(series)), "series"))
     pub = header.find("tei:fileDesc/tei:publicationStmt", NSMAP)
     publication = [
         head_r.inline(c, header=True)
@@ -462,17 +520,17 @@ def analyse(
         if _local(c) in ("publisher", "distributor", "authority", "pubPlace", "p", "date")
     ]
     fields.append(_field("Publication", publication))
-    idnos = [
-        Markup(f'<span class="idno">{escape(plain(i))}</span>')
-        for i in _find(pub, "tei:idno")
-        if i.get("type") != "URI"
-    ]
+    idnos: list[Markup | Link] = []
+    for idno in _find(pub, "tei:idno"):
+        url = external_url(plain(idno))
+        idnos.append(Link(url, url) if url else escape(plain(idno)))
     fields.append(_field("Identifier", idnos))
     licences = [
-        _licence_html(child, head_r)
+        value
         for availability in _find(pub, "tei:availability")
         for child in availability
         if _local(child) in ("licence", "p", "ab")
+        for value in _licence(child, head_r)
     ]
     fields.append(_field("Licence", licences, "licence"))
     fields.append(
@@ -487,17 +545,24 @@ def analyse(
     full_r = Renderer(**common, record_mentions=False, record_dates=False)
     full_header = header_tree(header, full_r)
 
+    # A manuscript description is the page's subject where the text is empty, and an
+    # account of the object (the stone, the codex) beside a transcription.
+    desc_r = Renderer(**common, record_mentions=False, record_dates=False)
+    description = Markup("").join(
+        desc_r.element(ms, header=True)
+        for ms in _find(header, "tei:fileDesc/tei:sourceDesc/tei:msDesc")
+    )
+
     body_r = Renderer(**common)
     texts = tei.findall("tei:text", NSMAP) + tei.findall("tei:sourceDoc", NSMAP)
-    body_parts = [body_r.flow(text) for text in texts]
-    body = Markup("\n").join(body_parts)
+    body = Markup("\n").join(body_r.flow(text) for text in texts)
 
-    title = read.title if read.titles else (read.title or name)
+    title = read.title if read.titles else name
     return DocumentPage(
         slug=name,
         source=source,
         download=download,
-        lang=safe_lang(tei.get(XML_LANG)),
+        lang=safe_lang(tei.get("{http://www.w3.org/XML/1998/namespace}lang")),
         title=title if title != reading.UNKNOWN else name,
         subtitle="; ".join(read.subtitles),
         authors=read.authors,
@@ -517,14 +582,32 @@ def analyse(
         reading=read,
         tei=tei,
         corpus_title=corpus_title,
+        editors=read.editors,
+        toc=tuple(body_r.toc) if len(body_r.toc) >= TOC_MINIMUM else (),
+        apparatus=tuple(body_r.apparatus),
+        images=tuple(body_r.images),
+        description=description,
+        scope=scope,
+        has_text=any(t.strip() for part in texts for t in part.itertext()),
     )
 
 
-def creation_label(doc: DocumentPage) -> Markup:
+def creation_label(doc: DocumentPage, templates: TeiTemplates) -> Markup:
     """The document's date for lists: as written, both calendars on hover and focus."""
     if doc.creation is None:
         return Markup("")
     text = doc.reading.date.written if doc.reading.date else ""
     if not text:
         text = doc.creation.gregorian or doc.creation.julian
-    return date_html(doc.creation, text)
+    return date_html(templates, doc.creation, text)
+
+
+def date_html(
+    templates: TeiTemplates,
+    info: DateInfo,
+    body: Markup | str,
+    html_id: str | None = None,
+    focusable: bool = True,
+) -> Markup:
+    """A date as the ``date_span`` macro shows it."""
+    return Markup(templates.page_macro("date_span")(info, body, html_id, focusable))

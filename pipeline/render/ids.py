@@ -10,6 +10,7 @@ class IdRegistry:
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        self._next: dict[str, int] = {}  # the next number to try after a taken base
         # Ids already written on the page: an element rendered twice (the source
         # reading of a choice, the full header) must not repeat its id.
         self.emitted: set[str] = set()
@@ -17,10 +18,13 @@ class IdRegistry:
     def claim(self, wanted: str, fallback: str = "x") -> str:
         base = safe_id(wanted, fallback)
         candidate = base
-        n = 2
-        while candidate in self._used:
+        if candidate in self._used:
+            n = self._next.get(base, 2)
             candidate = f"{base}-{n}"
-            n += 1
+            while candidate in self._used:
+                n += 1
+                candidate = f"{base}-{n}"
+            self._next[base] = n + 1
         self._used.add(candidate)
         return candidate
 

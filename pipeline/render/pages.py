@@ -1,8 +1,8 @@
 """From documents and registers to the pages of the site, as bytes; no file is touched.
 
-``render_pages`` is the stage: it takes the analysed documents, the registers, the
-edition's settings and a Jinja environment, and returns every file of the site by its
-path relative to the site folder.
+``render_pages`` is the stage: it takes the analysed documents, the registers, what the
+site says about itself (``SiteInfo``) and the templates, and returns every file of the
+site by its path relative to the site folder.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
     DictLoader,
     Environment,
+    FileSystemBytecodeCache,
     PackageLoader,
     StrictUndefined,
 )
@@ -25,21 +27,32 @@ from markupsafe import Markup, escape
 from pipeline.config import EditionConfig
 from pipeline.render import about, chronology
 from pipeline.render.dates import date_info
-from pipeline.render.documents import DocumentPage, creation_label, header_tree
+from pipeline.render.documents import (
+    DocumentPage,
+    Link,
+    creation_label,
+    date_html,
+    header_label,
+    header_tree,
+)
 from pipeline.render.ids import IdRegistry
 from pipeline.render.registers import KINDS, RegisterLinks
-from pipeline.render.tei_html import Renderer, date_html, plain
-from pipeline.structure.identifiers import external_url
+from pipeline.render.tei_html import Renderer, TeiTemplates, plain
+from pipeline.structure.identifiers import class_token, external_url
 from pipeline.structure.registers import RegisterEntry
 from pipeline.xmltools import NSMAP
 
 SEARCH_PAGE = "search.html"
 DOWNLOADS_PAGE = "downloads.html"
+VALIDATION_PAGE = "validation.html"
 
 
-def make_environment(theme: Mapping[str, bytes] | None = None) -> Environment:
+def make_environment(
+    theme: Mapping[str, bytes] | None = None, cache: Path | None = None
+) -> Environment:
     """Jinja with autoescaping everywhere; a theme's templates (name -> bytes, read from
-    the theme folder) come before the built-in ones."""
+    the theme folder) come before the built-in ones. ``cache``: a folder where compiled
+    templates are kept between runs (compiling them is most of a small build's time)."""
     loaders: list[BaseLoader] = []
     if theme:
         loaders.append(
@@ -59,10 +72,60 @@ def make_environment(theme: Mapping[str, bytes] | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=FileSystemBytecodeCache(str(cache)) if cache is not None else None,
     )
-    env.globals["date_html"] = date_html
-    env.globals["creation_label"] = creation_label
+    env.filters["token"] = class_token
     return env
+
+
+def load_templates(
+    theme: Mapping[str, bytes] | None = None, cache: Path | None = None
+) -> TeiTemplates:
+    """The page templates and the TEI element macros, a theme's first (compiled ones kept
+    in ``cache``, a folder, when given)."""
+    theme = theme or {}
+    env = make_environment(theme, cache)
+    templates = TeiTemplates(env, frozenset(n for n in theme if n.endswith(".html")))
+    env.globals["creation_label"] = lambda doc: creation_label(doc, templates)
+    return templates
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the site says about itself: its title and introduction, and for an edition
+    its editors, publisher, licence, release and address."""
+
+    title: str
+    subtitle: str = ""
+    editors: tuple[str, ...] = ()
+    publisher: str = ""
+    licence: str = ""
+    licence_url: str = ""
+    release_date: str = ""
+    base_url: str = ""
+    introduction: tuple[str, ...] = ()
+    images_base_url: str = ""
+    foreign: bool = False  # other projects' TEI: each text's header speaks for it
+
+    @classmethod
+    def from_config(cls, config: EditionConfig) -> SiteInfo:
+        """The edition's own settings."""
+        return cls(
+            title=config.title,
+            subtitle=config.subtitle,
+            editors=tuple(config.editors),
+            publisher=config.publisher,
+            licence=config.licence,
+            licence_url=config.licence_url or "",
+            release_date=config.release_date or "",
+            base_url=config.base_url or "",
+            introduction=paragraphs(config.introduction),
+        )
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    """Paragraphs of a setting's text, separated by blank lines."""
+    return tuple(p.strip() for p in (text or "").split("\n\n") if p.strip())
 
 
 @dataclass(frozen=True)
@@ -85,6 +148,27 @@ class DownloadItem:
 
 
 @dataclass(frozen=True)
+class FindingLine:
+    """One finding of the validation, as the validation page lists it."""
+
+    position: str  # file:line:col
+    severity: str
+    message: str
+    layer: str
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    """A file of other projects' TEI: rendered or left out, and what is wrong with it."""
+
+    path: str
+    rendered: bool
+    valid: bool
+    findings: tuple[FindingLine, ...]
+    pages: tuple[tuple[str, str], ...] = ()  # (page, title) of each document rendered
+
+
+@dataclass(frozen=True)
 class NavItem:
     key: str
     href: str  # from the site root
@@ -100,25 +184,34 @@ class Occurrence:
 
 @dataclass
 class EntryView:
+    key: str
     entry: RegisterEntry
-    anchor: str
-    fields: list[tuple[str, list[Markup]]]
+    fields: list[tuple[str, list[Markup | Link]]]
     mentions: list[tuple[DocumentPage, list[Occurrence]]] = field(default_factory=list)
     authored: list[DocumentPage] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return self.key
 
     @property
     def count(self) -> int:
         return sum(len(o) for _, o in self.mentions)
 
 
-def _citation_url(config: EditionConfig, page: str) -> str:
-    base = external_url(config.base_url)
+def _citation_url(site: SiteInfo, page: str) -> str:
+    base = external_url(site.base_url)
     if not base:
         return ""
     return base.rstrip("/") + "/" + page
 
 
-def _nav(registers: RegisterLinks | None, has_search: bool, has_downloads: bool) -> list[NavItem]:
+def _nav(
+    registers: RegisterLinks | None,
+    has_search: bool,
+    has_downloads: bool,
+    has_validation: bool,
+) -> list[NavItem]:
     items = [NavItem("home", "index.html", "Texts")]
     if registers is not None:
         for kind in KINDS.values():
@@ -129,53 +222,91 @@ def _nav(registers: RegisterLinks | None, has_search: bool, has_downloads: bool)
         items.append(NavItem("search", SEARCH_PAGE, "Search"))
     if has_downloads:
         items.append(NavItem("downloads", DOWNLOADS_PAGE, "Downloads"))
+    if has_validation:
+        items.append(NavItem("validation", VALIDATION_PAGE, "Validation"))
     items.append(NavItem("about", "about.html", "About"))
     return items
 
 
-def _entry_fields(entry: RegisterEntry, render: Renderer) -> list[tuple[str, list[Markup]]]:
-    el = entry.element
-    fields: list[tuple[str, list[Markup]]] = []
+_NAME_TAGS = {"person": "persName", "place": "placeName", "org": "orgName"}
 
-    def add(label: str, values: list[Markup]) -> None:
-        values = [v for v in values if str(v).strip()]
+
+def _entry_fields(
+    entry: RegisterEntry, render: Renderer, templates: TeiTemplates
+) -> list[tuple[str, list[Markup | Link]]]:
+    """What an entry holds, field by field; what no field names is shown under its own
+    element's name, so no word of an entry is lost."""
+    el = entry.element
+    fields: list[tuple[str, list[Markup | Link]]] = []
+    shown: set[etree._Element] = set()
+
+    def add(label: str, values: list[Markup | Link]) -> None:
+        values = [v for v in values if isinstance(v, Link) or str(v).strip()]
         if values:
             fields.append((label, values))
 
-    name_tag = {"person": "persName", "place": "placeName", "org": "orgName"}.get(entry.kind)
+    def inline(child: etree._Element) -> Markup:
+        shown.add(child)
+        return render.inline(child, header=True)
+
+    name_tag = _NAME_TAGS.get(entry.kind)
     if name_tag:
         names = el.findall(f"tei:{name_tag}", NSMAP)
-        add("Also written", [escape(plain(n)) for n in names if n.get("type") == "variant"])
+        main = next((n for n in names if n.get("type") == "main"), None)
+        main = (
+            main if main is not None else next((n for n in names if plain(n) == entry.name), None)
+        )
+        if main is not None:
+            shown.add(main)
+        add(
+            "Also written",
+            [inline(n) for n in names if n not in shown and n.get("type") in (None, "", "variant")],
+        )
         for n in names:
-            kind = n.get("type") or ""
-            if kind not in ("main", "variant", ""):
-                add(f"{kind.capitalize()} name", [escape(plain(n))])
+            if n not in shown:
+                add(f"{(n.get('type') or 'other').capitalize()} name", [inline(n)])
     else:
         titles = el.findall("tei:title", NSMAP)
-        add("Also titled", [escape(plain(t)) for t in titles if t.get("type") == "alt"])
+        main = next((t for t in titles if plain(t) == entry.name), None)
+        if main is not None:
+            shown.add(main)
+        add("Also titled", [inline(t) for t in titles if t not in shown])
         add("Kind", [escape(el.get("type") or "")])
-        add("Author", [render.inline(a, header=True) for a in el.findall("tei:author", NSMAP)])
+        add("Author", [inline(a) for a in el.findall("tei:author", NSMAP)])
     for label, tag in (("Born", "birth"), ("Died", "death")):
-        values = []
+        values: list[Markup | Link] = []
         for event in el.findall(f"tei:{tag}", NSMAP):
+            shown.add(event)
             dates = event.findall("tei:date", NSMAP)
             if dates:
-                parts = [date_html(date_info(d), plain(d)) for d in dates]
+                parts = [date_html(templates, date_info(d), plain(d)) for d in dates]
                 rest = [render.inline(c, header=True) for c in event if c.tag != dates[0].tag]
                 values.append(Markup(", ").join(parts + rest))
             else:
                 values.append(render.inline(event, header=True))
         add(label, values)
     if entry.kind == "bibl":
-        add("Dates", [date_html(date_info(d), plain(d)) for d in el.findall("tei:date", NSMAP)])
-    add("Role", [render.inline(o, header=True) for o in el.findall("tei:occupation", NSMAP)])
-    add("Coordinates", [escape(plain(g)) for g in el.findall("tei:location/tei:geo", NSMAP)])
+        dates = el.findall("tei:date", NSMAP)
+        shown.update(dates)
+        add("Dates", [date_html(templates, date_info(d), plain(d)) for d in dates])
+    add("Role", [inline(o) for o in el.findall("tei:occupation", NSMAP)])
+    locations = el.findall("tei:location", NSMAP)
+    geos = [g for loc in locations for g in loc.findall("tei:geo", NSMAP)]
+    if geos and all(len(loc) == len(loc.findall("tei:geo", NSMAP)) for loc in locations):
+        shown.update(locations)
+        add("Coordinates", [escape(plain(g)) for g in geos])
     for note in el.findall("tei:note", NSMAP):
+        shown.add(note)
         if note.get("type") == "derived":
             add("Group words", [escape(plain(t)) for t in note.findall("tei:term", NSMAP)])
         else:
             add("Note", [render.inline(note, header=True)])
-    add("Authority", [_authority(i) for i in el.findall("tei:idno", NSMAP)])
+    idnos = el.findall("tei:idno", NSMAP)
+    shown.update(idnos)
+    add("Authority", [_authority(i) for i in idnos])
+    for child in el:
+        if isinstance(child.tag, str) and child not in shown:
+            add(header_label(etree.QName(child).localname), [inline(child)])
     return fields
 
 
@@ -183,26 +314,31 @@ _AUTHORITIES = {
     "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{}", r"Q[0-9]+"),
     "viaf": ("VIAF", "https://viaf.org/viaf/{}", r"[0-9]+"),
     "gnd": ("GND", "https://d-nb.info/gnd/{}", r"[0-9X-]+"),
+    "pnd": ("GND", "https://d-nb.info/gnd/{}", r"[0-9X-]+"),
     "geonames": ("GeoNames", "https://www.geonames.org/{}", r"[0-9]+"),
+    "orcid": ("ORCID", "https://orcid.org/{}", r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]"),
 }
 
 
-def _authority(idno: etree._Element) -> Markup:
+def _authority(idno: etree._Element) -> Markup | Link:
+    """An authority identifier: a link where it is a URL or a known authority's number."""
     value = plain(idno)
     kind = (idno.get("type") or "").lower()
     known = _AUTHORITIES.get(kind)
     if known and re.fullmatch(known[2], value):
-        url = known[1].format(value)
-        return Markup(f'{escape(known[0])}: <a href="{escape(url)}">{escape(value)}</a>')
+        return Link(known[1].format(value), value, known[0])
     url = external_url(value)
     if url:
-        return Markup(f'<a href="{escape(url)}">{escape(url)}</a>')
+        return Link(url, url)
     return escape(f"{kind}: {value}" if kind else value)
 
 
-def _entries(documents: list[DocumentPage], registers: RegisterLinks) -> dict[str, EntryView]:
+def _entries(
+    documents: list[DocumentPage], registers: RegisterLinks, templates: TeiTemplates
+) -> dict[str, EntryView]:
     ids = IdRegistry()
     render = Renderer(
+        templates=templates,
         slug="registers",
         root="",
         registers=registers,
@@ -211,7 +347,7 @@ def _entries(documents: list[DocumentPage], registers: RegisterLinks) -> dict[st
         record_dates=False,
     )
     views = {
-        key: EntryView(e, registers.anchor(e), _entry_fields(e, render))
+        key: EntryView(key, e, _entry_fields(e, render, templates))
         for key, e in registers.entries.items()
     }
     for doc in documents:
@@ -232,9 +368,9 @@ def _entries(documents: list[DocumentPage], registers: RegisterLinks) -> dict[st
         for author in doc.tei.iterfind(
             "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:author//*[@ref]", NSMAP
         ):
-            entry = registers.resolve(author.get("ref"))
-            if entry is not None and doc not in views[entry.id].authored:
-                views[entry.id].authored.append(doc)
+            found = registers.resolve(author.get("ref"), doc.scope)
+            if found is not None and doc not in views[found[0]].authored:
+                views[found[0]].authored.append(doc)
     return views
 
 
@@ -246,35 +382,38 @@ def _letter(entry: RegisterEntry) -> str:
 def render_pages(
     documents: list[DocumentPage],
     registers: RegisterLinks | None,
-    config: EditionConfig,
-    env: Environment,
+    site: SiteInfo,
+    templates: TeiTemplates,
     *,
-    foreign: bool = False,
     schema: etree._Element | None = None,
     has_search: bool = True,
     downloads: Mapping[str, set[str]] | None = None,
     moved: Mapping[str, str] | None = None,
     exchange: Sequence[DownloadItem] = (),
+    validation: Sequence[FileVerdict] | None = None,
 ) -> dict[str, bytes]:
     """Every HTML page of the site by its path in the site folder.
 
     ``documents`` must be in reading order (by date). ``downloads`` maps a document's
-    slug to what is offered for it ("xml", "txt", "original"); ``exchange`` lists the
-    edition's exchange files for the Downloads page.
+    slug to what is offered for it ("xml", "zip", "txt", "original"); ``exchange`` lists
+    the edition's exchange files for the Downloads page; ``validation`` gives the
+    verdict on each input file of other projects' TEI, for the validation page.
     """
+    env = templates.env
     downloads = downloads or {}
     moved = moved or {}
-    nav = _nav(registers, has_search, bool(exchange))
+    foreign = site.foreign
+    nav = _nav(registers, has_search, bool(exchange), validation is not None)
     edition = {
-        "title": config.title,
-        "subtitle": config.subtitle,
-        "editors": config.editors,
-        "publisher": config.publisher,
-        "licence": config.licence,
-        "licence_url": external_url(config.licence_url) or "",
-        "release_date": config.release_date,
-        "url": _citation_url(config, "index.html").removesuffix("index.html"),
-        "introduction": [p.strip() for p in config.introduction.split("\n\n") if p.strip()],
+        "title": site.title,
+        "subtitle": site.subtitle,
+        "editors": list(site.editors),
+        "publisher": site.publisher,
+        "licence": site.licence,
+        "licence_url": external_url(site.licence_url) or "",
+        "release_date": site.release_date,
+        "url": _citation_url(site, "index.html").removesuffix("index.html"),
+        "introduction": list(site.introduction),
     }
     pages: dict[str, bytes] = {}
 
@@ -310,9 +449,13 @@ def render_pages(
         else "",
     )
 
+    views = _entries(documents, registers, templates) if registers is not None else {}
     for index, doc in enumerate(documents):
         previous = documents[index - 1] if index > 0 else None
         following = documents[index + 1] if index + 1 < len(documents) else None
+        keys = registers.scope_keys(doc.scope) if registers is not None else []
+        if foreign:  # the shared registers' entries this text mentions, for its index
+            keys += [m.entry_key for m in doc.mentions if m.entry_key not in keys]
         page(
             doc.page,
             "document.html",
@@ -320,15 +463,16 @@ def render_pages(
             doc=doc,
             previous=previous,
             following=following,
-            citation_url=_citation_url(config, doc.page),
+            citation_url=_citation_url(site, doc.page),
             downloads=sorted(downloads.get(doc.slug, ())),
             moved=Markup(moved.get(doc.slug, "")),
+            index=[views[k] for k in dict.fromkeys(keys) if k in views],
+            kinds=KINDS,
         )
 
     if registers is not None:
-        views = _entries(documents, registers)
         for kind in KINDS.values():
-            entries = [views[e.id] for e in registers.by_kind(kind.key)]
+            entries = [views[key] for key, _ in registers.by_kind(kind.key)]
             if not entries:
                 continue
             letters: dict[str, list[EntryView]] = {}
@@ -341,7 +485,7 @@ def render_pages(
                 kind=kind,
                 letters=letters,
                 total=len(entries),
-                registers_file=registers.file_name,
+                registers_file=registers.file_name if registers.root is not None else "",
             )
 
     dated = chronology.collect(documents)
@@ -368,8 +512,12 @@ def render_pages(
             offered=downloads,
         )
 
+    if validation is not None:
+        page(VALIDATION_PAGE, "validation.html", "validation", files=validation)
+
     about_ids = IdRegistry()
     about_render = Renderer(
+        templates=templates,
         slug="about",
         root="",
         registers=registers,

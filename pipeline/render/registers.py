@@ -1,11 +1,15 @@
-"""Where the register pages are and how a name links to its entry.
+"""The register entries the site shows, and how a name links to its entry.
 
-The entries themselves come from the collection's ``RegisterIndex``; this module only
-adds what the site needs: one page per kind and a safe HTML anchor per entry.
+The entries come from ``RegisterIndex``es: the edition's registers file (or the register
+files of a folder of other projects' TEI), and each text's own lists (``listPerson``...
+in its ``standOff``, ``back`` or header), which only that text's names resolve into.
+This module adds what the site needs: one page per kind, and one key per entry, unique
+across the site, that is the entry's HTML anchor.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.structure.identifiers import safe_id
@@ -31,37 +35,73 @@ _RESERVED = frozenset({"ed-content", "ed-title"})
 
 
 class RegisterLinks:
-    """The register index as the site links to it: entry -> page and anchor."""
+    """Every entry by its key (its anchor on its register page), and pointer resolution."""
 
-    def __init__(self, index: RegisterIndex) -> None:
-        self.index = index
-        self.file_name = index.file_name
-        self.root = index.root
-        self.categories: dict[str, Category] = index.categories
-        self.entries = index.entries
-        self._anchors: dict[str, str] = {}
-        used: set[str] = set(_RESERVED)
-        for entry in index:
-            anchor = safe_id(entry.id, "entry")
-            while anchor in used:
-                anchor = f"{anchor}-entry"
-            used.add(anchor)
-            self._anchors[entry.id] = anchor
+    def __init__(self, indexes: RegisterIndex | Sequence[RegisterIndex] = ()) -> None:
+        self.indexes = [indexes] if isinstance(indexes, RegisterIndex) else list(indexes)
+        first = self.indexes[0] if self.indexes else None
+        self.file_name = first.file_name if first is not None else ""
+        self.root = first.root if first is not None else None
+        self.index = first
+        self.categories: dict[str, Category] = {}
+        self.entries: dict[str, RegisterEntry] = {}
+        self.sources: dict[str, str] = {}  # key -> the scope it came from ("" for shared)
+        self._keys: dict[int, str] = {}
+        self._used: set[str] = set(_RESERVED)
+        self._scopes: dict[str, RegisterIndex] = {}
+        for index in self.indexes:
+            self.categories.update(index.categories)
+            for entry in index:
+                self._add(entry, "")
 
-    def resolve(self, ref: str | None) -> RegisterEntry | None:
-        return self.index.resolve(ref)
+    def _add(self, entry: RegisterEntry, scope: str) -> str:
+        anchor = safe_id(f"{scope}-{entry.id}" if scope else entry.id, "entry")
+        while anchor in self._used:
+            anchor = f"{anchor}-entry"
+        self._used.add(anchor)
+        self._keys[id(entry)] = anchor
+        self.entries[anchor] = entry
+        self.sources[anchor] = scope
+        return anchor
 
-    def category(self, ref: str | None) -> Category | None:
-        return self.index.category(ref)
+    def add_scope(self, scope: str, index: RegisterIndex) -> list[str]:
+        """A text's own lists: resolved first for names in that text. Returns the keys."""
+        self._scopes[scope] = index
+        return [self._add(entry, scope) for entry in index]
 
-    def by_kind(self, kind: str) -> list[RegisterEntry]:
-        return self.index.by_kind(kind)
+    def scope_keys(self, scope: str) -> list[str]:
+        index = self._scopes.get(scope)
+        return [self.key(entry) for entry in index] if index is not None else []
+
+    def resolve(self, ref: str | None, scope: str = "") -> tuple[str, RegisterEntry] | None:
+        """The entry a ``@ref`` (or ``#key``) points to: in the text's own lists first,
+        then in the shared registers; with its key."""
+        local = self._scopes.get(scope)
+        for index in ([local] if local is not None else []) + self.indexes:
+            entry = index.resolve(ref)
+            if entry is not None:
+                return self.key(entry), entry
+        return None
+
+    def key(self, entry: RegisterEntry) -> str:
+        return self._keys[id(entry)]
 
     def anchor(self, entry: RegisterEntry) -> str:
-        return self._anchors[entry.id]
+        return self.key(entry)
 
-    def page(self, entry: RegisterEntry) -> str:
-        return KINDS[entry.kind].page
+    def category(self, ref: str | None) -> Category | None:
+        for index in self.indexes:
+            found = index.category(ref)
+            if found is not None:
+                return found
+        return None
 
-    def href(self, entry: RegisterEntry, root: str = "") -> str:
-        return f"{root}{self.page(entry)}#{self.anchor(entry)}"
+    def by_kind(self, kind: str) -> list[tuple[str, RegisterEntry]]:
+        found = [(k, e) for k, e in self.entries.items() if e.kind == kind]
+        return sorted(found, key=lambda item: (item[1].sort_name, item[0]))
+
+    def page(self, key: str) -> str:
+        return KINDS[self.entries[key].kind].page
+
+    def href(self, key: str, root: str = "") -> str:
+        return f"{root}{self.page(key)}#{key}"

@@ -1,9 +1,11 @@
 """The render stage: the collection's TEI to the files of the HTML edition, as bytes.
 
-``analyse_collection`` reads each document of the collection into a ``DocumentPage``;
-``render_site`` turns the pages, the registers and the settings into every file of the
-site (path -> bytes). Nothing is written here: the orchestration writes the files into
-a new version of the site and puts it in place (``pipeline.build``).
+``load_templates`` reads the page templates and the TEI element macros (a theme's
+first); ``analyse_collection`` reads each document of the given files into a
+``DocumentPage``; ``render_site`` turns the pages, the registers and what the site says
+about itself into every file of the site (path -> bytes). Nothing is written here: the
+orchestration writes the files into a new version of the site and puts it in place
+(``pipeline.build``).
 """
 
 from __future__ import annotations
@@ -15,16 +17,37 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from pipeline.config import EditionConfig
 from pipeline.errors import EditionError
 from pipeline.render.documents import DocumentPage, analyse
-from pipeline.render.pages import DownloadItem, make_environment, render_pages
+from pipeline.render.pages import (
+    DownloadItem,
+    FileVerdict,
+    FindingLine,
+    SiteInfo,
+    load_templates,
+    paragraphs,
+    render_pages,
+)
 from pipeline.render.redirects import redirect_anchors, redirect_pages
 from pipeline.render.registers import RegisterLinks
-from pipeline.structure import Collection, FileKind, TeiFile, document_name
+from pipeline.render.tei_html import TeiTemplates
+from pipeline.structure import TeiFile, document_name
+from pipeline.structure.reading import register_lists
+from pipeline.structure.registers import RegisterIndex
 from pipeline.xmltools import TEI_NS
 
-__all__ = ["DownloadItem", "RenderedSite", "analyse_collection", "render_site"]
+__all__ = [
+    "DownloadItem",
+    "FileVerdict",
+    "FindingLine",
+    "RenderedSite",
+    "SiteInfo",
+    "analyse_collection",
+    "load_templates",
+    "paragraphs",
+    "render_site",
+    "tei_members",
+]
 
 _RESERVED_NAMES = frozenset({"edition", "registers"})
 
@@ -36,7 +59,7 @@ class RenderedSite:
     documents: int
 
 
-def _members(root: etree._Element) -> list[tuple[etree._Element, str]]:
+def tei_members(root: etree._Element) -> list[tuple[etree._Element, str]]:
     """The TEI documents of a file, with the title of the corpus they belong to."""
     if root.tag == f"{{{TEI_NS}}}TEI":
         return [(root, "")]
@@ -47,7 +70,7 @@ def _members(root: etree._Element) -> list[tuple[etree._Element, str]]:
         if child.tag == f"{{{TEI_NS}}}TEI":
             found.append((child, title))
         elif child.tag == f"{{{TEI_NS}}}teiCorpus":
-            found.extend(_members(child))
+            found.extend(tei_members(child))
     return found
 
 
@@ -71,19 +94,22 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def analyse_collection(
-    collection: Collection, registers: RegisterLinks | None
-) -> tuple[list[DocumentPage], dict[str, bytes]]:
-    """Every document of the collection's texts, in date order, and the TEI files to
-    offer for download (file name -> the bytes as received)."""
+    files: Sequence[TeiFile],
+    registers: RegisterLinks | None,
+    templates: TeiTemplates,
+    *,
+    images_base: str = "",
+) -> tuple[list[DocumentPage], dict[str, bytes], RegisterLinks | None]:
+    """Every document of the files (texts and corpora), in date order; the TEI files to
+    offer for download (file name -> the bytes as received); and the registers with
+    each text's own lists added (made when only the texts have lists)."""
     documents: list[DocumentPage] = []
     downloads: dict[str, bytes] = {}
     used: set[str] = set()
-    for file in collection.files:
-        if file.kind == FileKind.REGISTERS:
-            continue
+    for file in files:
         _check_root(file)
         root = file.tree().getroot()
-        members = _members(root)
+        members = tei_members(root)
         stem = file.stem
         if len(members) == 1 and root.tag == f"{{{TEI_NS}}}TEI":
             name = _unique(document_name(root, stem), used)
@@ -97,6 +123,10 @@ def analyse_collection(
             ]
         downloads[download] = file.data()
         for tei, corpus_title, name, download in named:
+            lists = register_lists(tei)
+            if lists:
+                registers = registers if registers is not None else RegisterLinks()
+                registers.add_scope(name, RegisterIndex(tei, file.name, file.shown, within=lists))
             documents.append(
                 analyse(
                     tei,
@@ -104,13 +134,16 @@ def analyse_collection(
                     name=name,
                     download=download,
                     registers=registers,
+                    templates=templates,
                     corpus_title=corpus_title,
+                    images_base=images_base,
+                    scope=name,
                 )
             )
     if not documents:
         raise EditionError("no TEI texts to render")
     documents.sort(key=lambda d: d.sort_key)
-    return documents, downloads
+    return documents, downloads, registers
 
 
 STATIC_PACKAGE = "pipeline.render"
@@ -145,23 +178,24 @@ def site_path(rel: str, reserved: frozenset[str] = frozenset()) -> str:
 def render_site(
     documents: list[DocumentPage],
     registers: RegisterLinks | None,
-    config: EditionConfig,
+    site: SiteInfo,
+    templates: TeiTemplates,
     *,
-    foreign: bool = False,
     schema: etree._Element | None = None,
     search: bool = True,
     downloads: Mapping[str, set[str]] | None = None,
     redirects: Mapping[str, str] | None = None,
     exchange: Sequence[DownloadItem] = (),
+    validation: Sequence[FileVerdict] | None = None,
     theme: Mapping[str, bytes] | None = None,
 ) -> RenderedSite:
     """Every page of the site, its static files and its redirect pages (path -> bytes).
 
-    ``downloads`` maps a document's name to what its page offers ("xml", "txt",
+    ``downloads`` maps a document's name to what its page offers ("xml", "zip", "txt",
     "original"); ``exchange`` lists the edition's exchange files for the Downloads page;
     ``redirects`` (old id -> new id) adds pages and anchors that send old links on;
-    ``theme`` (file name -> bytes) holds templates and static files that replace the
-    built-in ones.
+    ``validation`` adds the validation page; ``theme`` (file name -> bytes) holds the
+    static files that replace the built-in ones (its templates are in ``templates``).
     """
     theme = theme or {}
     files: dict[str, bytes] = {}
@@ -170,18 +204,17 @@ def render_site(
         for path, data in redirect_pages(redirects).items():
             files[path] = data
         moved = redirect_anchors(redirects)
-    env = make_environment(theme)
     pages = render_pages(
         documents,
         registers,
-        config,
-        env,
-        foreign=foreign,
+        site,
+        templates,
         schema=schema,
         has_search=search,
         downloads=downloads,
         moved=moved,
         exchange=exchange,
+        validation=validation,
     )
     files.update(pages)
     files.update(static_files(theme))

@@ -8,7 +8,7 @@ their rows. Pointers into it (``registers.xml#lenin``) are resolved by ``resolve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -142,12 +142,20 @@ def _entry(el: etree._Element, kind: str) -> RegisterEntry:
 class RegisterIndex:
     """The entries and categories of one register file, by id."""
 
-    def __init__(self, root: etree._Element, file_name: str, shown: str = "") -> None:
+    def __init__(
+        self,
+        root: etree._Element,
+        file_name: str,
+        shown: str = "",
+        within: Iterable[etree._Element] | None = None,
+    ) -> None:
         self.root = root
         self.file_name = file_name  # how the texts point to it: "registers.xml#id"
         self.shown = shown or file_name  # for messages
         self.entries: dict[str, RegisterEntry] = {}
-        for el in root.iter(*_ENTRY_TAGS):
+        # ``within``: only the entries inside these elements (a text's own lists).
+        places = list(within) if within is not None else [root]
+        for el in (e for place in places for e in place.iter(*_ENTRY_TAGS)):
             key = el.get(XML_ID)
             kind = _ENTRY_TAGS[el.tag]
             if not key or key in self.entries:

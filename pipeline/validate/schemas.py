@@ -222,9 +222,9 @@ def validate_relaxng(doc: CheckedFile, layer: Layer) -> list[Issue]:
         el = _element_at(doc.tree, entry.path)
         line = entry.line or (el.sourceline if el is not None else None)
         column = doc.column(el) if el is not None else None
-        message = _relaxng_message(entry.message, el)
+        message = _relaxng_message(entry.message, el, tailorable(layer.path))
         issues.append(Issue(doc.path, line, column, message, layer.label, ERROR))
-    return _dedupe(issues)
+    return _dedupe(_without_echoes(issues))
 
 
 _CASCADE = {
@@ -257,17 +257,42 @@ def _element_at(tree: etree._ElementTree, xpath: str | None) -> etree._Element |
     return None
 
 
+# Prefixes by which namespaces are known, for names with no prefix in the document.
+KNOWN_PREFIXES = {
+    XML_NS: "xml",
+    "http://www.w3.org/2001/XMLSchema-instance": "xsi",
+    "http://www.w3.org/2001/XInclude": "xi",
+    "http://www.w3.org/1999/xlink": "xlink",
+    "http://www.w3.org/1999/xhtml": "html",
+    "http://www.w3.org/2000/svg": "svg",
+    "http://www.w3.org/1998/Math/MathML": "mml",
+}
+
+
 def show_name(tag: str, prefix: str | None = None) -> str:
-    """``{TEI}p`` -> ``p``, ``{XML}id`` -> ``xml:id``; other namespaces by their prefix if
-    one is given, else in Clark form."""
+    """``{TEI}p`` -> ``p``, ``{XML}id`` -> ``xml:id``; other namespaces by the prefix
+    given or a well-known one, else in Clark form."""
     qname = etree.QName(tag)
     if qname.namespace in (None, TEI_NS):
         return qname.localname
     if qname.namespace == XML_NS:
         return f"xml:{qname.localname}"
+    prefix = prefix or KNOWN_PREFIXES.get(qname.namespace)
     if prefix:
         return f"{prefix}:{qname.localname}"
     return tag
+
+
+_CLARK = re.compile(r"\{([^{}\s]+)\}([A-Za-z_][\w.-]*)")
+
+
+def readable_names(message: str, nsmap: dict[str | None, str] | None = None) -> str:
+    """A library's message with every ``{namespace}name`` written as ``prefix:name``
+    (``{http://www.w3.org/XML/1998/namespace}id`` is ``xml:id``)."""
+    reverse = {uri: prefix for prefix, uri in (nsmap or {}).items() if prefix}
+    return _CLARK.sub(
+        lambda m: show_name(f"{{{m.group(1)}}}{m.group(2)}", reverse.get(m.group(1))), message
+    )
 
 
 def _el_name(el: etree._Element) -> str:
@@ -331,11 +356,13 @@ _RNG_REWRITES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
 )
 
 
-def _relaxng_message(message: str, el: etree._Element | None) -> str:
+def _relaxng_message(
+    message: str, el: etree._Element | None, grammar: Grammar | None = None
+) -> str:
     message = message.strip()
     attr = re.match(r"^Invalid attribute (\S+) for element (\S+)$", message)
     if attr and el is not None:
-        return _attribute_message(attr.group(1), el)
+        return _attribute_message(attr.group(1), el, grammar)
     for pattern, template, context in _RNG_REWRITES:
         match = pattern.match(message)
         if not match:
@@ -350,19 +377,48 @@ def _relaxng_message(message: str, el: etree._Element | None) -> str:
         elif context == "self" and el is not None:
             text += f" in <{_el_name(el)}>"
         return text
+    message = readable_names(message, el.nsmap if el is not None else None)
     return message[0].lower() + message[1:] if message else "invalid"
 
 
-def _attribute_message(name: str, el: etree._Element) -> str:
-    # libxml2 gives the local name only; find the attribute to show its prefix and value.
+def _attribute_message(name: str, el: etree._Element, grammar: Grammar | None = None) -> str:
+    # libxml2 gives the local name only, and the same message for an attribute the
+    # element does not have and for a value that is wrong: the grammar tells which.
     found = [(k, v) for k, v in el.attrib.items() if etree.QName(k).localname == name]
     if not found:
-        return f"attribute {name} on <{_el_name(el)}> is not allowed"
+        return f"attribute {name} is not allowed on <{_el_name(el)}>"
     key, value = found[0]
+    namespace = etree.QName(key).namespace
+    prefix = next((p for p, uri in el.nsmap.items() if uri == namespace and p), None)
+    shown = show_name(key, prefix)
+    declared = grammar.attributes_of(el.tag) if grammar is not None else None
+    if declared is not None and key not in declared:
+        return f"attribute {shown} is not allowed on <{_el_name(el)}>"
+    if declared is not None:
+        return f"attribute {shown} on <{_el_name(el)}>: the value {value!r} is not valid"
     return (
-        f"attribute {show_name(key)}={value!r} on <{_el_name(el)}>: not allowed on this "
-        "element, or its value is not valid"
+        f"attribute {shown}={value!r} on <{_el_name(el)}>: not allowed on this element, "
+        "or its value is not valid"
     )
+
+
+_ECHO = re.compile(r"^unexpected <(\S+)> inside <(\S+)>$")
+_NOT_HERE = re.compile(r"^element <(\S+)> is not allowed here")
+
+
+def _without_echoes(issues: list[Issue]) -> list[Issue]:
+    """libxml2 often reports one misplaced element twice ("not allowed here", then "has
+    extra content"): the second says nothing new and goes."""
+    placed = {
+        (i.line, i.column, m.group(1).rpartition(":")[2])
+        for i in issues
+        if (m := _NOT_HERE.match(i.message))
+    }
+    return [
+        i
+        for i in issues
+        if not ((m := _ECHO.match(i.message)) and (i.line, i.column, m.group(1)) in placed)
+    ]
 
 
 def _has_parent(el: etree._Element | None) -> bool:
@@ -458,7 +514,9 @@ def validate_xsd(doc: CheckedFile, layer: Layer) -> list[Issue]:
 
 
 def _xsd_message(err: xmlschema.XMLSchemaValidationError, el: etree._Element | None) -> str:
-    reason = (err.reason or err.message or "invalid").strip()
+    reason = readable_names(
+        (err.reason or err.message or "invalid").strip(), el.nsmap if el is not None else None
+    )
     if reason.startswith("assertion test is false"):
         # An assertion's documentation is written as its message; its XPath is not.
         annotation = getattr(err.validator, "annotation", None)

@@ -216,6 +216,41 @@ class Grammar:
         text.update(i for i, _ in reach.get("*", ()))
         return reach, text
 
+    def attributes_of(self, element: str) -> frozenset[str] | None:
+        """The attribute names (Clark) any ``element`` pattern for ``element`` declares;
+        None when one of them allows attributes of any name (a name class)."""
+        if not hasattr(self, "_attributes_of"):
+            self._attributes_of: dict[str, frozenset[str] | None] = {}
+        if element in self._attributes_of:
+            return self._attributes_of[element]
+        found: set[str] = set()
+        open_class = False
+        for pattern in self.root.iter(_R + "element"):
+            if self.names.get(id(pattern)) != element:
+                continue
+            stack, seen = list(_patterns(pattern)), set()
+            while stack:
+                node = stack.pop()
+                if node.tag == _R + "element":
+                    continue  # a child element's attributes are its own
+                if node.tag == _R + "attribute":
+                    name = self.names.get(id(node))
+                    if name is None:
+                        open_class = True
+                    else:
+                        found.add(name)
+                    continue
+                if node.tag == _R + "ref":
+                    name = node.get("name")
+                    if name not in seen:
+                        seen.add(name)
+                        stack.extend(_patterns(self.defines[name]))
+                    continue
+                stack.extend(_patterns(node))
+        result = None if open_class else frozenset(found)
+        self._attributes_of[element] = result
+        return result
+
     def facet_of(self, data: etree._Element) -> int | None:
         """The index of a ``data`` pattern of this grammar with a pattern facet."""
         return self._facet_index.get(id(data))

@@ -158,8 +158,9 @@ class TeiSchematron:
             raise SchemaError(f"cannot compile the TEI Schematron: {exc}", rng_path) from None
 
     def findings(self, tree: etree._ElementTree) -> list[dict[str, Any]]:
-        # Only the root element goes to Saxon: no DOCTYPE, so nothing it could load.
-        source = etree.tostring(tree.getroot(), encoding="unicode")
+        # Only the root element goes to Saxon: no DOCTYPE, so nothing it could load; the
+        # entity references the safe parser kept become their text (see _entities_as_text).
+        source = etree.tostring(_entities_as_text(tree), encoding="unicode")
         node = self.processor.parse_xml(xml_text=source)
         output = self.executable.transform_to_string(xdm_node=node)
         report = etree.fromstring(output.encode("utf-8"))
@@ -172,6 +173,31 @@ class TeiSchematron:
             }
             for f in report
         ]
+
+
+def _entities_as_text(tree: etree._ElementTree) -> etree._Element:
+    """The root with each entity reference replaced by its text: the replacement text the
+    internal DTD subset gives it (read, never expanded by the parser), else nothing. Saxon
+    sees no DOCTYPE, so a reference left in would make the document unreadable to it."""
+    root = tree.getroot()
+    if next(root.iter(etree.Entity), None) is None:
+        return root
+    declared: dict[str, str] = {}
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None:
+        for entity in dtd.iterentities():
+            if entity.content is not None and not entity.system_url:
+                declared[entity.name] = entity.content
+    root = copy.deepcopy(root)
+    for entity in list(root.iter(etree.Entity)):
+        text = declared.get(entity.name, "") + (entity.tail or "")
+        parent, previous = entity.getparent(), entity.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(entity)
+    return root
 
 
 @functools.lru_cache(maxsize=2)
@@ -212,7 +238,18 @@ def element_at_path(tree: etree._ElementTree, path: str) -> etree._Element | Non
 def validate_tei_schematron(doc: CheckedFile, rng_path: Path, label: str) -> list[Issue]:
     assert doc.tree is not None
     issues = []
-    for finding in tei_schematron(rng_path).findings(doc.tree):
+    checker = tei_schematron(rng_path)
+    try:
+        from saxonche import PySaxonApiError
+    except ImportError:  # pragma: no cover - checked before any file is read
+        raise SaxonUnavailable(f"the TEI Schematron layer needs Saxon: {INSTALL_HINT}") from None
+    try:
+        found = checker.findings(doc.tree)
+    except PySaxonApiError as exc:
+        # One file Saxon cannot read never stops the others: this one gets its verdict.
+        message = " ".join(str(exc).split())[:300]
+        return [Issue(doc.path, None, None, f"could not be checked: {message}", label, ERROR)]
+    for finding in found:
         el = element_at_path(doc.tree, finding["path"])
         line = el.sourceline if el is not None else None
         column = doc.column(el) if el is not None else None

@@ -12,10 +12,21 @@ from conftest import copy_project, shared_dir
 
 from pipeline.build import BuildOptions, BuildReport, build
 from pipeline.config import EditionConfig, load_config
+from pipeline.config.site import SiteConfig
 
 from .tools import REPO
 
 FOREIGN_DIR = REPO / "tests" / "data" / "foreign"
+# TEI in the style of other projects: an EpiDoc inscription, a verse drama, a novel with
+# back notes, a letter with its registers, critical apparatus, a catalogue description,
+# a transcription with facsimile, a corpus with xi:include, right-to-left scripts.
+PROJECTS_DIR = REPO / "tests" / "data" / "projects"
+PROJECTS_TITLE = "Example TEI from other projects"
+PROJECTS_INTRODUCTION = (
+    "Files in the style of other projects, shown in their own terms.\n\n"
+    "Each is checked against TEI P5 and rendered, valid or not."
+)
+IMAGES_BASE = "https://images.example.org/notebooks/"
 # The foreign test files that are valid TEI P5 (see expected.toml beside them).
 FOREIGN_VALID = (
     "corpus.xml",
@@ -88,3 +99,22 @@ def foreign_site() -> tuple[Path, BuildReport]:
     """Other projects' TEI, rendered without registers (as `edition build --tei DIR`)."""
     site = workdir() / "foreign" / "site"
     return site, build_foreign(foreign_paths(), site)
+
+
+def projects() -> list[Path]:
+    return sorted(PROJECTS_DIR.glob("*.xml"))
+
+
+def projects_config() -> SiteConfig:
+    return SiteConfig.defaults(PROJECTS_DIR).replace(
+        title=PROJECTS_TITLE,
+        introduction=PROJECTS_INTRODUCTION,
+        images_base_url=IMAGES_BASE,
+    )
+
+
+@functools.cache
+def projects_site() -> tuple[Path, BuildReport]:
+    """The projects' files rendered as `edition build --tei DIR --site-config FILE` does."""
+    site = workdir() / "projects" / "site"
+    return site, build_foreign([PROJECTS_DIR], site, site=projects_config())

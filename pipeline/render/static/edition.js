@@ -1,7 +1,9 @@
 /* Progressive enhancement of the edition's pages. Everything works without it:
-   notes are footnotes linked both ways, the reading switch is pure CSS. With it,
-   a note also opens in place (HTML popover), the reading chosen is remembered across
-   texts, and a date's two-calendar tooltip can be dismissed with Escape. */
+   notes and apparatus entries are linked both ways, names lead to their register
+   entries, the reading switch is pure CSS. With it, a note, an apparatus entry or a
+   name's entry in the text's index also opens in place (HTML popover), the reading
+   chosen is remembered across texts, and a date's two-calendar tooltip can be
+   dismissed with Escape. */
 (function () {
   "use strict";
   var doc = document.documentElement;
@@ -61,21 +63,23 @@
     popover.style.left = Math.max(margin, left) + "px";
   }
 
-  function buildPopover(marker, note, label) {
+  var made = 0;
+  function buildPopover(marker, note, label, bodySelector, linkText) {
     var popover = document.createElement("div");
     popover.className = "note-popover";
-    popover.id = marker.id + "-popover";
+    made += 1;
+    popover.id = (marker.id || "marker-" + made) + "-popover";
     popover.setAttribute("popover", "auto");
     popover.setAttribute("role", "dialog");
-    popover.setAttribute("aria-label", "Note " + label);
+    popover.setAttribute("aria-label", label);
     popover.tabIndex = -1;
 
     var heading = document.createElement("p");
     heading.className = "popover-label";
-    heading.textContent = "Note " + label;
+    heading.textContent = label;
     popover.appendChild(heading);
 
-    var body = note.querySelector(".note-body").cloneNode(true);
+    var body = note.querySelector(bodySelector).cloneNode(true);
     // The copy must not repeat the ids of the note it shows.
     body.removeAttribute("id");
     body.querySelectorAll("[id]").forEach(function (el) { el.removeAttribute("id"); });
@@ -86,7 +90,7 @@
     actions.className = "popover-actions";
     var link = document.createElement("a");
     link.href = "#" + note.id;
-    link.textContent = "Show in the list of notes";
+    link.textContent = linkText;
     var close = document.createElement("button");
     close.type = "button";
     close.textContent = "Close";
@@ -114,29 +118,47 @@
     return popover;
   }
 
-  // Notes open in place where the browser has the popover API; the link still works.
-  function setupNotes() {
+  // Open what a marker points to in place, where the browser has the popover API; the
+  // link still works. kinds: [marker selector, body selector, label, link text].
+  var KINDS = [
+    ["a.noteref", ".note-body", function (m, t) {
+      return "Note " + (t.querySelector(".note-label") || m).textContent.trim();
+    }, "Show in the list of notes"],
+    ["a.appref", ".app-body", function () { return "Variant readings"; },
+     "Show in the apparatus"],
+    ["a.name[data-entry]", ".entry-body", function (m) { return m.textContent.trim(); },
+     "Show in the index of this text"]
+  ];
+
+  function setupPopovers() {
     if (typeof HTMLElement.prototype.showPopover !== "function") { return; }
-    document.querySelectorAll("a.noteref").forEach(function (marker) {
-      var href = marker.getAttribute("href") || "";
-      var note = document.getElementById(decodeURIComponent(href.slice(1)));
-      if (!note || !note.querySelector(".note-body")) { return; }
-      var label = (note.querySelector(".note-label") || marker).textContent.trim();
-      var popover = null;
-      marker.addEventListener("click", function (event) {
-        if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
-          return;
+    KINDS.forEach(function (kind) {
+      document.querySelectorAll(kind[0]).forEach(function (marker) {
+        var target;
+        if (marker.hasAttribute("data-entry")) {
+          target = document.getElementById("index-" + marker.getAttribute("data-entry"));
+        } else {
+          var href = marker.getAttribute("href") || "";
+          target = document.getElementById(decodeURIComponent(href.slice(1)));
         }
-        event.preventDefault();
-        if (!popover) { popover = buildPopover(marker, note, label); }
-        popover.showPopover();
-        place(popover, marker);
-        popover.focus({ preventScroll: true });
+        if (!target || !target.querySelector(kind[1])) { return; }
+        var label = kind[2](marker, target);
+        var popover = null;
+        marker.addEventListener("click", function (event) {
+          if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+            return;
+          }
+          event.preventDefault();
+          if (!popover) { popover = buildPopover(marker, target, label, kind[1], kind[3]); }
+          popover.showPopover();
+          place(popover, marker);
+          popover.focus({ preventScroll: true });
+        });
       });
     });
   }
 
   setupMode();
   setupDates();
-  setupNotes();
+  setupPopovers();
 }());
