@@ -160,6 +160,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_sets(project: Path) -> None:
     last = (trials - 1) % 2
     assert tree(project / "tei") == teis[last] and tree(project / "site") == sites[last]
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == [
+        ".site.cache",
         ".site.lock",
         ".tei.lock",
     ]

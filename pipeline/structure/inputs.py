@@ -38,6 +38,7 @@ class InputFile:
     size: int
     mtime_ns: int
     max_bytes: int
+    inode: int = 0
 
     @property
     def shown(self) -> str:
@@ -51,9 +52,10 @@ class InputFile:
     def stem(self) -> str:
         return self.path.stem
 
-    def signature(self) -> tuple[str, int, int]:
-        """What a later run compares to tell whether the file changed."""
-        return (self.relative, self.size, self.mtime_ns)
+    def signature(self) -> tuple[str, int, int, int]:
+        """What a later run compares to tell, without reading it, that the file is as it
+        was: a file written since has another modification time or another inode."""
+        return (self.relative, self.size, self.mtime_ns, self.inode)
 
     def read_bytes(self) -> bytes:
         return read_input(self)
@@ -140,7 +142,7 @@ def check_input(
         relative = path.relative_to(base if base is not None else folder).as_posix()
     except ValueError:
         relative = path.name
-    return InputFile(path, folder, relative, info.st_size, info.st_mtime_ns, max_bytes)
+    return InputFile(path, folder, relative, info.st_size, info.st_mtime_ns, max_bytes, info.st_ino)
 
 
 def _wanted(name: str, suffixes: Sequence[str]) -> bool:
@@ -283,3 +285,21 @@ def read_folder(folder: Path | None, max_bytes: int) -> dict[str, bytes]:
     if found.refused:
         raise found.refused[0].error()
     return {file.relative: read_input(file) for file in found.files}
+
+
+def stat_signature(
+    named: Iterable[tuple[str, Path | None]], max_bytes: int
+) -> list[tuple[str, ...]]:
+    """The signatures of the input files of each named path (a file or a folder; a
+    missing one is recorded as missing), found by the usual rules but never read."""
+    signature: list[tuple[str, ...]] = []
+    for label, path in named:
+        if path is None:
+            continue
+        if not os.path.lexists(path):
+            signature.append((label, "missing"))
+            continue
+        found = discover([path], ANY_FILE, max_bytes)
+        signature += [(label, *map(str, f.signature())) for f in found.files]
+        signature += [(label, r.path.name, r.reason) for r in found.refused]
+    return signature

@@ -11,37 +11,25 @@ Other stages use ``validate_documents`` (in-memory trees) or ``check_documents``
 on the first error) to refuse to write invalid documents.
 """
 
-from pipeline.validate.model import ERROR, WARNING, FileResult, Issue
-from pipeline.validate.runner import (
-    BATCH,
-    InputError,
-    ValidationConfig,
-    ValidationRun,
-    check_documents,
-    plan_layers,
-    validate_documents,
-    validate_inputs,
-    validate_paths,
-)
-from pipeline.validate.schemas import SchemaError
-from pipeline.validate.teip5 import SchemaUnavailable, fetch_tei_schemas, resolve_tei_dir
+import importlib
+from typing import Any
 
-__all__ = [
-    "BATCH",
-    "ERROR",
-    "WARNING",
-    "FileResult",
-    "InputError",
-    "Issue",
-    "SchemaError",
-    "SchemaUnavailable",
-    "ValidationConfig",
-    "ValidationRun",
-    "check_documents",
-    "fetch_tei_schemas",
-    "plan_layers",
-    "resolve_tei_dir",
-    "validate_documents",
-    "validate_inputs",
-    "validate_paths",
-]
+# Where each name lives; a module is imported when one of its names is first asked for,
+# so that a light user (the TEI schema's location, say) does not load the validators.
+_EXPORTS = {
+    "ERROR": "model", "WARNING": "model", "FileResult": "model", "Issue": "model",
+    "BATCH": "runner", "InputError": "runner", "ValidationConfig": "runner",
+    "ValidationRun": "runner", "check_documents": "runner", "plan_layers": "runner",
+    "validate_documents": "runner", "validate_inputs": "runner", "validate_paths": "runner",
+    "SchemaError": "schemas",
+    "SchemaUnavailable": "teip5", "fetch_tei_schemas": "teip5", "resolve_tei_dir": "teip5",
+}  # fmt: skip
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipeline.validate' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pipeline.validate.{module}"), name)

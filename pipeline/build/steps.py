@@ -1,20 +1,8 @@
-"""The orchestration: the one place that runs the stages in order and writes outputs.
+"""The steps of a build, and of ``edition convert`` and ``edition export``.
 
-``build(config)`` is the main job, callable from Python (no click here):
-
-1. **convert** the sources (``pipeline.convert``) with their sidecars and the registers;
-2. **validate** the converted TEI with the registers against every layer
-   (``pipeline.validate``) before anything is written; then update ``tei/`` as a set;
-3. **render** the site (``pipeline.render``), with the exchange files
-   (``pipeline.export``) and the static DTS API (``pipeline.dts``) in it, into a new
-   version of ``site/`` that replaces the old one in one atomic step.
-
-Nothing is put in place before everything is made and checked; then the new ``tei/`` and
-the new ``site/`` each replace the old in one step. ``convert_sources`` is the first two
-steps for ``edition convert``; ``write_files`` writes what ``edition export`` made. Every
-output folder is locked while it is written, leftovers of killed runs are removed first,
-and an ``OSError`` becomes one ``EditionError`` naming the path, with the earlier outputs
-untouched.
+``make`` converts, validates and renders; ``convert_sources`` is the first two steps for
+``edition convert``; ``write_files`` writes what ``edition export`` made. Nothing is put
+in place before everything is made and checked.
 """
 
 from __future__ import annotations
@@ -22,29 +10,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.config import EditionConfig, responsibility_warnings
+from pipeline.build import BuildOptions, BuildReport
+from pipeline.build.state import FORMAT, MARKER, epoch, up_to_date, writing
+from pipeline.config import EditionConfig
 from pipeline.config.site import SiteConfig
 from pipeline.convert.report import TextReport
 from pipeline.convert.run import Converted, convert_collection
 from pipeline.convert.segment import load_style
 from pipeline.dts import collection_resources, dts_files, site_files
-from pipeline.errors import EditionError, os_error, shown_path
+from pipeline.errors import EditionError, shown_path
 from pipeline.export import NamedDocument
 from pipeline.export.bundle import zip_bytes
 from pipeline.export.formats import TXT_FOLDERS, exchange_files, txt_exports
 from pipeline.export.txt import txt_files
 from pipeline.outputs import (
     StagedFolder,
-    check_replaceable,
-    output_lock,
-    remove_leftovers,
     write_if_changed,
 )
 from pipeline.render.registers import RegisterLinks
@@ -81,10 +67,6 @@ from pipeline.validate.model import FileResult, Issue
 from pipeline.validate.report import issue_line
 from pipeline.xmltools import parse_bytes
 
-MARKER = ".edition-build.json"
-# Bump when the output changes in a way the fingerprint of the code cannot see.
-_FORMAT = "edition-site-2"
-
 
 class ValidationFailed(EditionError):
     """TEI that failed validation: nothing was written. ``issues`` has every error, each
@@ -94,35 +76,6 @@ class ValidationFailed(EditionError):
         super().__init__(message)
         self.issues = list(issues)
         self.details = tuple(issue_line(issue) for issue in issues)
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What a build is asked to do, beyond the settings."""
-
-    tei_paths: tuple[Path, ...] | None = None  # other projects' TEI, instead of ours
-    site_dir: Path | None = None  # default: the ``site`` setting
-    search: bool = True
-    tei_schema_dir: Path | None = None  # default: $EDITION_TEI_SCHEMA_DIR, else the cache
-    strict: bool = False  # other projects' TEI: refuse it when it is not valid TEI P5
-    site: SiteConfig | None = None  # other projects' TEI: the site's title, introduction...
-    wait: float = 0.0  # seconds to wait for another run's lock
-    environ: Mapping[str, str] = field(default_factory=dict)  # SOURCE_DATE_EPOCH...
-
-
-@dataclass
-class BuildReport:
-    site_dir: Path
-    documents: int = 0
-    pages: int = 0
-    files: int = 0
-    up_to_date: bool = False
-    search_indexed: bool = False
-    converted: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    search_seconds: float = 0.0
 
 
 @dataclass
@@ -137,20 +90,6 @@ class ConvertReport:
 
 
 # --- common pieces --------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _writing(*folders: Path, wait: float = 0.0) -> Iterator[None]:
-    """Lock the output folders (in a fixed order), remove what killed runs left, and
-    turn an ``OSError`` into one line with its path."""
-    try:
-        with contextlib.ExitStack() as stack:
-            for folder in sorted({Path(os.path.abspath(f)) for f in folders}):
-                stack.enter_context(output_lock(folder, wait=wait))
-                remove_leftovers(folder)
-            yield
-    except OSError as exc:
-        raise os_error(exc) from None
 
 
 def _tei_layers(tei_schema_dir: Path | None, notes: list[str]) -> list[str]:
@@ -249,7 +188,7 @@ def convert_sources(
     ]
     checked = validate_documents(docs, [str(schema)], ValidationConfig.for_edition(config, None))
     _fail_on_errors(checked, "nothing was written", results)
-    with _writing(target, wait=wait):
+    with writing(target, wait=wait):
         changed = _changed(results, target)
         if changed:
             with _stage_tei(changed, target) as staged:
@@ -260,26 +199,11 @@ def convert_sources(
 # --- build ------------------------------------------------------------------------------
 
 
-def _keep(config: EditionConfig) -> list[Path]:
-    """Folders a site may never be, nor hold."""
-    keep = [Path.cwd(), config.root, config.tei_dir, config.sources_dir]
-    return keep
-
-
-def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildReport:
-    """Convert, validate and render the edition (or other projects' TEI) to a site."""
-    options = options or BuildOptions()
-    started = time.perf_counter()
-    site_dir = Path(os.path.abspath(options.site_dir or config.site_dir))
-    report = BuildReport(site_dir)
+def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: BuildReport) -> None:
+    """Everything a build does when its inputs changed: convert and validate (our own
+    edition), check (other projects' TEI), render; then put the new sets in place."""
     foreign = options.tei_paths is not None
-    if not foreign:
-        config.require_edition("build")
-        report.warnings += responsibility_warnings(config)
-    keep = _keep(config) + [Path(p) for p in options.tei_paths or ()]
-    folders = [site_dir] if foreign else [site_dir, config.tei_dir]
-    with _writing(*folders, wait=options.wait), contextlib.ExitStack() as staging:
-        check_replaceable(site_dir, MARKER, keep)
+    with contextlib.ExitStack() as staging:
         tei = None
         checked = None
         if foreign:
@@ -297,8 +221,6 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
             tei.commit()
         if site is not None:
             site.commit()
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _next_tei(
@@ -477,7 +399,7 @@ def fingerprint(
     site: SiteConfig | None = None,
 ) -> str:
     """A hash of everything the site is made from: inputs, settings, theme and code."""
-    digest = hashlib.sha256(_FORMAT.encode())
+    digest = hashlib.sha256(FORMAT.encode())
 
     def add(label: str, data: bytes) -> None:
         digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
@@ -501,24 +423,6 @@ def fingerprint(
         add("pagefind", pagefind_version().encode())
     add("version", __version__.encode())
     return digest.hexdigest()
-
-
-def _up_to_date(site_dir: Path, print_: str) -> dict | None:
-    """The marker of ``site_dir`` if it was built from exactly these inputs and is whole."""
-    try:
-        manifest = json.loads((site_dir / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    if manifest.get("fingerprint") != print_ or not isinstance(files, dict) or not files:
-        return None
-    for rel, size in files.items():
-        try:
-            if (site_dir / rel).stat().st_size != size:
-                return None
-        except OSError:
-            return None
-    return manifest
 
 
 def schema_files(config: EditionConfig) -> dict[str, bytes]:
@@ -550,11 +454,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _epoch(environ: Mapping[str, str]) -> int:
-    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else 0
-
-
 def _render(
     collection: Collection,
     config: EditionConfig,
@@ -569,7 +468,7 @@ def _render(
     print_ = fingerprint(
         collection, config, theme, foreign=foreign, search=options.search, site=options.site
     )
-    manifest = _up_to_date(site_dir, print_)
+    manifest = up_to_date(site_dir, print_)
     if manifest is not None:
         report.up_to_date = True
         report.documents = manifest.get("documents", 0)
@@ -595,9 +494,9 @@ def _render(
     if foreign:
         # Received files are offered packed: a browser never opens a ZIP as a page, so
         # nothing in them (an XHTML script in xenoData, say) can run from the site.
-        epoch = _epoch(options.environ)
+        stamp = epoch(options.environ)
         for name, data in tei_downloads.items():
-            files[f"downloads/{name}.zip"] = zip_bytes({name: data}, Path(name).stem, epoch)
+            files[f"downloads/{name}.zip"] = zip_bytes({name: data}, Path(name).stem, stamp)
         offered = {d.slug: {"zip"} for d in documents}
         txt = _foreign_txt(documents, info)
     else:
@@ -702,7 +601,7 @@ def write_files(
     """
     folder = Path(folder)
     targets = {folder / site_path(rel): files[rel] for rel in sorted(files)}
-    with _writing(folder, wait=wait):
+    with writing(folder, wait=wait):
         for path, data in targets.items():
             write_if_changed(path, data)
         if prune:

@@ -1,0 +1,154 @@
+"""What the last build was made from, and the locks and clean-up around a run.
+
+These pieces import no stage: a rebuild with nothing changed is decided here, from the
+file system's metadata alone, before any stage is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline import __version__
+from pipeline.config import EditionConfig
+from pipeline.errors import os_error
+from pipeline.outputs import output_lock, remove_leftovers, write_if_changed
+from pipeline.structure import load_collection
+from pipeline.structure.inputs import stat_signature
+from pipeline.structure.redirects import REDIRECTS
+from pipeline.validate.teip5 import SchemaUnavailable, resolve_tei_dir
+
+if TYPE_CHECKING:
+    from pipeline.build import BuildOptions
+
+MARKER = ".edition-build.json"
+# Bump when the output changes in a way the fingerprint of the code cannot see.
+FORMAT = "edition-site-2"
+
+
+@contextlib.contextmanager
+def writing(*folders: Path, wait: float = 0.0) -> Iterator[None]:
+    """Lock the output folders (in a fixed order), remove what killed runs left, and
+    turn an ``OSError`` into one line with its path."""
+    try:
+        with contextlib.ExitStack() as stack:
+            for folder in sorted({Path(os.path.abspath(f)) for f in folders}):
+                stack.enter_context(output_lock(folder, wait=wait))
+                remove_leftovers(folder)
+            yield
+    except OSError as exc:
+        raise os_error(exc) from None
+
+
+def epoch(environ: Mapping[str, str]) -> int:
+    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(value) if value.isdigit() else 0
+
+
+def up_to_date(site_dir: Path, print_: str) -> dict | None:
+    """The marker of ``site_dir`` if it was built from exactly these inputs and is whole."""
+    try:
+        manifest = json.loads((site_dir / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if manifest.get("fingerprint") != print_ or not isinstance(files, dict) or not files:
+        return None
+    for rel, size in files.items():
+        try:
+            if (site_dir / rel).stat().st_size != size:
+                return None
+        except OSError:
+            return None
+    return manifest
+
+
+class BuildState:
+    """What the last build was made from, kept beside the site (never in it, since it
+    holds this machine's file times): the digest of its inputs' stat signatures and the
+    fingerprint of the site it made."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.path = site_dir.parent / f".{site_dir.name}.cache" / "state.json"
+
+    def unchanged(self, inputs: str) -> dict | None:
+        """The site's marker, if the inputs are as the last build left them and every
+        file the marker lists is there, of its size."""
+        try:
+            state = json.loads(self.path.read_text(encoding="utf-8"))
+            manifest = json.loads((self.site_dir / MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(state, dict) or not isinstance(manifest, dict):
+            return None
+        if state.get("inputs") != inputs or state.get("site") != manifest.get("fingerprint"):
+            return None
+        return up_to_date(self.site_dir, manifest.get("fingerprint", ""))
+
+    def record(self, inputs: str) -> None:
+        try:
+            manifest = json.loads((self.site_dir / MARKER).read_text(encoding="utf-8"))
+            state = {"inputs": inputs, "site": manifest.get("fingerprint")}
+            write_if_changed(self.path, (json.dumps(state, sort_keys=True) + "\n").encode())
+        except (OSError, ValueError):
+            pass  # no state: the next run checks the inputs' content
+
+
+def input_signature(config: EditionConfig, options: BuildOptions) -> str:
+    """A digest of the stat signature of every input (sources, sidecars, TEI, registers,
+    settings, schemas, theme, style, code), and of the options: read from the file
+    system's metadata alone, never from the files."""
+    limit = config.max_input_bytes
+    foreign = options.tei_paths is not None
+    if foreign:
+        collection = load_collection(config, tei_paths=options.tei_paths, sources=False)
+    else:
+        collection = load_collection(config)
+    parts: list[object] = [
+        FORMAT,
+        __version__,
+        sorted(str(p) for p in options.tei_paths or ()),
+        options.search,
+        options.strict,
+        options.site.as_data() if options.site is not None else None,
+        epoch(options.environ),
+        _pagefind_version() if options.search else "",
+    ]
+    parts += [f.input.signature() for f in collection.files]
+    parts += [r.reason for r in collection.refused]
+    for source in collection.sources:
+        parts.append(source.input.signature())
+        parts.append(stat_signature([("sidecar", source.sidecar)], limit))
+    if collection.registers_file is not None:
+        parts.append(collection.registers_file.input.signature())
+    try:
+        tei_all = resolve_tei_dir(options.tei_schema_dir)
+    except SchemaUnavailable:
+        tei_all = None
+    parts.append(
+        stat_signature(
+            [
+                ("settings", config.origin),
+                ("redirects", config.tei_dir / REDIRECTS),
+                ("schema", config.project_schema_dir),
+                ("theme", config.theme_dir),
+                ("style", config.archive_style),
+                ("tei-schemas", tei_all),
+                ("code", Path(__file__).resolve().parent),
+            ],
+            limit,
+        )
+    )
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def _pagefind_version() -> str:
+    from pipeline.render.search import pagefind_version
+
+    return pagefind_version()
