@@ -29,8 +29,8 @@ from lxml import etree
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.convert.calendar import gregorian_to_julian  # noqa: E402
-from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, safe_parser, serialize  # noqa: E402
+from pipeline.convert.calendar import gregorian_to_julian
+from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, safe_parser, serialize
 
 T = f"{{{TEI_NS}}}"
 DATE_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
