@@ -31,9 +31,16 @@ class Executor(Protocol):
 
 
 class InProcess:
-    """Everything in this process, one item after the other."""
+    """Everything in this process, one item after the other; ``initializer`` prepares
+    it as it would a worker."""
 
     jobs = 1
+
+    def __init__(
+        self, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+    ) -> None:
+        if initializer is not None:
+            initializer(*initargs)
 
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         for item in items:
@@ -111,5 +118,5 @@ def executor(jobs: int | None, items: int, *, at_least: int = 2, **options: Any)
     when there is one job, or too few items (fewer than ``at_least``) to share."""
     count = available_cpus() if jobs is None else jobs
     if count <= 1 or items < at_least:
-        return InProcess()
+        return InProcess(options.get("initializer"), options.get("initargs", ()))
     return WorkerProcesses(min(count, items), **options)

@@ -55,6 +55,8 @@ class BuildOptions:
     strict: bool = False  # other projects' TEI: refuse it when it is not valid TEI P5
     site: SiteConfig | None = None  # other projects' TEI: the site's title, introduction...
     wait: float = 0.0  # seconds to wait for another run's lock
+    jobs: int | None = None  # worker processes for per-document work (None: one per CPU)
+    cache: bool = True  # reuse per-document results of earlier builds (.site.cache)
     environ: Mapping[str, str] = field(default_factory=dict)  # SOURCE_DATE_EPOCH...
 
 

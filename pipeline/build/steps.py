@@ -8,8 +8,10 @@ in place before everything is made and checked.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,14 +19,16 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build import BuildOptions, BuildReport
+from pipeline.build.cache import BuildCache, code_digest, digest
 from pipeline.build.state import FORMAT, MARKER, epoch, up_to_date, writing
 from pipeline.config import EditionConfig
 from pipeline.config.site import SiteConfig
-from pipeline.convert.report import TextReport
-from pipeline.convert.run import Converted, convert_collection
-from pipeline.convert.segment import load_style
+from pipeline.convert.report import TextReport, report_from
+from pipeline.convert.run import Conversion, Converted, prepare
+from pipeline.convert.segment import BUILT_IN_STYLE, built_in_style, load_style
 from pipeline.dts import collection_resources, dts_files, site_files
 from pipeline.errors import EditionError, shown_path
+from pipeline.executor import executor
 from pipeline.export import NamedDocument
 from pipeline.export.bundle import zip_bytes
 from pipeline.export.formats import TXT_FOLDERS, exchange_files, txt_exports
@@ -49,6 +53,7 @@ from pipeline.render.site import (
 from pipeline.structure import (
     Collection,
     FileKind,
+    SourceFile,
     TeiFile,
     load_collection,
     read_folder,
@@ -121,20 +126,85 @@ def _fail_on_errors(results: Sequence, what: str, converted: Sequence[Converted]
     )
 
 
-def _style(config: EditionConfig, style_path: Path | None):
-    path = style_path or config.archive_style
-    if path is None:
-        return load_style()
-    return load_style(read_path(path, config.max_input_bytes), path)
-
-
 def _converted(
-    config: EditionConfig, collection: Collection, style_path: Path | None
+    config: EditionConfig,
+    collection: Collection,
+    style_path: Path | None,
+    options: BuildOptions | None = None,
 ) -> list[Converted]:
-    results = convert_collection(collection, _style(config, style_path))
-    if not results:
+    """Every source converted, in order: from the cache where the same source, sidecar,
+    registers, style and settings were converted by the same code, else now (in worker
+    processes when there are many)."""
+    if not collection.sources:
         raise EditionError("no source texts (*.txt) found", config.sources_dir)
+    style_bytes = _style_bytes(config, style_path)
+    conversion = prepare(
+        collection, load_style(style_bytes, style_path or config.archive_style or BUILT_IN_STYLE)
+    )
+    cache = build_cache(options, config) if options is not None else BuildCache(None)
+    common = digest(
+        "convert",
+        code_digest(),
+        style_bytes,
+        collection.registers_file.data() if collection.registers_file else b"",
+        json.dumps(config.as_data(config.root), sort_keys=True, default=str),
+    )
+    keys = [
+        digest(common, s.input.relative, s.data(), s.sidecar_data() or b"")
+        for s in collection.sources
+    ]
+    found = [cache.get("converted", key) for key in keys]
+    todo = [s for s, hit in zip(collection.sources, found, strict=True) if hit is None]
+    workers = executor(
+        options.jobs if options else 1,
+        len(todo),
+        at_least=8,
+        initializer=_set_conversion,
+        initargs=(conversion,),
+    )
+    try:
+        fresh = dict(
+            zip((s.input.relative for s in todo), workers.map(_convert, todo), strict=True)
+        )
+    finally:
+        workers.close()
+    results = []
+    for source, key, hit in zip(collection.sources, keys, found, strict=True):
+        if hit is not None:
+            results.append(
+                Converted(
+                    source, hit["name"], hit["data"].encode("utf-8"), report_from(hit["report"])
+                )
+            )
+            continue
+        name, data, report = fresh[source.input.relative]
+        cache.put(
+            "converted",
+            key,
+            {"name": name, "data": data.decode("utf-8"), "report": dataclasses.asdict(report)},
+        )
+        results.append(Converted(source, name, data, report))
     return results
+
+
+_CONVERSION: Conversion | None = None  # in a worker: what converting a source takes
+
+
+def _set_conversion(conversion: Conversion) -> None:
+    global _CONVERSION
+    _CONVERSION = conversion
+
+
+def _convert(source: SourceFile) -> tuple[str, bytes, TextReport]:
+    conversion = _CONVERSION
+    assert conversion is not None
+    result = conversion(source)
+    return result.output_name, result.data, result.report
+
+
+def _style_bytes(config: EditionConfig, style_path: Path | None) -> bytes:
+    path = style_path or config.archive_style
+    return built_in_style() if path is None else read_path(path, config.max_input_bytes)
 
 
 def _changed(results: Sequence[Converted], target: Path) -> list[Converted]:
@@ -230,7 +300,7 @@ def _next_tei(
     staged as the next ``tei/`` (None when nothing changed), and the collection read from
     there is what the site is made of."""
     collection = load_collection(config)
-    results = _converted(config, collection, None)
+    results = _converted(config, collection, None, options)
     layers = ["edition", *_tei_layers(options.tei_schema_dir, report.notes)]
     names = {r.output_name for r in results}
     docs = [
@@ -283,6 +353,64 @@ def _renderable(file: TeiFile) -> str | None:
     return f"not a TEI document: the root element is <{name}>"
 
 
+def _result_data(result: FileResult) -> dict:
+    return {
+        "path": result.path,
+        "size": result.size,
+        "unreadable": result.unreadable,
+        "issues": [dataclasses.asdict(issue) for issue in result.issues],
+    }
+
+
+def _result_from(data: dict) -> FileResult:
+    return FileResult(
+        data["path"], [Issue(**issue) for issue in data["issues"]], data["size"], data["unreadable"]
+    )
+
+
+def _tei_all_verdicts(
+    files: Sequence[TeiFile], config: EditionConfig, options: BuildOptions
+) -> list[FileResult]:
+    """Each file's verdict against tei_all, in order: from the cache where the same
+    bytes were judged by the same schema and code, else validated now (in parallel)."""
+    cache = build_cache(options, config)
+    schema = resolve_tei_dir(options.tei_schema_dir) / "tei_all.rng"
+    schema_id = digest(schema.read_bytes())
+    keys = []
+    for file in files:
+        keys.append(digest("tei_all", code_digest(), schema_id, file.shown, file.data()))
+        file.release()  # read again when rendered: the collection never holds every file
+    found = [cache.get("verdicts", key) for key in keys]
+    todo = [file for file, hit in zip(files, found, strict=True) if hit is None]
+    fresh: dict[str, FileResult] = {}
+    if todo:
+        run = validate_inputs(
+            [f.input for f in todo],
+            (),
+            ["tei_all"],
+            ValidationConfig.for_edition(config, options.tei_schema_dir),
+            jobs=options.jobs,
+        )
+        fresh = {result.path: result for result in run.results}
+    results = []
+    for file, key, hit in zip(files, keys, found, strict=True):
+        if hit is not None:
+            results.append(_result_from(hit))
+        else:
+            result = fresh[file.shown]
+            cache.put("verdicts", key, _result_data(result))
+            results.append(result)
+    return results
+
+
+def build_cache(options: BuildOptions, config: EditionConfig) -> BuildCache:
+    """The cache beside the site (``.site.cache``), unless the options turn it off."""
+    if not options.cache:
+        return BuildCache(None)
+    site_dir = Path(os.path.abspath(options.site_dir or config.site_dir))
+    return BuildCache(site_dir.parent / f".{site_dir.name}.cache" / "objects")
+
+
 def _check_foreign(
     collection: Collection, config: EditionConfig, options: BuildOptions, report: BuildReport
 ) -> ForeignCheck:
@@ -295,19 +423,14 @@ def _check_foreign(
         raise collection.refused[0].error()
     refusals: list[tuple[str, str]] = []
     try:
-        run = validate_inputs(
-            [f.input for f in collection.files],
-            refusals,
-            ["tei_all"],
-            ValidationConfig.for_edition(config, options.tei_schema_dir),
-        )
+        results = _tei_all_verdicts(collection.files, config, options)
     except SchemaUnavailable as exc:
         raise EditionError(
             f"{exc.message}; other projects' TEI is checked against TEI P5 before it is published"
         ) from None
     if options.strict:
-        _fail_on_errors(run.results, "nothing was built (--strict)")
-    check = ForeignCheck([], [], {r.path: r for r in run.results}, dict(refusals))
+        _fail_on_errors(results, "nothing was built (--strict)")
+    check = ForeignCheck([], [], {r.path: r for r in results}, dict(refusals))
     for file in collection.files:
         why = _renderable(file)
         if why is not None:
@@ -318,7 +441,7 @@ def _check_foreign(
             check.texts.append(file)
     report.warnings += [
         issue_line(issue)
-        for result in run.results
+        for result in results
         for issue in result.sorted_issues()
         if issue.is_error
     ]

@@ -9,7 +9,13 @@ import click
 
 from pipeline.build import BuildOptions
 from pipeline.build import build as run_build
-from pipeline.commands import config_option, settings, tei_schema_dir_option, wait_option
+from pipeline.commands import (
+    JobsType,
+    config_option,
+    settings,
+    tei_schema_dir_option,
+    wait_option,
+)
 from pipeline.config.site import load_site_config
 from pipeline.errors import UsageError, shown_path
 
@@ -49,6 +55,20 @@ from pipeline.errors import UsageError, shown_path
     help="With --tei: the home page's introduction (over --site-config; paragraphs "
     "separated by blank lines).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=JobsType(),
+    default="auto",
+    show_default=True,
+    help="Worker processes for per-document work; auto: one per CPU.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Make every document anew, not reusing the results of earlier builds (the "
+    "output is the same bytes either way).",
+)
 @config_option
 @wait_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
@@ -61,6 +81,8 @@ def build(
     site_config: Path | None,
     title: str | None,
     introduction: str | None,
+    jobs: int | None,
+    no_cache: bool,
     config_path: Path | None,
     wait: float,
     quiet: bool,
@@ -82,6 +104,8 @@ def build(
         strict=strict,
         site=site,
         wait=wait,
+        jobs=jobs,
+        cache=not no_cache,
         environ=dict(os.environ),
     )
     report = run_build(config, options)

@@ -25,6 +25,17 @@ class TextReport:
         self.warnings.append(Warning(kind, message, line))
 
 
+def report_from(data: dict) -> TextReport:
+    """A report as ``dataclasses.asdict`` gave it (from the build's cache)."""
+    return TextReport(
+        data["source"],
+        data["output"],
+        data["id"],
+        dict(data["counts"]),
+        [Warning(**w) for w in data["warnings"]],
+    )
+
+
 def report_json(reports: list[TextReport]) -> str:
     data = {
         "texts": [asdict(r) for r in reports],

@@ -42,14 +42,24 @@ def convert_source(
     return Converted(source, f"{source.slug}.xml", serialize(root), report)
 
 
-def convert_collection(collection: Collection, style: ArchiveStyle) -> list[Converted]:
-    """Every source of the collection, in order; two sources may not share an id."""
+@dataclass(frozen=True)
+class Conversion:
+    """What converting any source of a collection takes: made once, used for each."""
+
+    matcher: NameMatcher
+    style: ArchiveStyle
+    config: EditionConfig
+
+    def __call__(self, source: SourceFile) -> Converted:
+        return convert_source(source, self.matcher, self.style, self.config)
+
+
+def prepare(collection: Collection, style: ArchiveStyle) -> Conversion:
+    """Check the collection's sources (readable, each id once) and get ready for them."""
     collection.check_inputs()
     if collection.registers is None:
         raise EditionError("registers file not found", collection.config.registers_path)
-    matcher = NameMatcher(collection.registers)
     seen: dict[str, SourceFile] = {}
-    results = []
     for source in collection.sources:
         if source.slug in seen:
             raise EditionError(
@@ -57,5 +67,10 @@ def convert_collection(collection: Collection, style: ArchiveStyle) -> list[Conv
                 source.path,
             )
         seen[source.slug] = source
-        results.append(convert_source(source, matcher, style, collection.config))
-    return results
+    return Conversion(NameMatcher(collection.registers), style, collection.config)
+
+
+def convert_collection(collection: Collection, style: ArchiveStyle) -> list[Converted]:
+    """Every source of the collection, in order; two sources may not share an id."""
+    conversion = prepare(collection, style)
+    return [conversion(source) for source in collection.sources]

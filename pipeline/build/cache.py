@@ -1,0 +1,92 @@
+"""A cache of per-document results, addressed by the digest of everything they come from.
+
+An entry's key is a digest of its inputs (the document's bytes, the schemas or registers
+it was made with, the settings) and of the code that made it, so an entry can only be
+used for exactly what it was made from: the cache is never needed for correctness, and
+a build without it gives the same bytes. Entries are JSON or bytes (never pickles),
+written atomically, so a killed run leaves whole entries or none; an entry that cannot
+be read is treated as missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline.outputs import atomic_write
+
+
+def digest(*parts: str | bytes) -> str:
+    """A SHA-256 of the parts, each length-prefixed so that parts cannot run together."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """The digest of the package's code and templates: a changed renderer or validator
+    never reuses what an earlier one made."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (
+            ".py",
+            ".html",
+            ".css",
+            ".js",
+            ".toml",
+            ".xsd",
+            ".sch",
+        ):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class BuildCache:
+    """Entries under ``folder/KIND/ab/cdef…``; with ``folder`` None, a cache that keeps
+    nothing (every lookup misses)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def _path(self, kind: str, key: str) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / kind / key[:2] / key[2:]
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        path = self._path(kind, key)
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        path = self._path(kind, key)
+        if path is None:
+            return
+        try:
+            atomic_write(path, data)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+    def get(self, kind: str, key: str) -> Any | None:
+        data = self.get_bytes(kind, key)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        self.put_bytes(kind, key, json.dumps(value, ensure_ascii=False).encode("utf-8"))
