@@ -160,8 +160,14 @@ def _distance(a: str, b: str) -> int:
 
 
 def _variant(a: str, b: str) -> bool:
-    """Two spellings of one name (Milyutin, Miliutin; Grigory, Gregory), not two names."""
-    return a[0] == b[0] and abs(len(a) - len(b)) <= 2 and 0 < _distance(a, b) <= 2
+    """Two spellings of one name (Milyutin, Miliutin; Grigory, Gregory): alike but for a
+    letter or two within the word; not another form of a word (Bolshevik, Bolsheviks;
+    Russia, Russian; Democratic, Democrats), which differs at its end."""
+    if a[0] != b[0] or abs(len(a) - len(b)) > 1 or not 0 < _distance(a, b) <= 2:
+        return False
+    shortest = min(len(a), len(b))
+    first = next((i for i in range(shortest) if a[i] != b[i]), shortest)
+    return first < shortest - 2
 
 
 def name_variants(registers: RegisterLinks | None) -> dict[str, list[str]]:

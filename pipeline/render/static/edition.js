@@ -274,6 +274,7 @@
     ".document a.pilcrow",
     ".document .notes a.backref, .document .apparatus a.backref",
     ".document a.index-link",
+    ".document .text-index a.url",
     ".document .notes a.noteref",
     "svg.timeline a.year-bar"
   ];

@@ -99,7 +99,8 @@
       if (!others) { return; }
       queries.slice().forEach(function (q) {
         others.forEach(function (other) {
-          if (queries.length < 8) { queries.push(q.split(word).join(other)); }
+          // The other spelling as a word of its own (not as the start of a longer one).
+          if (queries.length < 8) { queries.push(q.split(word).join('"' + other + '"')); }
         });
       });
     });
