@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from browser import sites, tools
 from browser.server import serve
+from lxml import html
 
 from pipeline.xmltools import XML_ID, parse_file
 
@@ -31,6 +32,8 @@ PAGES = {
     "chronology": "chronology.html",
     "search": "search.html?q=Kamenev",
     "about": "about.html",
+    "schema": "schema.html",
+    "downloads": "downloads.html",
 }
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHOICE_TEXT = "texts/the-bolsheviks-must-assume-power.html"
@@ -67,6 +70,14 @@ def expect(playwright_api):
 @pytest.fixture(scope="module")
 def site() -> Path:
     return sites.corpus_site()[0]
+
+
+@pytest.fixture(scope="module")
+def pages(site: Path) -> dict[str, str]:
+    """Every kind of page: those above, and a register entry's own page."""
+    register = html.fromstring((site / "persons.html").read_bytes())
+    entry = register.xpath("//article[@class='entry']//h3/a/@href")[0]
+    return {**PAGES, "entry": entry}
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +130,11 @@ def test_home_to_text_and_a_note_and_back(page, base_url: str, expect) -> None:
     marker = page.locator("p a.noteref").first
     marker_id = marker.get_attribute("id")
     note_id = marker.get_attribute("href").removeprefix("#")
-    note_text = page.locator(f"#{note_id} .note-body").inner_text()[:40]
+    # The note's words (without its paragraphs' ¶ links, which the pop-over leaves out).
+    note_text = page.locator(f"#{note_id} .note-body").evaluate(
+        "el => { const c = el.cloneNode(true); c.querySelectorAll('.pilcrow').forEach(p => p.remove());"
+        " return c.innerText.trim().slice(0, 40); }"
+    )
     marker.click()
     popover = page.locator(".note-popover")
     expect(popover).to_be_visible()
@@ -166,7 +181,8 @@ def test_a_name_leads_to_its_register_entry_and_back(page, base_url: str, expect
     name = page.locator("p a.name-person").first
     mention_id = name.get_attribute("id")
     register, _, entry = name.get_attribute("href").removeprefix("../").partition("#")
-    name.click()
+    name.click()  # a preview first, then the way to the register
+    page.locator(".note-popover").get_by_role("link", name="Open the register entry").click()
     expect(page).to_have_url(_url(f"{register}#{entry}"))
     expect(page.locator(f"#{entry}")).to_be_in_viewport()
     back = page.locator(f"article.entry:has(#{entry}) a[href$='#{mention_id}']")
@@ -256,12 +272,14 @@ def test_search_opened_from_disk_explains_itself(browser, site: Path, expect) ->
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_every_kind_of_page_fits_and_is_photographed(browser, base_url: str, viewport) -> None:
+def test_every_kind_of_page_fits_and_is_photographed(
+    browser, base_url: str, pages: dict[str, str], viewport
+) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     context, outside = _context(browser, base_url, viewport=viewport)
     page = context.new_page()
     too_wide = []
-    for name, path in PAGES.items():
+    for name, path in pages.items():
         page.goto(base_url + path)
         if name == "search":
             page.locator("#search-results > li").first.wait_for()
@@ -274,6 +292,17 @@ def test_every_kind_of_page_fits_and_is_photographed(browser, base_url: str, vie
     page.goto(base_url + CHOICE_TEXT)
     page.locator("p a.noteref").first.click()
     page.screenshot(path=str(SHOTS / f"note-popover-{viewport['width']}.png"))
+    # What opens in place, and the names highlighted.
+    for name, selector in (("name", "article .text a.name"), ("intervention", ".choice[tabindex]")):
+        page.keyboard.press("Escape")
+        page.locator(selector).first.scroll_into_view_if_needed()
+        page.locator(selector).first.click()
+        page.screenshot(path=str(SHOTS / f"{name}-popover-{viewport['width']}.png"))
+    page.keyboard.press("Escape")
+    page.locator("label[for='highlight-all']").click()
+    page.locator("article .text p").nth(2).scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"names-highlighted-{viewport['width']}.png"))
+    page.locator("label[for='highlight-none']").click()
     context.close()
     assert not too_wide, f"pages wider than the screen: {too_wide}"
     assert not outside, outside
@@ -293,12 +322,14 @@ def _axe(page, axe_js: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_accessibility_violations(browser, base_url: str, scheme: str) -> None:
+def test_no_accessibility_violations(
+    browser, base_url: str, pages: dict[str, str], scheme: str
+) -> None:
     axe_js = tools.axe_script()
     context, _ = _context(browser, base_url, color_scheme=scheme)
     page = context.new_page()
     found = {}
-    for name, path in PAGES.items():
+    for name, path in pages.items():
         page.goto(base_url + path)
         if name == "search":
             page.locator("#search-results > li").first.wait_for()
@@ -312,6 +343,22 @@ def test_no_accessibility_violations(browser, base_url: str, scheme: str) -> Non
     violations = _axe(page, axe_js)
     if violations:
         found["text, source reading, note open"] = violations
+    # A name's and an intervention's pop-over, the names highlighted, a date's tooltip.
+    for state, selector in (
+        ("name open", "article .text a.name"),
+        ("intervention open", ".choice[tabindex]"),
+    ):
+        page.goto(base_url + CHOICE_TEXT)
+        page.locator(selector).first.click()
+        violations = _axe(page, axe_js)
+        if violations:
+            found[f"text, {state}"] = violations
+    page.locator("label[for='highlight-all']").click()
+    page.locator("article .text .date[tabindex]").first.focus()
+    violations = _axe(page, axe_js)
+    if violations:
+        found["text, names highlighted, a date focused"] = violations
+    page.locator("label[for='highlight-none']").click()
     context.close()
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
 

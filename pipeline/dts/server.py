@@ -15,15 +15,22 @@
 
 Requests under the path of the configured base URL (``/edition/...``) are served from
 the site's root too, so the API's own links work locally.
+
+With a ``LiveState`` (``edition serve --watch``) every HTML page is served with a small
+script, which is no part of the built site: it asks ``/__edition__/live`` every second
+and reloads the page when the site was rebuilt, or shows the last build's error in one
+line while the last good site goes on being served.
 """
 
 from __future__ import annotations
 
 import http.server
+import json
 import mimetypes
 import posixpath
 import re
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -46,6 +53,71 @@ _PATH_PARAMETERS = {
     "document": ("tree",),
 }
 _SUFFIX = {"collection": ".json", "navigation": ".json", "document": ".xml"}
+
+
+LIVE_STATE = "/__edition__/live"
+LIVE_SCRIPT = "/__edition__/live.js"
+_LIVE_JS = b"""(function () {
+  "use strict";
+  var seen = null, banner = null;
+  function show(message) {
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.setAttribute("role", "alert");
+      banner.id = "edition-live-error";
+      banner.style.cssText = "position:fixed;z-index:9999;left:0;right:0;top:0;" +
+        "padding:.6rem 1rem;background:#8b1a10;color:#fff;font:14px/1.4 system-ui,sans-serif;" +
+        "white-space:pre-wrap;overflow-wrap:anywhere";
+      document.body.appendChild(banner);
+    }
+    banner.textContent = "The last rebuild failed; this is the last good version of the site.\n" +
+      message;
+  }
+  function poll() {
+    fetch("/__edition__/live", { cache: "no-store" })
+      .then(function (answer) { return answer.json(); })
+      .then(function (state) {
+        if (seen === null) { seen = state.generation; }
+        else if (state.generation !== seen) { window.location.reload(); return; }
+        if (state.error) { show(state.error); }
+        else if (banner) { banner.remove(); banner = null; }
+      })
+      .catch(function () { /* the server is restarting */ })
+      .then(function () { window.setTimeout(poll, 1000); });
+  }
+  poll();
+}());
+"""
+
+
+class LiveState:
+    """What ``serve --watch`` tells the open pages: how many times the site has been
+    rebuilt, and the error of the last build when it failed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.generation = 0
+        self.error = ""
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self.error = ""
+
+    def failed(self, message: str) -> None:
+        with self._lock:
+            self.error = message
+
+    def as_json(self) -> bytes:
+        with self._lock:
+            return json.dumps({"generation": self.generation, "error": self.error}).encode()
+
+
+def with_live_script(page: bytes) -> bytes:
+    """An HTML page with the live-reload script added before ``</head>``."""
+    tag = f'<script src="{LIVE_SCRIPT}" defer></script>'.encode()
+    at = page.lower().find(b"</head>")
+    return page[:at] + tag + page[at:] if at >= 0 else page + tag
 
 
 class DtsService:
@@ -118,10 +190,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         dts: DtsService | None = None,
         quiet: bool = True,
         timeout: float | None = 60.0,
+        live: LiveState | None = None,
         **kwargs: object,
     ) -> None:
         self.base_path = base_path
         self.dts = dts
+        self.live = live
         self.quiet = quiet
         self.timeout = timeout  # a client that sends nothing is dropped after this
         self.extra_headers: list[tuple[str, str]] = []
@@ -147,8 +221,16 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if not parts.path.startswith("/") or any(ord(c) < 32 for c in decoded):
             self._problem(400, "the request's path is not a path", head)
             return
+        if self.live is not None and parts.path in (LIVE_STATE, LIVE_SCRIPT):
+            if parts.path == LIVE_STATE:
+                self._send(200, "application/json", self.live.as_json(), head)
+            else:
+                self._send(200, "text/javascript; charset=utf-8", _LIVE_JS, head)
+            return
         path = self._site_path(parts.path)
         if path != f"/{API}" and not path.startswith(f"/{API}/"):
+            if self.live is not None and self._live_page(path, head):
+                return
             self._file(path, head)
             return
         relative = path[len(API) + 2 :]
@@ -193,6 +275,22 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             link = self.dts.static.urls.url("collection", {"id": match.group(1)})
             self.extra_headers = [("Link", f'<{link}>; rel="collection"')]
         self._file(path, head)
+
+    def _live_page(self, path: str, head: bool) -> bool:
+        """An HTML page with the live-reload script; False when ``path`` is none."""
+        found = Path(self.translate_path(path))
+        if found.is_dir():
+            if not path.endswith("/"):
+                return False  # the library redirects to the folder's address
+            found = found / "index.html"
+        if found.suffix not in (".html", ".htm") or not found.is_file():
+            return False
+        try:
+            page = found.read_bytes()
+        except OSError:
+            return False
+        self._send(200, HTML, with_live_script(page), head)
+        return True
 
     def _file(self, path: str, head: bool) -> None:
         self.path = path  # still percent-encoded: translate_path decodes it once
@@ -252,6 +350,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         # DTS clients often run in a browser on another origin.
         self.send_header("Access-Control-Allow-Origin", "*")
+        if self.live is not None:  # a rebuilt file is never taken from the cache
+            self.send_header("Cache-Control", "no-store")
         for name, value in getattr(self, "extra_headers", ()):
             self.send_header(name, value)
         self.extra_headers = []
@@ -267,6 +367,16 @@ class EditionServer(http.server.ThreadingHTTPServer):
 
     quiet = True
 
+    def use_dts(self, dts: DtsService | None) -> None:
+        """Answer DTS requests from ``dts`` from now on (a rebuilt site's documents)."""
+        if dts is not None:
+            dts.bind(f"http://127.0.0.1:{self.server_address[1]}")
+        handler = self.RequestHandlerClass
+        if isinstance(handler, partial):
+            self.RequestHandlerClass = partial(
+                handler.func, *handler.args, **{**handler.keywords, "dts": dts}
+            )
+
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         if not self.quiet:
             error = sys.exc_info()[1]
@@ -280,8 +390,10 @@ def make_server(
     quiet: bool = True,
     dts: DtsService | None = None,
     timeout: float | None = 60.0,
+    live: LiveState | None = None,
 ) -> EditionServer:
-    """A server for ``site_dir`` on 127.0.0.1 only (port 0: any free port)."""
+    """A server for ``site_dir`` on 127.0.0.1 only (port 0: any free port); with
+    ``live``, pages reload when the site is rebuilt (see ``LiveState``)."""
     if not base_path.startswith("/"):
         base_path = "/" + base_path
     if not base_path.endswith("/"):
@@ -293,6 +405,7 @@ def make_server(
         dts=dts,
         quiet=quiet,
         timeout=timeout,
+        live=live,
     )
     server = EditionServer(("127.0.0.1", port), handler)
     server.quiet = quiet

@@ -183,24 +183,7 @@ def interventions(documents: list[DocumentPage]) -> dict[str, list[InterventionR
     """Each text's interventions (by its slug), with the reason its header declares."""
     out: dict[str, list[InterventionRow]] = {}
     for doc in documents:
-        reasons: dict[tuple[str, str], str] = {}
-        for item in doc.tei.iterfind(
-            "tei:teiHeader/tei:encodingDesc/tei:editorialDecl//tei:item", NSMAP
-        ):
-            quotes = item.findall("tei:quote", NSMAP)
-            if len(quotes) != 2:
-                continue
-            rest = [quotes[1].tail or ""]
-            node = quotes[1].getnext()
-            while node is not None:
-                rest.append("".join(node.itertext()) + (node.tail or ""))
-                node = node.getnext()
-            reason = " ".join("".join(rest).split()).lstrip(" :")
-            reasons[(plain(quotes[0]), plain(quotes[1]))] = reason
-        rows = [
-            InterventionRow(i, f"{doc.page}#{i.html_id}", reasons.get((i.source, i.reading), ""))
-            for i in doc.interventions
-        ]
+        rows = [InterventionRow(i, f"{doc.page}#{i.html_id}", i.reason) for i in doc.interventions]
         if rows:
             out[doc.slug] = rows
     return out

@@ -31,6 +31,9 @@ class DateInfo:
     start: Partial | None
     end: Partial | None
     certainty: str  # @cert, or ""
+    # The Julian (Old Style) equivalent the TEI states (the -custom attributes).
+    julian_start: Partial | None = None
+    julian_end: Partial | None = None
 
     @property
     def sort_key(self) -> tuple[Partial, Partial]:
@@ -89,9 +92,9 @@ def in_words(value: Partial) -> str:
     return f"{day} {MONTHS[month - 1]} {shown_year}"
 
 
-def _bounds(el: etree._Element) -> tuple[Partial | None, Partial | None]:
+def _bounds(el: etree._Element, suffix: str = "") -> tuple[Partial | None, Partial | None]:
     for first, last in (("when", "when"), ("from", "to"), ("notBefore", "notAfter")):
-        start, end = parse_iso(el.get(first)), parse_iso(el.get(last))
+        start, end = parse_iso(el.get(first + suffix)), parse_iso(el.get(last + suffix))
         if start or end:
             return start, end
     return None, None
@@ -105,6 +108,7 @@ def date_info(el: etree._Element) -> DateInfo:
     """
     words = reading.read_date(el)
     start, end = _bounds(el)
+    julian_start, julian_end = _bounds(el, "-custom") if words.julian else (None, None)
     return DateInfo(
         gregorian=words.gregorian or "",
         julian=words.julian or "",
@@ -112,4 +116,28 @@ def date_info(el: etree._Element) -> DateInfo:
         start=start,
         end=end,
         certainty=el.get("cert") or "",
+        julian_start=julian_start,
+        julian_end=julian_end,
     )
+
+
+def _day_keys(value: Partial | None) -> list[str]:
+    """Search keys of a date: the day (where known) and its month."""
+    if value is None or value[0] < 1 or not value[1]:
+        return []
+    year, month, day = value
+    keys = [f"dt{year:04d}{month:02d}"]
+    if day:
+        keys.insert(0, f"dt{year:04d}{month:02d}{day:02d}")
+    return keys
+
+
+def date_keys(info: DateInfo) -> str:
+    """The search keys of a date in every calendar the edition gives it in (the first
+    and last day of a range, and their months): ``dt19171107 dt191711 dt19171025
+    dt191710`` for 7 November 1917 N.S. = 25 October O.S. The search page turns a date
+    typed in either calendar into its key."""
+    keys: list[str] = []
+    for value in (info.start, info.end, info.julian_start, info.julian_end):
+        keys += _day_keys(value)
+    return " ".join(dict.fromkeys(keys))

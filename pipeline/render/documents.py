@@ -18,7 +18,7 @@ from pathlib import Path
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.render.dates import DateInfo, date_info
+from pipeline.render.dates import DateInfo, date_info, in_words, parse_iso
 from pipeline.render.ids import IdRegistry
 from pipeline.render.registers import RegisterLinks
 from pipeline.render.tei_html import (
@@ -63,6 +63,16 @@ PAGE_IDS = (
     "mode-reading",
     "mode-original",
     "ed-title",
+    "ed-footnotes",
+    "footnotes-heading",
+    "ed-page-toc",
+    "ed-highlight",
+    "highlight-none",
+    "highlight-person",
+    "highlight-place",
+    "highlight-org",
+    "highlight-bibl",
+    "highlight-all",
 )
 # A table of contents is given from this many headed divisions on.
 TOC_MINIMUM = 3
@@ -341,7 +351,7 @@ def header_tree(
         if len(child) and not (child.text and child.text.strip()) and not _is_phrase(child):
             items.append(TreeItem(label, attrs, None, header_tree(child, renderer)))
         else:
-            items.append(TreeItem(label, attrs, renderer.inline(child, header=True)))
+            items.append(TreeItem(label, attrs, renderer.inline(child, header=True, bibl=True)))
     return tuple(items)
 
 
@@ -351,6 +361,7 @@ def _field(label: str, values: list, key: str = "") -> Field | None:
 
 
 def _sources(source_desc: etree._Element | None, renderer: Renderer) -> list[Markup]:
+    """The sources, as citations: their names and years are not links."""
     out: list[Markup] = []
     if source_desc is None:
         return out
@@ -361,13 +372,21 @@ def _sources(source_desc: etree._Element | None, renderer: Renderer) -> list[Mar
         elif name == "msDesc":
             ident = child.find("tei:msIdentifier", NSMAP)
             parts = (
-                [renderer.inline(c, header=True) for c in ident if isinstance(c.tag, str)]
+                [
+                    renderer.inline(c, header=True, bibl=True)
+                    for c in ident
+                    if isinstance(c.tag, str)
+                ]
                 if ident is not None
                 else []
             )
-            out.append(Markup(", ").join(parts) if parts else renderer.inline(child, header=True))
+            out.append(
+                Markup(", ").join(parts)
+                if parts
+                else renderer.inline(child, header=True, bibl=True)
+            )
         elif name and name != "head":
-            out.append(renderer.inline(child, header=True))
+            out.append(renderer.inline(child, header=True, bibl=True))
     return out
 
 
@@ -402,8 +421,101 @@ def _creation(
     return None, None, ""
 
 
+def _pointer(el: etree._Element) -> str:
+    """The register pointers of a naming element (``@ref``, ``@key``)."""
+    key = el.get("key")
+    return " ".join(filter(None, (el.get("ref"), key and "#" + key)))
+
+
+def _register_name(
+    el: etree._Element, registers: RegisterLinks | None, scope: str
+) -> tuple[str, str] | None:
+    """(key, the register's form of the name) of a name, or of the first name in ``el``,
+    with a pointer into the registers."""
+    if registers is None:
+        return None
+    for named in el.iter():
+        if isinstance(named.tag, str) and _pointer(named):
+            found = registers.resolve(_pointer(named), scope)
+            return (found[0], found[1].name) if found is not None else None
+    return None
+
+
+def _authors(
+    header: etree._Element,
+    read_authors: tuple[str, ...],
+    registers: RegisterLinks | None,
+    scope: str,
+) -> tuple[str, ...]:
+    """The authors as the registers name them: a signature ("V. MILIUTIN") in a header is
+    listed under the register's form of the name; names the registers do not know are
+    listed as written."""
+    stmt = "tei:fileDesc/tei:titleStmt/tei:author"
+    authors = header.findall(stmt, NSMAP)
+    if not authors:
+        sent = "tei:profileDesc/tei:correspDesc/tei:correspAction[@type='sent']/"
+        authors = [
+            el
+            for path in ("tei:persName", "tei:orgName", "tei:name")
+            for el in header.findall(sent + path, NSMAP)
+        ]
+    if len(authors) != len(read_authors):
+        return read_authors
+    names = []
+    for author, written in zip(authors, read_authors, strict=True):
+        found = _register_name(author, registers, scope)
+        names.append(found[1] if found else written)
+    return tuple(dict.fromkeys(names))
+
+
+def _named(el: etree._Element, registers: RegisterLinks | None, scope: str) -> Markup | None:
+    """A person or body of a letter's sending or receiving, as the register names it,
+    linked to the entry."""
+    if _local(el) not in ("persName", "orgName") or registers is None:
+        return None
+    found = _register_name(el, registers, scope)
+    if found is None:
+        return None
+    key, name = found
+    kind = registers.entries[key].kind
+    return Markup('<a class="name name-{}" href="{}">{}</a>').format(
+        kind, registers.href(key, "../"), name
+    )
+
+
+def resp_words(label: str) -> str:
+    """A responsibility as a reader reads it: "Transcription\\Markup" is "Transcription
+    and markup", "HTML Markup" is "HTML markup"."""
+    parts = re.split(r"\s*[\\/|]\s*", " ".join(label.split()))
+    words = [w for part in parts for w in part.split(" ") if w]
+    if words and all(w[:1].isupper() for w in words if w[:1].isalpha()) and len(words) <= 5:
+        # A label in title case ("Transcription\\Markup"): in a sentence, in lower case.
+        first = True
+        lowered = []
+        for part in parts:
+            out = []
+            for w in part.split(" "):
+                out.append(w if first or (w.isupper() and len(w) > 1) else w.lower())
+                first = False
+            lowered.append(" ".join(out))
+        parts = lowered
+    label = " and ".join(p for p in parts if p)
+    return label[:1].upper() + label[1:]
+
+
+def _change(el: etree._Element, renderer: Renderer) -> Markup:
+    """A revision of the file: its date in words, who made it, what was done."""
+    when = (el.get("when") or "").strip()
+    found = parse_iso(when)
+    date = in_words(found) if found else when
+    who = renderer.resp_label(el.get("who"))
+    lead = ", ".join(part for part in (date, who) if part)
+    text = renderer.inline(el, header=True, bibl=True)
+    return escape(f"{lead}: ") + text if lead else text
+
+
 def _licence(el: etree._Element, renderer: Renderer) -> list[Markup | Link]:
-    values: list[Markup | Link] = [renderer.inline(el, header=True)]
+    values: list[Markup | Link] = [renderer.inline(el, header=True, bibl=True)]
     url = external_url(el.get("target"))
     if url:
         values.append(Link(url, url))
@@ -468,15 +580,20 @@ def analyse(
     creation, creation_html, creation_id = _creation(header, head_r)
 
     title_stmt = header.find("tei:fileDesc/tei:titleStmt", NSMAP)
+    authors = _authors(header, read.authors, registers, scope)
     fields: list[Field | None] = []
-    if read.authors:
-        label = "Authors" if len(read.authors) > 1 else "Author"
-        fields.append(_field(label, [escape(a) for a in read.authors], "author"))
+    if authors:
+        label = "Authors" if len(authors) > 1 else "Author"
+        fields.append(_field(label, [escape(a) for a in authors], "author"))
     if creation_html is not None:
         fields.append(_field("Written", [creation_html], "written"))
     for action in _find(header, "tei:profileDesc/tei:correspDesc/tei:correspAction"):
         label = {"sent": "Sent", "received": "Received"}.get(action.get("type") or "", "Action")
-        parts = [head_r.element_inline(c, header=True) for c in action if _local(c)]
+        parts = [
+            _named(c, registers, scope) or head_r.element_inline(c, header=True)
+            for c in action
+            if _local(c)
+        ]
         fields.append(_field(label, [Markup(", ").join(p for p in parts if str(p).strip())]))
     genres, keywords = _genres(header, registers)
     if genres:
@@ -498,24 +615,27 @@ def analyse(
     if resp:
         resp = [Markup("Edited by ") + Markup(", ").join(resp)]
     for stmt in _find(title_stmt, "tei:respStmt"):
-        role = " ".join(plain(r) for r in stmt.findall("tei:resp", NSMAP))
-        who = [head_r.inline(n, header=True) for n in stmt if _local(n) != "resp"]
+        role = resp_words(" ".join(plain(r) for r in stmt.findall("tei:resp", NSMAP)))
+        who = [head_r.inline(n, header=True) for n in stmt if _local(n) not in ("resp", "note")]
+        notes = [head_r.inline(n, header=True) for n in stmt if _local(n) == "note"]
         joined = Markup("; ").join(who)
+        if notes:
+            joined += Markup(" (") + Markup(" ").join(notes) + Markup(")")
         resp.append(escape(f"{role}: ") + joined if role else joined)
     fields.append(_field("Responsibility", resp, "resp"))
     series = [
-        head_r.inline(t, header=True)
+        head_r.inline(t, header=True, bibl=True)
         for t in _find(title_stmt, "tei:title")
         if t.get("level") in ("s", "j") or t.get("type") in ("collection", "series")
     ]
     series += [
-        head_r.inline(t, header=True)
+        head_r.inline(t, header=True, bibl=True)
         for t in _find(header, "tei:fileDesc/tei:seriesStmt/tei:title")
     ]
     fields.append(_field("Series", list(dict.fromkeys(series)), "series"))
     pub = header.find("tei:fileDesc/tei:publicationStmt", NSMAP)
     publication = [
-        head_r.inline(c, header=True)
+        head_r.inline(c, header=True, bibl=True)
         for c in _find(pub, "*")
         if _local(c) in ("publisher", "distributor", "authority", "pubPlace", "p", "date")
     ]
@@ -535,8 +655,9 @@ def analyse(
     fields.append(_field("Licence", licences, "licence"))
     fields.append(
         _field(
-            "Revisions",
-            [head_r.inline(c, header=True) for c in _find(header, "tei:revisionDesc//tei:change")],
+            "History of the encoding",
+            [_change(c, head_r) for c in _find(header, "tei:revisionDesc//tei:change")],
+            "changes",
         )
     )
     if corpus_title:
@@ -565,7 +686,7 @@ def analyse(
         lang=safe_lang(tei.get("{http://www.w3.org/XML/1998/namespace}lang")),
         title=title if title != reading.UNKNOWN else name,
         subtitle="; ".join(read.subtitles),
-        authors=read.authors,
+        authors=authors,
         creation=creation,
         creation_html=creation_html,
         creation_id=creation_id,

@@ -25,8 +25,8 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from pipeline.config import EditionConfig
-from pipeline.render import about, chronology
-from pipeline.render.dates import date_info
+from pipeline.render import about, chronology, search
+from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.documents import (
     DocumentPage,
     Link,
@@ -36,15 +36,17 @@ from pipeline.render.documents import (
     header_tree,
 )
 from pipeline.render.ids import IdRegistry
-from pipeline.render.registers import KINDS, RegisterLinks
+from pipeline.render.registers import KINDS, RegisterKind, RegisterLinks
 from pipeline.render.tei_html import Renderer, TeiTemplates, plain
-from pipeline.structure.identifiers import class_token, external_url
+from pipeline.structure.identifiers import class_token, external_url, slugify
 from pipeline.structure.registers import RegisterEntry
 from pipeline.xmltools import NSMAP
 
 SEARCH_PAGE = "search.html"
 DOWNLOADS_PAGE = "downloads.html"
 VALIDATION_PAGE = "validation.html"
+SCHEMA_PAGE = "schema.html"
+UI_LANG = "en"  # the language of the pages' own words
 
 
 def make_environment(
@@ -189,6 +191,8 @@ class EntryView:
     fields: list[tuple[str, list[Markup | Link]]]
     mentions: list[tuple[DocumentPage, list[Occurrence]]] = field(default_factory=list)
     authored: list[DocumentPage] = field(default_factory=list)
+    page: str = ""  # the entry's own page, from the site root
+    nested: list[tuple[str, list[Markup | Link]]] = field(default_factory=list)  # ../ links
 
     @property
     def anchor(self) -> str:
@@ -279,7 +283,7 @@ def _entry_fields(
             shown.add(event)
             dates = event.findall("tei:date", NSMAP)
             if dates:
-                parts = [date_html(templates, date_info(d), plain(d)) for d in dates]
+                parts = [_life_date(templates, date_info(d), plain(d)) for d in dates]
                 rest = [render.inline(c, header=True) for c in event if c.tag != dates[0].tag]
                 values.append(Markup(", ").join(parts + rest))
             else:
@@ -288,7 +292,7 @@ def _entry_fields(
     if entry.kind == "bibl":
         dates = el.findall("tei:date", NSMAP)
         shown.update(dates)
-        add("Dates", [date_html(templates, date_info(d), plain(d)) for d in dates])
+        add("Dates", [date_html(templates, date_info(d), plain(d), focusable=False) for d in dates])
     add("Role", [inline(o) for o in el.findall("tei:occupation", NSMAP)])
     locations = el.findall("tei:location", NSMAP)
     geos = [g for loc in locations for g in loc.findall("tei:geo", NSMAP)]
@@ -308,6 +312,14 @@ def _entry_fields(
         if isinstance(child.tag, str) and child not in shown:
             add(header_label(etree.QName(child).localname), [inline(child)])
     return fields
+
+
+def _life_date(templates: TeiTemplates, info: DateInfo, written: str) -> Markup:
+    """A birth or death as written, and in both calendars where the edition gives two."""
+    if not info.julian:
+        return escape(written)
+    both = templates.page_macro("dual_date")(info)
+    return escape(written) + Markup(' <span class="both-calendars">(') + both + Markup(")</span>")
 
 
 _AUTHORITIES = {
@@ -336,18 +348,24 @@ def _authority(idno: etree._Element) -> Markup | Link:
 def _entries(
     documents: list[DocumentPage], registers: RegisterLinks, templates: TeiTemplates
 ) -> dict[str, EntryView]:
-    ids = IdRegistry()
-    render = Renderer(
-        templates=templates,
-        slug="registers",
-        root="",
-        registers=registers,
-        ids=ids,
-        record_mentions=False,
-        record_dates=False,
+    # Each entry's fields for the pages at the site's root (the registers) and for the
+    # pages a folder down (the texts' indexes, the entries' own pages).
+    top, nested = (
+        Renderer(
+            templates=templates,
+            slug="registers",
+            root=root,
+            registers=registers,
+            ids=IdRegistry(),
+            record_mentions=False,
+            record_dates=False,
+        )
+        for root in ("", "../")
     )
     views = {
-        key: EntryView(key, e, _entry_fields(e, render, templates))
+        key: EntryView(
+            key, e, _entry_fields(e, top, templates), nested=_entry_fields(e, nested, templates)
+        )
         for key, e in registers.entries.items()
     }
     for doc in documents:
@@ -416,8 +434,11 @@ def render_pages(
         "introduction": list(site.introduction),
     }
     pages: dict[str, bytes] = {}
+    schema_docs = about.schema_docs(schema)
 
-    def page(path: str, template: str, current: str, **context: object) -> None:
+    def page(
+        path: str, template: str, current: str, lang: str | None = None, **context: object
+    ) -> None:
         root = "../" * path.count("/")
         html = env.get_template(template).render(
             edition=edition,
@@ -426,6 +447,11 @@ def render_pages(
             root=root,
             foreign=foreign,
             has_search=has_search,
+            has_schema=schema_docs is not None,
+            page_lang=lang or UI_LANG,
+            ui_lang=UI_LANG,
+            # The pages' own words, marked where the page is in another language.
+            ui_attr=Markup(f' lang="{UI_LANG}"') if (lang or UI_LANG) != UI_LANG else Markup(""),
             **context,
         )
         pages[path] = html.encode("utf-8")
@@ -454,23 +480,45 @@ def render_pages(
         previous = documents[index - 1] if index > 0 else None
         following = documents[index + 1] if index + 1 < len(documents) else None
         keys = registers.scope_keys(doc.scope) if registers is not None else []
-        if foreign:  # the shared registers' entries this text mentions, for its index
-            keys += [m.entry_key for m in doc.mentions if m.entry_key not in keys]
+        # The registers' entries this text mentions, for its index and the names'
+        # pop-overs.
+        keys += [m.entry_key for m in doc.mentions if m.entry_key not in keys]
+        entries = [views[k] for k in dict.fromkeys(keys) if k in views]
         page(
             doc.page,
             "document.html",
             "text",
+            lang=doc.lang,
             doc=doc,
             previous=previous,
             following=following,
             citation_url=_citation_url(site, doc.page),
             downloads=sorted(downloads.get(doc.slug, ())),
             moved=Markup(moved.get(doc.slug, "")),
-            index=[views[k] for k in dict.fromkeys(keys) if k in views],
+            index=sorted(entries, key=_index_order),
             kinds=KINDS,
+            facets=search.document_facets(doc, registers),
+            sort_keys=search.document_sort(doc),
+            highlight=_highlight_kinds(entries),
+            footnotes=[n for n in doc.notes if n.foot],
+            endnotes=[n for n in doc.notes if not n.foot],
         )
 
     if registers is not None:
+        _entry_pages(views)
+        for view in views.values():
+            if not view.page:
+                continue
+            # Each entry has a page of its own: a search result, and an address.
+            page(
+                view.page,
+                "entry.html",
+                view.entry.kind,
+                view=view,
+                kind=KINDS[view.entry.kind],
+                facets=search.entry_facets(view.entry),
+                sort_keys=search.entry_sort(view.entry, view.key),
+            )
         for kind in KINDS.values():
             entries = [views[key] for key, _ in registers.by_kind(kind.key)]
             if not entries:
@@ -488,19 +536,27 @@ def render_pages(
                 registers_file=registers.file_name if registers.root is not None else "",
             )
 
-    dated = chronology.collect(documents)
-    years = chronology.by_year(dated)
+    events = chronology.events(documents, registers)
+    years = chronology.by_year(events)
     page(
         "chronology.html",
         "chronology.html",
         "chronology",
         years=years,
-        timeline=chronology.timeline_svg(years),
-        total=len(dated),
+        timelines=[chronology.timeline_svg(years, d) for d in (chronology.NARROW, chronology.WIDE)],
+        in_texts=sum(y.in_texts for y in years),
+        lives=sum(y.lives for y in years),
+        written=chronology.written_band(documents),
     )
 
     if has_search:
-        page(SEARCH_PAGE, "search.html", "search")
+        page(
+            SEARCH_PAGE,
+            "search.html",
+            "search",
+            facets=search.facet_options(documents, registers),
+            variants=search.name_variants(registers),
+        )
 
     if exchange:
         page(
@@ -552,6 +608,39 @@ def render_pages(
         register_principles=about.registers_principles(
             registers.root if registers else None, render_block
         ),
-        schema=about.schema_docs(schema),
+        schema=schema_docs,
     )
+    if schema_docs is not None:
+        page(SCHEMA_PAGE, "schema.html", "about", schema=schema_docs)
     return pages
+
+
+def _entry_pages(views: Mapping[str, EntryView]) -> None:
+    """The page of each entry: persons/<name>.html, a name unique whatever the case."""
+    used: set[str] = set()
+    for key in sorted(views):
+        view = views[key]
+        if view.entry.kind not in KINDS:
+            continue
+        folder = KINDS[view.entry.kind].page.removesuffix(".html")
+        name = base = slugify(key, "entry")
+        n = 2
+        while f"{folder}/{name}" in used:
+            name = f"{base}-{n}"
+            n += 1
+        used.add(f"{folder}/{name}")
+        view.page = f"{folder}/{name}.html"
+
+
+_INDEX_ORDER = {kind: n for n, kind in enumerate(KINDS)}
+
+
+def _index_order(view: EntryView) -> tuple:
+    """A text's index: persons, places, organisations, publications, each by name."""
+    return (_INDEX_ORDER.get(view.entry.kind, len(KINDS)), view.entry.sort_name, view.key)
+
+
+def _highlight_kinds(entries: Sequence[EntryView]) -> list[RegisterKind]:
+    """The kinds of name a text has, for its "highlight names" switch."""
+    present = {view.entry.kind for view in entries}
+    return [kind for key, kind in KINDS.items() if key in present]

@@ -1,14 +1,199 @@
-"""The site's search index: Pagefind, run over the pages once they are written."""
+"""The site's search: Pagefind, with facets, sort keys, dates in both calendars, and each
+register entry as a result of its own.
+
+- A text's page carries its facets (Pagefind filters: the text, its genre, the persons,
+  places and organisations it names by the registers' names, the year it was written)
+  and sort keys (date, title), from its analysis (``document_facets``).
+- Each register entry has a page of its own, indexed with its facets (``entry_facets``)
+  so one entry never runs into the next; the register pages that list them are not
+  indexed.
+- Every date of a text carries a key for each calendar it is given in
+  (``dates.date_keys``: ``dt19171107`` for 7 November 1917, ``dt191711`` for the
+  month), so the search page, which turns a date typed in either calendar into its key,
+  finds the passage however the text writes it.
+- Names the registers spell in more than one way (Milyutin, Miliutin) find each other:
+  the search page asks for each spelling (``name_variants``).
+
+``run_pagefind`` indexes the written site, as one index in the language of the pages'
+words.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import importlib.metadata
 import importlib.util
+import json
+import re
 import subprocess
 import sys
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import cbor2
+
 from pipeline.errors import EditionError
+from pipeline.render.dates import parse_iso
+from pipeline.render.documents import DocumentPage
+from pipeline.render.registers import KINDS, RegisterLinks
+from pipeline.structure.registers import RegisterEntry
+from pipeline.xmltools import NSMAP
+
+# Facet (Pagefind filter) -> what the search page calls it.
+FACETS = {
+    "document": "Text",
+    "genre": "Genre",
+    "person": "Person",
+    "place": "Place",
+    "organisation": "Organisation",
+    "year": "Year written",
+    "kind": "Kind of result",
+}
+# The facet of the names of each kind of register entry.
+_NAME_FACETS = {"person": "person", "place": "place", "org": "organisation"}
+TEXT_KIND = "Text"
+LAST = "9999-99-99"  # the date key of what has no date: after everything dated
+
+
+def _iso(value: tuple[int, int, int] | None) -> str:
+    if value is None:
+        return LAST
+    year, month, day = value
+    return f"{year:04d}-{month:02d}-{day:02d}" if year >= 0 else LAST
+
+
+def document_facets(doc: DocumentPage, registers: RegisterLinks | None) -> dict[str, list[str]]:
+    """The filters of a text's page, from its analysis."""
+    facets: dict[str, list[str]] = {
+        "document": [doc.title],
+        "genre": [g.label for g in doc.genres],
+        "kind": [TEXT_KIND],
+    }
+    if doc.creation is not None and doc.creation.year is not None:
+        facets["year"] = [str(doc.creation.year)]
+    if registers is not None:
+        for mention in doc.mentions:
+            entry = registers.entries.get(mention.entry_key)
+            facet = _NAME_FACETS.get(entry.kind) if entry is not None else None
+            if facet:
+                facets.setdefault(facet, []).append(entry.name)
+    return {k: sorted(set(v), key=str.casefold) for k, v in facets.items() if v}
+
+
+def document_sort(doc: DocumentPage) -> dict[str, str]:
+    """The sort keys of a text's page: its date of writing and its title (each made
+    unique by the page's name, so that the order never depends on the indexer)."""
+    start = doc.creation.start if doc.creation is not None else None
+    return {"date": f"{_iso(start)} {doc.slug}", "title": f"{doc.title.casefold()} {doc.slug}"}
+
+
+def entry_facets(entry: RegisterEntry) -> dict[str, list[str]]:
+    """The filters of a register entry's page: what it is, and its name."""
+    kind = KINDS[entry.kind]
+    facets = {"kind": [kind.singular.capitalize()]}
+    facet = _NAME_FACETS.get(entry.kind)
+    if facet:
+        facets[facet] = [entry.name]
+    return facets
+
+
+def entry_sort(entry: RegisterEntry, key: str) -> dict[str, str]:
+    """The sort keys of a register entry's page: a person's birth, and the name."""
+    born = entry.element.find("tei:birth/tei:date", NSMAP)
+    start = parse_iso(born.get("when") or born.get("notBefore")) if born is not None else None
+    return {"date": f"{_iso(start)} {key}", "title": f"{entry.sort_name.casefold()} {key}"}
+
+
+def facet_options(
+    documents: Sequence[DocumentPage], registers: RegisterLinks | None
+) -> list[tuple[str, str, list[str]]]:
+    """(facet, label, values) for the search page's filters: every value some record
+    has, so that no choice finds nothing."""
+    values: dict[str, set[str]] = {facet: set() for facet in FACETS}
+    for doc in documents:
+        for facet, found in document_facets(doc, registers).items():
+            values[facet].update(found)
+    if registers is not None:
+        for entry in registers.entries.values():
+            kind = KINDS.get(entry.kind)
+            if kind is None:
+                continue
+            values["kind"].add(kind.singular.capitalize())
+            if entry.kind in _NAME_FACETS:
+                values[_NAME_FACETS[entry.kind]].add(entry.name)
+    options = []
+    for facet, label in FACETS.items():
+        if facet == "document":
+            found = [d.title for d in documents]  # in the order of the texts
+            found = list(dict.fromkeys(found))
+        elif facet == "year":
+            found = sorted(values[facet])
+        else:
+            found = sorted(values[facet], key=str.casefold)
+        if found:
+            options.append((facet, label, found))
+    return options
+
+
+# --- names spelt in more than one way ---------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _words(text: str) -> set[str]:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return {w for w in _WORD.findall(plain) if len(w) >= 4}
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance of two short words."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _variant(a: str, b: str) -> bool:
+    """Two spellings of one name (Milyutin, Miliutin; Grigory, Gregory): alike but for a
+    letter or two within the word; not another form of a word (Bolshevik, Bolsheviks;
+    Russia, Russian; Democratic, Democrats), which differs at its end."""
+    if a[0] != b[0] or abs(len(a) - len(b)) > 1 or not 0 < _distance(a, b) <= 2:
+        return False
+    shortest = min(len(a), len(b))
+    first = next((i for i in range(shortest) if a[i] != b[i]), shortest)
+    return first < shortest - 2
+
+
+def name_variants(registers: RegisterLinks | None) -> dict[str, list[str]]:
+    """Word -> the other spellings of it that the registers give for the same entry."""
+    found: dict[str, set[str]] = {}
+    if registers is None:
+        return {}
+    for entry in registers.entries.values():
+        if entry.kind not in _NAME_FACETS:
+            continue
+        words: set[str] = _words(entry.name)
+        for el in entry.element:
+            if isinstance(el.tag, str) and el.tag.rpartition("}")[2] in (
+                "persName",
+                "placeName",
+                "orgName",
+            ):
+                words |= _words("".join(el.itertext()))
+        for a in words:
+            for b in words:
+                if a != b and _variant(a, b):
+                    found.setdefault(a, set()).add(b)
+    return {word: sorted(others) for word, others in sorted(found.items())}
+
+
+# --- the index ----------------------------------------------------------------------------------
 
 
 def pagefind_version() -> str:
@@ -18,15 +203,93 @@ def pagefind_version() -> str:
         return "none"
 
 
-def run_pagefind(site_dir: Path) -> str:
-    """Index ``site_dir`` with Pagefind (the ``pagefind[bin]`` wheel); returns its report."""
+def run_pagefind(site_dir: Path, language: str = "en") -> str:
+    """Index ``site_dir`` with Pagefind (the ``pagefind[bin]`` wheel), as one index in
+    ``language`` (the pages' own words) whatever the languages of the texts; returns its
+    report."""
     if importlib.util.find_spec("pagefind") is None:
         raise EditionError(
             "Pagefind is not installed: pip install 'pagefind[bin]' (needed for the search page)"
         )
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site_dir),
+        "--force-language",
+        language,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise EditionError("Pagefind failed: " + " | ".join(tail), site_dir)
+    settle_index(Path(site_dir) / "pagefind")
     return result.stdout
+
+
+# --- the index, the same from run to run --------------------------------------------------
+
+_MAGIC = b"pagefind_dcd"
+
+
+def _read_part(path: Path) -> object:
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(_MAGIC):
+        raise EditionError("not a part of a Pagefind index", path)
+    return cbor2.loads(data[len(_MAGIC) :])
+
+
+def _write_part(folder: Path, prefix: str, stem: str, suffix: str, value: object) -> str:
+    """Write a part of the index under a name made from its content; returns the name."""
+    data = _MAGIC + cbor2.dumps(value)
+    name = f"{stem}_{hashlib.sha256(data).hexdigest()[:10]}"
+    (folder / f"{prefix}{name}{suffix}").write_bytes(gzip.compress(data, mtime=0))
+    return name
+
+
+def _is_pairs(part: object, check: Callable[[object], bool]) -> bool:
+    return (
+        isinstance(part, list)
+        and bool(part)
+        and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) for x in part)
+        and all(check(x[1]) for x in part)
+    )
+
+
+def settle_index(folder: Path) -> None:
+    """Pagefind writes each filter's values, and the filters and sort keys in its
+    metadata, in an order that changes from run to run (a hash map's), and names each
+    file after its content: the same site would have another index every time. Here
+    they are put in one order (by name, pages by number) and named again."""
+    entry_path = folder / "pagefind-entry.json"
+    if not entry_path.is_file():
+        return
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    filters = folder / "filter"
+    for language, info in sorted(entry.get("languages", {}).items()):
+        meta_path = folder / f"pagefind.{info['hash']}.pf_meta"
+        meta = _read_part(meta_path)
+        if not isinstance(meta, list):
+            raise EditionError("not the metadata of a Pagefind index", meta_path)
+        for at, part in enumerate(meta):
+            if _is_pairs(
+                part, lambda x: isinstance(x, str) and (filters / f"{x}.pf_filter").is_file()
+            ):
+                settled = []
+                for name, old in part:
+                    path = filters / f"{old}.pf_filter"
+                    facet, values = _read_part(path)
+                    ordered = sorted([value, sorted(pages)] for value, pages in values)
+                    path.unlink()
+                    settled.append(
+                        [name, _write_part(filters, "", language, ".pf_filter", [facet, ordered])]
+                    )
+                meta[at] = sorted(settled)
+            elif _is_pairs(part, lambda x: isinstance(x, list)):
+                meta[at] = sorted(part, key=lambda pair: pair[0])
+        meta_path.unlink()
+        info["hash"] = _write_part(folder, "pagefind.", language, ".pf_meta", meta)
+    entry_path.write_text(
+        json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )

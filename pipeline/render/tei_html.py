@@ -34,9 +34,10 @@ from jinja2 import Environment
 from lxml import etree
 from markupsafe import Markup, escape
 
-from pipeline.render.dates import DateInfo, date_info
+from pipeline.render.dates import DateInfo, date_info, date_keys
 from pipeline.render.ids import IdRegistry
 from pipeline.render.registers import RegisterLinks
+from pipeline.render.sentences import SentenceFinder
 from pipeline.structure import reading
 from pipeline.structure.identifiers import class_token, external_url, safe_id, safe_lang
 from pipeline.structure.reading import choose
@@ -56,6 +57,7 @@ class PageNote:
     body: Markup
     resp: str
     kind: str
+    foot: bool = False  # a footnote of the printed page, listed apart from the endnotes
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ class DateMention:
     html_id: str
     written: str
     where: str
-    kind: str  # "text", "note", "written", "source"
+    kind: str  # "text", "note", "written", "source", "bibl" (in a bibliographic entry)
+    sentence: str = ""  # the sentence of the reading text it stands in
+    anchor: str = ""  # the id of its paragraph or note, for a link to the passage
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class ShownIntervention:
     cert: str
     where: str
     html_id: str
+    reason: str = ""  # as the header's editorial declarations give it
 
 
 @dataclass(frozen=True)
@@ -195,10 +200,77 @@ class DocumentFacts:
         self.app_after = _external_apparatus(tei)
         # Elements something points to, whose markers close them or follow them.
         self.pointed_ids = frozenset(self.places.after)
+        self.reasons = intervention_reasons(tei)
+        self.foot_labels = _foot_labels(tei)
+
+
+_FOOT = frozenset({"foot", "bottom"})
+
+
+def _foot_labels(tei: etree._Element) -> dict[etree._Element, str]:
+    """Footnotes of a text that also has notes elsewhere (at its end, in the margin): the
+    printed page marks them apart from the numbered notes, with asterisks (or their own
+    non-numeric ``@n``)."""
+    notes = [n for text in tei.findall(_T + "text") for n in text.iter(_T + "note")]
+    foot = [n for n in notes if (n.get("place") or "").strip() in _FOOT]
+    if not foot or len(foot) == len(notes):
+        return {}
+    labels = {}
+    for index, note in enumerate(foot, start=1):
+        n = (note.get("n") or "").strip()
+        labels[note] = (
+            n
+            if n and not n.isdecimal()
+            else "*" * min(index, 3) + (str(index) if index > 3 else "")
+        )
+    return labels
+
+
+def intervention_reasons(tei: etree._Element) -> dict[tuple[str, str], str]:
+    """(source reading, edited reading) -> the reason the header declares for it: an item
+    of ``editorialDecl`` that quotes the two readings, then says why."""
+    reasons: dict[tuple[str, str], str] = {}
+    for item in tei.iterfind(f"{_T}teiHeader/{_T}encodingDesc/{_T}editorialDecl//{_T}item"):
+        quotes = item.findall(_T + "quote")
+        if len(quotes) != 2:
+            continue
+        rest = [quotes[1].tail or ""]
+        node = quotes[1].getnext()
+        while node is not None:
+            rest.append("".join(node.itertext()) + (node.tail or ""))
+            node = node.getnext()
+        reason = " ".join("".join(rest).split()).lstrip(" :")
+        # "(source line 32): why": where in the transcription is the editors' business.
+        reason = re.sub(r"^\([^()]*\)\s*:\s*", "", reason)
+        reasons.setdefault((_plain(quotes[0]), _plain(quotes[1])), reason)
+    return reasons
 
 
 def _plain(el: etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
+
+
+def _plain_reading(el: etree._Element) -> str:
+    """The words of ``el`` as the edited text reads: without its notes, the edited side
+    of each choice, the lemma of each apparatus entry."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            tag = child.tag
+            if tag in (_T + "note",) or not isinstance(tag, str):
+                pass
+            elif tag in (_T + "choice", _T + "app"):
+                chosen = choose(child, "reading")
+                if chosen is not None:
+                    walk(chosen)
+            else:
+                walk(child)
+            parts.append(child.tail or "")
+
+    walk(el)
+    return " ".join("".join(parts).split())
 
 
 def plain(el: etree._Element) -> str:
@@ -297,7 +369,7 @@ def _external_apparatus(tei: etree._Element) -> dict[etree._Element, list[etree.
 # --- context --------------------------------------------------------------------------
 
 
-_CTX_FIELDS = ("phrasing", "in_link", "depth", "original", "header", "top")
+_CTX_FIELDS = ("phrasing", "in_link", "depth", "original", "header", "top", "bibl")
 
 
 class Ctx:
@@ -305,6 +377,7 @@ class Ctx:
 
     __slots__ = (
         "_variants",
+        "bibl",
         "depth",
         "header",
         "in_link",
@@ -316,7 +389,14 @@ class Ctx:
     )
 
     def __init__(
-        self, phrasing: bool, in_link: bool, depth: int, original: bool, header: bool, top: bool
+        self,
+        phrasing: bool,
+        in_link: bool,
+        depth: int,
+        original: bool,
+        header: bool,
+        top: bool,
+        bibl: bool = False,
     ) -> None:
         self.phrasing = phrasing  # inside p, heading, link...: only phrasing content
         self.in_link = in_link  # inside <a>: no nested links or focusable elements
@@ -324,7 +404,8 @@ class Ctx:
         self.original = original  # inside the source reading of a choice
         self.header = header  # rendering teiHeader content: notes stay inline
         self.top = top  # a direct child of text/body/front/back
-        self.key = (phrasing, in_link, depth, original, header, top)
+        self.bibl = bibl  # inside a bibliographic entry: names and dates are not links
+        self.key = (phrasing, in_link, depth, original, header, top, bibl)
         self._variants: dict[tuple, Ctx] = {}
         # The same context in phrasing content (asked for at every element).
         self.phr: Ctx = self if phrasing else self.but(phrasing=True)
@@ -357,8 +438,9 @@ def ctx(
     original: bool = False,
     header: bool = False,
     top: bool = False,
+    bibl: bool = False,
 ) -> Ctx:
-    return Ctx(phrasing, in_link, depth, original, header, top)
+    return Ctx(phrasing, in_link, depth, original, header, top, bibl)
 
 
 # --- the templates ----------------------------------------------------------------------
@@ -454,6 +536,7 @@ class Record:
     KEY: ClassVar[tuple[str, ...]] = ()
     SLOTS: ClassVar[tuple[str, ...]] = ()
     where: str | None = None  # where what the element holds is (for mentions): "¶ 3"
+    anchor: str | None = None  # the id of the passage it opens (for links to it)
 
     def key(self) -> tuple:
         return tuple([getattr(self, name) for name in self.KEY])
@@ -467,17 +550,24 @@ class Paragraph(Record):
     id: str | None
     label: str  # for "Link to paragraph 3"
     where: str | None = None
+    anchor: str | None = None
 
 
 @dataclass
 class Heading(Record):
-    KEY: ClassVar[tuple[str, ...]] = ("level", "subtitle", "anchored")
-    SLOTS: ClassVar[tuple[str, ...]] = ("id",)
+    KEY: ClassVar[tuple[str, ...]] = ("level", "subtitle", "anchored", "labelled")
+    SLOTS: ClassVar[tuple[str, ...]] = ("id", "label")
     level: int  # 1-6; 0: not a heading here (a head of a list, figure...)
     subtitle: bool
     anchored: bool
     id: str | None
     where: str | None = None
+    # Its name without the markers of the notes in it ("Title", not "Title Note 1").
+    label: str = ""
+
+    @property
+    def labelled(self) -> bool:
+        return bool(self.label)
 
 
 @dataclass
@@ -527,8 +617,8 @@ class NameLink(Record):
 
 @dataclass
 class DateView(Record):
-    KEY: ClassVar[tuple[str, ...]] = ("glossed", "timed", "anchored", "focusable")
-    SLOTS: ClassVar[tuple[str, ...]] = ("id", "gloss", "machine")
+    KEY: ClassVar[tuple[str, ...]] = ("glossed", "timed", "anchored", "focusable", "keyed")
+    SLOTS: ClassVar[tuple[str, ...]] = ("id", "gloss", "machine", "keys")
     glossed: bool  # it has normalised values to show in both calendars
     timed: bool  # a value for <time datetime>
     anchored: bool
@@ -536,16 +626,22 @@ class DateView(Record):
     id: str | None
     gloss: str
     machine: str
+    keys: str = ""  # search keys of the date in both calendars (see dates.date_keys)
+
+    @property
+    def keyed(self) -> bool:
+        return bool(self.keys)
 
 
 @dataclass
 class NoteMark(Record):
-    KEY: ClassVar[tuple[str, ...]] = ("shown",)
+    KEY: ClassVar[tuple[str, ...]] = ("shown", "foot")
     SLOTS: ClassVar[tuple[str, ...]] = ("html_id", "marker_id", "label")
     shown: bool  # a marker here (not a note shown where it points, nor in a header)
     html_id: str
     marker_id: str
     label: str
+    foot: bool = False  # a footnote of the printed page, marked apart
 
 
 @dataclass
@@ -562,8 +658,14 @@ class Choice:
     reading: Node | None
     source: Node | None
     alternatives: list[Node]
-    tip_reading: str
-    tip_source: str
+    description: str  # what the editors did, in a sentence: the description of the choice
+    about_id: str | None  # the id of that description
+    label: str = ""  # "Correction"
+    reading_text: str = ""
+    source_text: str = ""
+    reason: str = ""  # as the header declares it
+    resp: str = ""  # who made it, by name
+    cert: str = ""  # @cert of the edited reading
 
 
 # --- the node a macro is given -----------------------------------------------------------
@@ -990,6 +1092,8 @@ _TOP_TAGS = frozenset(_T + name for name in _TOPS)
 _DIV_TAGS = frozenset(_T + name for name in _DIVS)
 _KINDS = {"corr": "correction", "reg": "regularisation", "expan": "expansion"}
 _WHAT = {"correction": "Corrected", "regularisation": "Regularised", "expansion": "Expanded"}
+_LABELS = {"correction": "Correction", "regularisation": "Regularisation", "expansion": "Expansion"}
+_BIBL_TAGS = frozenset(_T + name for name in ("bibl", "biblStruct", "biblFull"))
 _MARKER_OK = re.compile(r"^[\w.*†‡§-]{1,8}$")
 _QUOTE_MARKS = "\"'“‘«„‚‹”"
 _QUOTED_BLOCKS = frozenset({"p", "lg", "l", "list", "quote", "sp", "ab"})
@@ -1162,6 +1266,8 @@ class Renderer:
         self.has_h1 = False
         self.paragraphs = 0
         self._where = "text"
+        self._anchor = ""  # the id of the paragraph or note being rendered
+        self._sentences = SentenceFinder()
         self._in_note = 0
         self._deferred: list[str] = []
         self._counts = {"m": 0, "d": 0, "c": 0, "note": 0, "app": 0, "div": 0}
@@ -1178,25 +1284,41 @@ class Renderer:
         """The content of ``el`` as flow content (for a div, li or dd)."""
         return Markup(self._children(el, ctx(header=header)))
 
-    def inline(self, el: etree._Element, *, header: bool = False, in_link: bool = False) -> Markup:
-        """The content of ``el`` as phrasing content (for a p, heading or span)."""
-        return Markup(self._children(el, ctx(phrasing=True, header=header, in_link=in_link)))
+    def inline(
+        self,
+        el: etree._Element,
+        *,
+        header: bool = False,
+        in_link: bool = False,
+        bibl: bool = False,
+    ) -> Markup:
+        """The content of ``el`` as phrasing content (for a p, heading or span);
+        ``bibl``: a citation, whose names and dates are not links."""
+        return Markup(
+            self._children(el, ctx(phrasing=True, header=header, in_link=in_link, bibl=bibl))
+        )
 
     def element(self, el: etree._Element, *, header: bool = False) -> Markup:
         """``el`` itself, in flow content."""
         return Markup(self._node(el, ctx(header=header)))
 
-    def element_inline(self, el: etree._Element, *, header: bool = False) -> Markup:
+    def element_inline(
+        self, el: etree._Element, *, header: bool = False, bibl: bool = False
+    ) -> Markup:
         """``el`` itself, in phrasing content."""
-        return Markup(self._node(el, ctx(phrasing=True, header=header)))
+        return Markup(self._node(el, ctx(phrasing=True, header=header, bibl=bibl)))
 
     @contextmanager
-    def where(self, label: str) -> Iterator[None]:
+    def where(self, label: str, anchor: str | None = None) -> Iterator[None]:
         saved, self._where = self._where, label
+        saved_anchor = self._anchor
+        if anchor is not None:
+            self._anchor = anchor
         try:
             yield
         finally:
             self._where = saved
+            self._anchor = saved_anchor
 
     # -- machinery ------------------------------------------------------------------------
 
@@ -1209,6 +1331,8 @@ class Renderer:
             context = context.phr
         tag = el.tag
         child_ctx = context.for_children(tag in _TOP_TAGS, tag in _DIV_TAGS)
+        if tag in _BIBL_TAGS and not child_ctx.bibl:
+            child_ctx = child_ctx.but(bibl=True)
         phrasing = context.phrasing
         parts: list[str] = []
         text = el.text
@@ -1234,12 +1358,16 @@ class Renderer:
     def _content(self, node: Node, context: Ctx) -> str:
         """What an element holds, in ``context``; the markers of the notes and apparatus
         entries that point to the element close it."""
-        if node.where_label is not None:
-            saved, self._where = self._where, node.where_label
+        record = node.record
+        anchor = record.anchor if record is not None else None
+        if node.where_label is not None or anchor:
+            saved, self._where = self._where, node.where_label or self._where
+            saved_anchor, self._anchor = self._anchor, anchor or self._anchor
             try:
                 body = self._children(node.el, context)
             finally:
                 self._where = saved
+                self._anchor = saved_anchor
         else:
             body = self._children(node.el, context)
         facts = self.facts
@@ -1427,13 +1555,15 @@ class Renderer:
             return Paragraph(False, None, "")
         html_id = self._id_of(node.el)
         if self._in_note or node.ctx.header or node.ctx.original:
-            return Paragraph(html_id is not None, html_id, self._where)
+            return Paragraph(html_id is not None, html_id, self._where, anchor=html_id)
         self.paragraphs += 1
         if html_id is None and self.record_mentions:
             html_id = self.ids.claim(f"{self.slug}-p{self.paragraphs}", "p")
             self.ids.emitted.add(html_id)
         label = f"paragraph {self.paragraphs}"
-        return Paragraph(html_id is not None, html_id, label, f"¶ {self.paragraphs}")
+        return Paragraph(
+            html_id is not None, html_id, label, f"¶ {self.paragraphs}", anchor=html_id
+        )
 
     def heading(self, node: Node) -> Heading:
         el = node.el
@@ -1453,7 +1583,12 @@ class Renderer:
             level = 2
         if level == 1:
             self.has_h1 = True
-        return Heading(level, False, anchored, html_id, "title")
+        label = ""
+        if any(True for _ in el.iter(_T + "note", _T + "app")):
+            label = _plain_reading(el)  # the heading's name, without "Note 1"
+        heading = Heading(level, False, anchored, html_id, "title", label)
+        heading.anchor = html_id
+        return heading
 
     def division(self, node: Node) -> Division:
         el = node.el
@@ -1513,7 +1648,7 @@ class Renderer:
         if node.ctx.header or (self.facts is not None and el in self.facts.places.moved):
             return NoteMark(False, "", "", "")
         note = self.footnote(el)
-        return NoteMark(True, note.html_id, note.marker_id, note.label)
+        return NoteMark(True, note.html_id, note.marker_id, note.label, note.foot)
 
     def footnote(self, el: etree._Element) -> PageNote:
         """Number a note, render its body for the list of notes, and give its marker."""
@@ -1521,7 +1656,8 @@ class Renderer:
             return self._noted[el]
         index = self._next("note")
         markers = self.facts.note_markers if self.facts is not None else {}
-        n = markers.get(el) or (el.get("n") or "").strip() or str(index)
+        foot = self.facts.foot_labels.get(el) if self.facts is not None else None
+        n = foot or markers.get(el) or (el.get("n") or "").strip() or str(index)
         if not _MARKER_OK.match(n):
             n = str(index)
         wanted = el.get(XML_ID) or f"{self.slug}-note-{index}"
@@ -1536,7 +1672,7 @@ class Renderer:
         self._noted[el] = placeholder
         self._in_note += 1
         try:
-            with self.where(f"note {n}"):
+            with self.where(f"footnote {n}" if foot else f"note {n}", html_id):
                 body = self._children(el, ctx())
         finally:
             self._in_note -= 1
@@ -1547,6 +1683,7 @@ class Renderer:
             Markup(body),
             self.resp_label(el.get("resp")),
             el.get("type") or "",
+            foot is not None,
         )
         self.notes[slot] = note
         self._noted[el] = note
@@ -1568,23 +1705,42 @@ class Renderer:
         kind = _KINDS.get(etree.QName(chosen).localname) if chosen is not None else None
         kids = [node._child(c, node.ctx.phr) for c in el if isinstance(c.tag, str)]
         if kind is None or source is None or source is chosen:
-            return Choice("", None, None, None, kids, "", "")
+            return Choice("", None, None, None, kids, "", None)
         reading_text, source_text = _plain(chosen), _plain(source)
         resp = self.resp_label(chosen.get("resp"))
         cert = chosen.get("cert") or ""
-        by = f" by {resp}" if resp else ""
-        certainty = f" (certainty: {cert})" if cert else ""
-        tip_reading = f"{_WHAT[kind]}{by}{certainty}; the source reads “{source_text}”"
-        tip_source = f"As in the source; the edition reads “{reading_text}”"
-        html_id = None
+        reasons = self.facts.reasons if self.facts is not None else {}
+        reason = reasons.get((source_text, reading_text), "")
+        description = (
+            f"{_WHAT[kind]} by the editors: the edition reads “{reading_text}”, "
+            f"the source “{source_text}”."
+        )
+        html_id = about_id = None
         if self.record_mentions and not node.ctx.original:
             html_id = self.ids.claim(f"{self.slug}-c{self._next('c')}", "c")
+            about_id = self.ids.claim(f"{html_id}-about", "c")
             self.interventions.append(
-                ShownIntervention(kind, source_text, reading_text, resp, cert, self._where, html_id)
+                ShownIntervention(
+                    kind, source_text, reading_text, resp, cert, self._where, html_id, reason
+                )
             )
         reading_node = node._child(chosen, node.ctx.phr)
         source_node = node._child(source, node.ctx.phr.but(original=True))
-        return Choice(kind, html_id, reading_node, source_node, kids, tip_reading, tip_source)
+        return Choice(
+            kind,
+            html_id,
+            reading_node,
+            source_node,
+            kids,
+            description,
+            about_id,
+            _LABELS[kind],
+            reading_text,
+            source_text,
+            reason,
+            resp,
+            cert,
+        )
 
     def witness_list(self, pointers: str) -> list[tuple[str, str]]:
         known = self.facts.witnesses if self.facts is not None else {}
@@ -1651,7 +1807,8 @@ class Renderer:
                 url = external_url(pointer)
                 if url:
                     break
-            href = url if url and not node.ctx.in_link else None
+            quiet = node.ctx.in_link or node.ctx.bibl
+            href = url if url and not quiet else None
             return NameLink(
                 href is not None, False, href is not None, kind, False, href, None, None
             )
@@ -1659,9 +1816,12 @@ class Renderer:
         html_id = None
         if self.record_mentions and not node.ctx.original:
             html_id = self.ids.claim(f"{self.slug}-m{self._next('m')}", "m")
+            self.ids.emitted.add(html_id)
             self.mentions.append(Mention(key, html_id, self._where, _plain(el)))
-        href = None if node.ctx.in_link else self.registers.href(key, self.root)
-        html_id = html_id if href else None
+        # Within a link there can be no other; in a bibliographic entry a name is part
+        # of a citation, not a thing to look up.
+        quiet = node.ctx.in_link or node.ctx.bibl
+        href = None if quiet else self.registers.href(key, self.root)
         return NameLink(
             href is not None,
             html_id is not None,
@@ -1677,11 +1837,24 @@ class Renderer:
         el = node.el
         info = date_info(el)
         html_id = None
+        keys = ""
         if info.start and self.record_dates and not node.ctx.original:
             html_id = self.ids.claim(f"{self.slug}-{self.date_prefix}{self._next('d')}", "d")
-            kind = "note" if self._in_note else self.date_kind
-            self.dates.append(DateMention(info, html_id, _plain(el), self._where, kind))
-        gloss = info.gloss()
+            if node.ctx.bibl:
+                kind = "bibl"
+            else:
+                kind = "note" if self._in_note else self.date_kind
+            sentence = ""
+            if kind in ("text", "note"):
+                sentence = self._sentences.sentence(el)
+                keys = date_keys(info)
+            self.dates.append(
+                DateMention(
+                    info, html_id, _plain_reading(el), self._where, kind, sentence, self._anchor
+                )
+            )
+        # In a citation a year is part of the reference: shown as it is, quietly.
+        gloss = "" if node.ctx.bibl else info.gloss()
         return DateView(
             bool(gloss),
             bool(info.machine),
@@ -1690,6 +1863,7 @@ class Renderer:
             html_id,
             gloss,
             info.machine,
+            keys,
         )
 
     def page(self, node: Node) -> PageBreak:

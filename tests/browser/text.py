@@ -17,6 +17,7 @@ ADDED = (
     "pilcrow",
     "noteref-wrap",
     "date-gloss",
+    "int-gloss",
     "visually-hidden",
     "pb",
     "note-foot",
