@@ -46,8 +46,9 @@ class CheckedFile:
     unreadable: bool = False
     # What the document uses of each RELAX NG grammar, by schema path (see ``tailor``).
     usages: dict[Path, Usage] = field(default_factory=dict)
-    # The RELAX NG grammars the document is already known to be valid against.
+    # The RELAX NG grammars the document is already known to be valid, or invalid, against.
     passed: set[Path] = field(default_factory=set)
+    failed: set[Path] = field(default_factory=set)
     _columns: ColumnFinder | None = None
 
     @property

@@ -30,11 +30,8 @@ from pipeline.validate.schemas import (
     TEI_SCH,
     XSD,
     Layer,
-    has_tailored,
+    judge_relaxng,
     load_xsd11,
-    prepare_relaxng,
-    quickly_valid,
-    relaxng_usage,
     tailorable,
     validate_relaxng,
     validate_xsd,
@@ -200,6 +197,7 @@ def validate_documents(
     config = config or ValidationConfig()
     plan = plan_layers(layers, config)
     loaded = [from_tree(name, tree) for name, tree in docs]
+    judge_batch([(doc, plan.ours) for doc in loaded])
     for doc in loaded:
         check_document(doc, plan.ours)
     check_collection(loaded, plan.ours)
@@ -227,12 +225,36 @@ class ValidationRun:
     seconds: float
 
 
-def _is_below(path: Path, resolved_folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(resolved_folder)
-    except (ValueError, OSError):
-        return False
-    return True
+def _within(inner: str, outer: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
+
+
+class _Ours:
+    """Which inputs lie below the resolved ``tei/`` folder. An input's real path stays
+    inside its (resolved) input folder, or it is refused when read, so a path is resolved
+    only when ``tei/`` lies strictly inside that folder: never, for one folder of files."""
+
+    def __init__(self, tei_dir: Path) -> None:
+        self.tei_dir = str(tei_dir)
+        self._by_folder: dict[Path, bool | None] = {}
+
+    def __call__(self, file: InputFile) -> bool:
+        verdict = self._by_folder.get(file.folder, False)
+        if file.folder not in self._by_folder:
+            folder = str(file.folder)
+            if _within(folder, self.tei_dir):
+                verdict = True
+            elif not _within(self.tei_dir, folder):
+                verdict = False
+            else:
+                verdict = None  # tei/ is inside this folder: it depends on the file
+            self._by_folder[file.folder] = verdict
+        if verdict is not None:
+            return verdict
+        try:
+            return _within(os.path.realpath(file.path), self.tei_dir)
+        except (ValueError, OSError):
+            return False
 
 
 Task = tuple[InputFile, tuple[Layer, ...]]
@@ -248,26 +270,25 @@ def _batches(tasks: list[Task]) -> list[list[Task]]:
 
 
 def _load_batch(batch: list[Task]) -> list[CheckedFile]:
-    """Read a batch, and tailor each RELAX NG grammar to it once (see ``tailor``): to the
-    whole first batch, then to the documents that the grammar so far does not accept."""
+    """Read a batch, and give it its RELAX NG verdicts at once (see ``judge_batch``)."""
     docs = [load_file(file) for file, _ in batch]
-    grammars = {layer.path for _, chosen in batch for layer in chosen if layer.kind == RNG}
-    for path in sorted(grammars):
-        members = [
-            doc
-            for (_, chosen), doc in zip(batch, docs, strict=True)
-            if doc.checkable and any(x.kind == RNG and x.path == path for x in chosen)
-        ]
-        first = not has_tailored(path)
-        for doc in members:
-            if not first and quickly_valid(path, doc.tree):
-                doc.passed.add(path)
-                continue
-            usage = relaxng_usage(path, doc.tree)
-            if usage is not None:
-                doc.usages[path] = usage
-                prepare_relaxng(path, usage)
+    judge_batch([(doc, chosen) for (_, chosen), doc in zip(batch, docs, strict=True)])
     return docs
+
+
+def judge_batch(members: Sequence[tuple[CheckedFile, Sequence[Layer]]]) -> None:
+    """Tailor each RELAX NG grammar once for what a batch of documents uses, rather than
+    again for each document that brings something new (see ``tailor``), and judge them."""
+    grammars = {layer.path for _, chosen in members for layer in chosen if layer.kind == RNG}
+    for path in sorted(grammars):
+        judge_relaxng(
+            path,
+            [
+                doc
+                for doc, chosen in members
+                if doc.checkable and any(x.kind == RNG and x.path == path for x in chosen)
+            ],
+        )
 
 
 def _check_batch(batch: list[Task]) -> list[FileResult]:
@@ -329,9 +350,9 @@ def validate_inputs(
     compile_layers(plan.all_layers())
     tasks: list[Task] = []
     any_ours = False
-    tei_dir = config.tei_dir.resolve()
+    is_ours = _Ours(config.tei_dir.resolve())
     for file in files:
-        ours = _is_below(file.path, tei_dir)
+        ours = is_ours(file)
         any_ours = any_ours or ours
         tasks.append((file, plan.ours if ours else plan.foreign))
     # Notes about skipped project layers matter only when some file is ours.

@@ -4,10 +4,10 @@ Three kinds: RELAX NG (lxml/libxml2, used for TEI's ``tei_all``, tailored to the
 at hand by ``pipeline.validate.tailor``), XSD 1.1 (``xmlschema``, used for the project
 schema) and ISO Schematron (``lxml.isoschematron``, see ``pipeline.validate.schematron``;
 TEI's own XPath 2 rules are in ``pipeline.validate.teisch``). Compiled schemas are cached
-per process, keyed by path
-and modification time, so a long-running process notices an edited schema. The XSD is also
-pickled into the user cache, keyed by the SHA-256 of its files, so that ``xmlschema`` builds
-it once rather than on every run.
+per process, keyed by path and modification time, so a long-running process notices an
+edited schema. Between runs, the user cache keeps tailored RELAX NG grammars (see
+``grammar_cache``) and the XSD, pickled under the SHA-256 of its files, so that
+``xmlschema`` builds it once rather than on every run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from pipeline.errors import UsageError
-from pipeline.outputs import atomic_write
+from pipeline.validate import grammar_cache
 from pipeline.validate.document import CheckedFile
 from pipeline.validate.model import ERROR, Issue
 from pipeline.validate.tailor import Grammar, Usage
@@ -121,6 +121,9 @@ def _tailorable(path: str, mtime_ns: int) -> Grammar | None:
 # What the documents validated so far in this process use of each grammar. It only grows,
 # so that once a collection's vocabulary is covered no batch needs a new grammar.
 _COVERED: dict[tuple[str, int], Usage] = {}
+# The same for the documents found invalid: messages come from a grammar tailored to them
+# alone, so it stays as small as what they use.
+_FAILED: dict[tuple[str, int], Usage] = {}
 
 
 def relaxng_usage(path: Path, tree: etree._ElementTree) -> Usage | None:
@@ -130,10 +133,18 @@ def relaxng_usage(path: Path, tree: etree._ElementTree) -> Usage | None:
 
 def prepare_relaxng(path: Path, usage: Usage) -> None:
     """Cover a whole batch at once, so the grammar is tailored once, not per new file."""
-    stamp = schema_stamp(path)
-    covered = _COVERED.get(stamp, Usage())
-    if not covered.covers(usage):
-        _COVERED[stamp] = covered | usage
+    _grow(_COVERED, schema_stamp(path), usage)
+
+
+def prepare_messages(path: Path, usage: Usage) -> None:
+    """Cover every invalid document of a batch at once, for the grammar for messages."""
+    _grow(_FAILED, schema_stamp(path), usage)
+
+
+def _grow(covered: dict[tuple[str, int], Usage], stamp: tuple[str, int], usage: Usage) -> None:
+    so_far = covered.get(stamp, Usage())
+    if not so_far.covers(usage):
+        covered[stamp] = so_far | usage
 
 
 def has_tailored(path: Path) -> bool:
@@ -171,20 +182,71 @@ def relaxng_for(path: Path, tree: etree._ElementTree, usage: Usage | None = None
     return _compile_tailored(*stamp, _COVERED[stamp])
 
 
-def relaxng_for_messages(path: Path, tree: etree._ElementTree) -> etree.RelaxNG:
+def judge_relaxng(path: Path, docs: list[CheckedFile]) -> None:
+    """Give each of a batch of documents its verdict against one grammar, marking it
+    ``passed`` or ``failed``.
+
+    The grammar is tailored once for the whole batch: the first batch in a process, or
+    the documents the grammar tailored so far does not take (see ``quickly_valid``).
+    What the invalid documents use is gathered for the grammar for messages.
+    """
+    stamp = schema_stamp(path)
+    grammar = tailorable(path)
+    if grammar is None or stamp in _WHOLE:
+        whole = compile_relaxng(path)
+        for doc in docs:
+            (doc.passed if whole.validate(doc.tree) else doc.failed).add(path)
+        return
+    covered = _COVERED.get(stamp)
+    quick = _compile_tailored(*stamp, covered) if covered is not None else None
+    pending = []
+    for doc in docs:
+        tree = doc.tree
+        assert tree is not None
+        rejected = False
+        if quick is not None and covered is not None and grammar.facets_hold(tree, covered.failing):
+            if quick.validate(tree):
+                doc.passed.add(path)
+                continue
+            rejected = True
+        usage = doc.usages[path] = grammar.usage(tree)
+        if rejected and covered is not None and covered.covers(usage):
+            # Tailored to all this document uses: the grammar's verdict is the whole one's.
+            doc.failed.add(path)
+            prepare_messages(path, usage)
+            continue
+        prepare_relaxng(path, usage)
+        pending.append(doc)
+    if not pending:
+        return
+    tailored = _compile_tailored(*stamp, _COVERED[stamp])
+    for doc in pending:
+        if tailored.validate(doc.tree):
+            doc.passed.add(path)
+        else:
+            doc.failed.add(path)
+            prepare_messages(path, doc.usages[path])
+
+
+def relaxng_for_messages(
+    path: Path, tree: etree._ElementTree, usage: Usage | None = None
+) -> etree.RelaxNG:
     """A compiled schema for reporting the errors of ``tree``: its messages are the whole
     grammar's (a test compares them), but it compiles in a fraction of a second, not ten."""
     stamp = schema_stamp(path)
-    if stamp in _WHOLE or stamp not in _COVERED:
-        relaxng_for(path, tree)
     if stamp in _WHOLE or tailorable(path) is None:
         return compile_relaxng(path)
-    return _compile_tailored(*stamp, _COVERED[stamp], stand_ins=True)
+    if usage is None:
+        usage = relaxng_usage(path, tree)
+    assert usage is not None
+    prepare_messages(path, usage)
+    return _compile_tailored(*stamp, _FAILED[stamp], stand_ins=True)
 
 
 def forget_compiled() -> None:
-    """Drop the compiled RELAX NG grammars of this process (for benchmarks)."""
+    """Drop the compiled RELAX NG grammars of this process (for benchmarks and tests)."""
     _COVERED.clear()
+    _FAILED.clear()
     _compile_tailored.cache_clear()
     _WHOLE.clear()
 
@@ -193,21 +255,34 @@ def forget_compiled() -> None:
 def _compile_tailored(
     path: str, mtime_ns: int, usage: Usage, stand_ins: bool = False
 ) -> etree.RelaxNG:
+    """The grammar tailored to ``usage``, compiled: from the user cache if it is there."""
+    source = grammar_cache.source_digest(path, mtime_ns)
+    key = grammar_cache.entry_key(source, usage, stand_ins) if source else None
+    cached = grammar_cache.read_entry(key) if key else None
+    if cached is not None:
+        try:
+            return etree.RelaxNG(etree.fromstring(cached, safe_parser()))
+        except (etree.XMLSyntaxError, etree.RelaxNGParseError):
+            pass  # intact but not a grammar (never written so): tailored again below
     grammar = _tailorable(path, mtime_ns)
     assert grammar is not None
-    return _compile(grammar.tailor(usage, stand_ins), path)
+    tailored = grammar.tailor(usage, stand_ins)
+    compiled = _compile(tailored, path)
+    if key:
+        grammar_cache.write_entry(key, etree.tostring(tailored, encoding="utf-8"))
+    return compiled
 
 
 def validate_relaxng(doc: CheckedFile, layer: Layer) -> list[Issue]:
     assert doc.tree is not None
     if layer.path in doc.passed:
         return []
-    quick = relaxng_for(layer.path, doc.tree, doc.usages.get(layer.path))
-    if quick.validate(doc.tree):
+    usage = doc.usages.get(layer.path)
+    if layer.path not in doc.failed and relaxng_for(layer.path, doc.tree, usage).validate(doc.tree):
         return []
     # The fast grammar has lost what libxml2 names in its messages (a required element
     # nobody uses, say), so the errors come from one tailored with stand-ins for it.
-    validator = relaxng_for_messages(layer.path, doc.tree)
+    validator = relaxng_for_messages(layer.path, doc.tree, usage)
     if validator.validate(doc.tree):
         validator = compile_relaxng(layer.path)  # never expected: trust the whole grammar
         if validator.validate(doc.tree):
@@ -474,6 +549,8 @@ def _load_xsd11(path: str, mtime_ns: int, cache_dir: str | None) -> xmlschema.XM
     except (xmlschema.XMLSchemaException, etree.XMLSyntaxError, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SchemaError(f"cannot compile XSD 1.1 schema: {message}", path) from None
+    from pipeline.outputs import atomic_write
+
     try:
         atomic_write(pickled, pickle.dumps(schema, protocol=pickle.HIGHEST_PROTOCOL))
     except (OSError, pickle.PicklingError, TypeError, AttributeError):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,6 +47,12 @@ _ENOUGH = {
     "[^\\p{C}\\p{Z}]+": re.compile(r"[!-~]+"),
 }
 _XML_SPACES = str.maketrans("\t\n\r", "   ")
+# A word of printable ASCII: each condition above holds for every such word (each is one
+# character class repeated, and takes the whole printable range), so a value of one such
+# word satisfies every facet those conditions stand for, listed or not.
+_PLAIN_WORD = re.compile(r"[!-~]+")
+_PRINTABLE = "".join(map(chr, range(0x21, 0x7F)))
+_PLAIN_ENOUGH = frozenset(p for p, enough in _ENOUGH.items() if enough.fullmatch(_PRINTABLE))
 
 # Statuses of a pattern for a batch, ordered so that a fixpoint can only climb.
 NOTHING, RESCUE, EMPTY, CONTENT = 0, 1, 2, 3
@@ -128,6 +135,7 @@ class Grammar:
         # lxml hands out the same proxy for a node only while one is alive; analysis results
         # are keyed by id(), so every node is kept alive with the grammar.
         self._alive = list(self.root.iter())
+        self._kids: dict[int, list[etree._Element]] = {}
         self.start = self.root.find(_R + "start")
         self.defines = {d.get("name"): d for d in self.root.iter(_R + "define")}
         missing = {r.get("name") for r in self.root.iter(_R + "ref")} - set(self.defines)
@@ -144,9 +152,43 @@ class Grammar:
         self._enough = {i: _enough(d) for i, d in enumerate(self.facets)}
         self.reach, self.text_facets = self._facet_reach()
         self._reach_names = frozenset(self.reach)
+        self._plain_names = frozenset(
+            name
+            for name, found in self.reach.items()
+            if all(_facet_pattern(self.facets[i]) in _PLAIN_ENOUGH for i, _ in found)
+        )
         self._facet_checks: dict[int, etree.RelaxNG] = {}
         self._verdicts: dict[tuple[int, str], bool] = {}
         self._value_verdicts: dict[tuple[str, str], frozenset[int]] = {}
+        self._dependents: dict[str, tuple[str, ...]] | None = None
+
+    def patterns(self, node: etree._Element) -> list[etree._Element]:
+        """``_patterns(node)``, worked out once per node of this grammar (do not change it)."""
+        key = id(node)
+        found = self._kids.get(key)
+        if found is None:
+            found = self._kids[key] = _patterns(node)
+        return found
+
+    def dependents(self) -> dict[str, tuple[str, ...]]:
+        """For each define, the defines whose status may read its status when tailoring:
+        those that refer to it, directly or through attribute-only defines (inlined)."""
+        if self._dependents is None:
+            found: dict[str, set[str]] = {name: set() for name in self.defines}
+            for name, define in self.defines.items():
+                stack, seen = list(self.patterns(define)), set()
+                while stack:
+                    node = stack.pop()
+                    if node.tag == _R + "ref":
+                        target = node.get("name")
+                        found[target].add(name)
+                        if target in self.attribute_only and target not in seen:
+                            seen.add(target)
+                            stack.extend(self.patterns(self.defines[target]))
+                        continue
+                    stack.extend(self.patterns(node))
+            self._dependents = {name: tuple(sorted(d)) for name, d in found.items()}
+        return self._dependents
 
     # --- analysis, once per grammar ---------------------------------------------------------
 
@@ -263,7 +305,7 @@ class Grammar:
         elements: set[str] = set()
         by_element: dict[str, set[str]] = {}
         failing: set[int] = set()
-        checked = self._reach_names
+        checked, plain, plain_word = self._reach_names, self._plain_names, _PLAIN_WORD.fullmatch
         for el in root.iter():
             tag = el.tag
             if tag.__class__ is not str:
@@ -277,7 +319,7 @@ class Grammar:
                 names = by_element[tag] = set()
             for name, value in items:
                 names.add(name)
-                if name in checked:
+                if name in checked and not (name in plain and plain_word(value)):
                     failing.update(self._failing_facets(name, value))
         elements.update(by_element)
         attributes = {(tag, name) for tag, names in by_element.items() for name in names}
@@ -286,11 +328,13 @@ class Grammar:
     def facets_hold(self, tree: etree._ElementTree, failing: frozenset[int]) -> bool:
         """Whether every attribute value of ``tree`` satisfies each pattern facet it may
         meet, other than those in ``failing`` (which a tailored grammar keeps)."""
-        checked = self._reach_names
+        checked, plain, plain_word = self._reach_names, self._plain_names, _PLAIN_WORD.fullmatch
         for value in _ALL_ATTRIBUTES(tree):
             name = value.attrname
+            if name not in checked or (name in plain and plain_word(value)):
+                continue
             # str(): the memo must not keep the XPath result, and so the tree, alive
-            if name in checked and not self._failing_facets(name, str(value)) <= failing:
+            if not self._failing_facets(name, str(value)) <= failing:
                 return False
         return True
 
@@ -340,9 +384,15 @@ class Grammar:
         return _Tailoring(self, usage, stand_ins).grammar()
 
 
-def _enough(data: etree._Element) -> re.Pattern[str] | None:
+def _facet_pattern(data: etree._Element) -> str | None:
+    """The pattern facet of a ``data`` pattern, when it has exactly one."""
     patterns = [p.text or "" for p in data.iter(_R + "param") if p.get("name") == "pattern"]
-    return _ENOUGH.get(patterns[0]) if len(patterns) == 1 else None
+    return patterns[0] if len(patterns) == 1 else None
+
+
+def _enough(data: etree._Element) -> re.Pattern[str] | None:
+    pattern = _facet_pattern(data)
+    return _ENOUGH.get(pattern) if pattern is not None else None
 
 
 def _facet_check(data: etree._Element) -> etree.RelaxNG:
@@ -388,17 +438,25 @@ class _Tailoring:
     # "not inside a named element": any attribute name used anywhere in the batch.
 
     def _settle(self) -> None:
+        # Statuses only climb, and every status is a monotone function of the others, so
+        # re-working out only the defines whose inputs changed reaches the same fixpoint
+        # as sweeping over all of them until nothing changes.
         defines = self.g.defines
-        changed = True
-        while changed:
-            changed = False
-            for name, define in defines.items():
-                if self.status[name] == CONTENT:
-                    continue
-                status = self._group(_patterns(define), None)
-                if status != self.status[name]:
-                    self.status[name] = status
-                    changed = True
+        dependents = self.g.dependents()
+        queue = deque(defines)
+        queued = set(defines)
+        while queue:
+            name = queue.popleft()
+            queued.discard(name)
+            if self.status[name] == CONTENT:
+                continue
+            status = self._group(self.g.patterns(defines[name]), None)
+            if status != self.status[name]:
+                self.status[name] = status
+                for other in dependents[name]:
+                    if other not in queued:
+                        queued.add(other)
+                        queue.append(other)
 
     def _group(self, children: Iterable[etree._Element], ctx: frozenset[str] | None) -> int:
         result = EMPTY
@@ -429,38 +487,38 @@ class _Tailoring:
         if tag == _R + "ref":
             name = p.get("name")
             if ctx is not None and name in self.g.attribute_only:
-                return self._group(_patterns(self.g.defines[name]), ctx)
+                return self._group(self.g.patterns(self.g.defines[name]), ctx)
             return self.status[name]
         if tag == _R + "element":
             name = self.g.names[id(p)]
             if name is not None and name not in self.usage.elements:
                 return RESCUE if self.stand_ins else NOTHING
-            return CONTENT if self._group(_patterns(p), self._element_ctx(p)) else NOTHING
+            return CONTENT if self._group(self.g.patterns(p), self._element_ctx(p)) else NOTHING
         if tag == _R + "attribute":
             name = self.g.names[id(p)]
             allowed = self.all_attributes if ctx is None else ctx
-            if name is not None and name not in allowed and not self.stand_ins:
-                return NOTHING
-            return CONTENT if self._group(_patterns(p), None) else NOTHING
+            if name is not None and name not in allowed:
+                return RESCUE if self.stand_ins else NOTHING
+            return CONTENT if self._group(self.g.patterns(p), None) else NOTHING
         if tag == _R + "choice":
-            return max((self._of(c, ctx) for c in _patterns(p)), default=NOTHING)
+            return max((self._of(c, ctx) for c in self.g.patterns(p)), default=NOTHING)
         if tag in (_R + "optional", _R + "zeroOrMore"):
-            return CONTENT if self._group(_patterns(p), ctx) == CONTENT else EMPTY
+            return CONTENT if self._group(self.g.patterns(p), ctx) == CONTENT else EMPTY
         if tag == _R + "empty":
             return EMPTY
         if tag == _R + "notAllowed":
             return NOTHING
         if tag in _LEAVES:
             return CONTENT
-        return self._group(_patterns(p), ctx)  # group, oneOrMore, interleave, mixed
+        return self._group(self.g.patterns(p), ctx)  # group, oneOrMore, interleave, mixed
 
     # --- writing the tailored grammar -------------------------------------------------------
 
     def grammar(self) -> etree._ElementTree:
         root = etree.Element(self.g.root.tag, dict(self.g.root.attrib), nsmap=self.g.root.nsmap)
         start = etree.SubElement(root, _R + "start", dict(self.g.start.attrib))
-        if self._group(_patterns(self.g.start), None) in (CONTENT, RESCUE):
-            self._emit_children(start, _patterns(self.g.start), None)
+        if self._group(self.g.patterns(self.g.start), None) in (CONTENT, RESCUE):
+            self._emit_children(start, self.g.patterns(self.g.start), None)
         else:
             etree.SubElement(start, _R + "notAllowed")
         written: set[str] = set()
@@ -469,7 +527,7 @@ class _Tailoring:
                 written.add(name)
                 source = self.g.defines[name]
                 define = etree.SubElement(root, _R + "define", dict(source.attrib))
-                self._emit_children(define, _patterns(source), None)
+                self._emit_children(define, self.g.patterns(source), None)
         return etree.ElementTree(root)
 
     def _emit_children(
@@ -491,7 +549,7 @@ class _Tailoring:
         if tag == _R + "ref":
             name = p.get("name")
             if ctx is not None and name in self.g.attribute_only:
-                self._emit_group(parent, _patterns(self.g.defines[name]), ctx)
+                self._emit_group(parent, self.g.patterns(self.g.defines[name]), ctx)
             else:
                 self.needed.setdefault(name, None)
                 etree.SubElement(parent, tag, dict(p.attrib))
@@ -516,7 +574,7 @@ class _Tailoring:
                 self.needed.setdefault(ref.get("name"), None)
             return
         if tag == _R + "choice":
-            statuses = [(c, self._of(c, ctx)) for c in _patterns(p)]
+            statuses = [(c, self._of(c, ctx)) for c in self.g.patterns(p)]
             kept = [c for c, s in statuses if s == CONTENT]
             optional = bool(kept) and any(s == EMPTY for _, s in statuses)
             if not kept:  # all stand-ins: this choice is a required part of its parent
@@ -548,18 +606,18 @@ class _Tailoring:
                 if isinstance(child.tag, str) and child.tag in _NAME_CLASSES:
                     node.append(copy.deepcopy(child))
             inner = self._element_ctx(p) if tag == _R + "element" else None
-            if tag == _R + "attribute" and not _patterns(p):
+            if tag == _R + "attribute" and not self.g.patterns(p):
                 return  # an attribute pattern without content means text
-            self._emit_children(node, _patterns(p), inner)
+            self._emit_children(node, self.g.patterns(p), inner)
             return
         # group, optional, zeroOrMore, oneOrMore, list, interleave, mixed
         if tag == _R + "group":
-            self._emit_group(parent, _patterns(p), ctx)
+            self._emit_group(parent, self.g.patterns(p), ctx)
             return
         node = etree.SubElement(parent, tag, dict(p.attrib))
         if tag == _R + "list":
             _settle_inherited(p, node)
-        self._emit_group(node, _patterns(p), ctx)
+        self._emit_group(node, self.g.patterns(p), ctx)
 
     def _emit_one(
         self, parent: etree._Element, p: etree._Element, ctx: frozenset[str] | None
