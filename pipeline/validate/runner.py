@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -36,14 +35,13 @@ from pipeline.validate.schemas import (
     validate_relaxng,
     validate_xsd,
 )
-from pipeline.validate.schematron import compile_schematron, validate_collection
 from pipeline.validate.teip5 import RNG_NAME, SchemaUnavailable, resolve_tei_dir
-from pipeline.validate.teisch import (
-    INSTALL_HINT,
-    SaxonUnavailable,
-    saxon_available,
-    validate_tei_schematron,
-)
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+
+# The Schematron layers, Saxon and worker processes are imported when first used: most
+# runs need none of them, and a run on a few files is mostly start-up.
 
 EDITION = "edition"
 TEI_ALL = "tei_all"
@@ -141,6 +139,12 @@ def _named_layers(
     return [Layer(kind, path, path.name)]
 
 
+def saxon_available() -> bool:
+    from pipeline.validate.teisch import saxon_available as available
+
+    return available()
+
+
 def compile_layers(layers: Iterable[Layer]) -> None:
     """Compile (or load from cache) every schema now, so that errors in a schema surface
     before any file is read and forked workers inherit the compiled schemas."""
@@ -152,8 +156,12 @@ def compile_layers(layers: Iterable[Layer]) -> None:
         elif layer.kind == TEI_SCH:
             # Compiled in each process that uses it (Saxon's state is not fork-safe).
             if not saxon_available():
+                from pipeline.validate.teisch import INSTALL_HINT, SaxonUnavailable
+
                 raise SaxonUnavailable(f"the TEI Schematron layer needs Saxon: {INSTALL_HINT}")
         else:
+            from pipeline.validate.schematron import compile_schematron
+
             compile_schematron(layer.path)
 
 
@@ -167,6 +175,8 @@ def check_document(doc: CheckedFile, layers: Iterable[Layer]) -> None:
         elif layer.kind == XSD:
             doc.issues.extend(validate_xsd(doc, layer))
         elif layer.kind == TEI_SCH:
+            from pipeline.validate.teisch import validate_tei_schematron
+
             doc.issues.extend(validate_tei_schematron(doc, layer.path, layer.label))
 
 
@@ -176,6 +186,8 @@ def check_collection(docs: list[CheckedFile], layers: Iterable[Layer]) -> None:
         if layer.kind != SCH:
             continue
         members = [doc for doc in docs if doc.checkable]
+        from pipeline.validate.schematron import validate_collection
+
         found = validate_collection(members, layer)
         for doc in members:
             doc.issues.extend(found.get(doc.path, []))
@@ -197,7 +209,7 @@ def validate_documents(
     config = config or ValidationConfig()
     plan = plan_layers(layers, config)
     loaded = [from_tree(name, tree) for name, tree in docs]
-    judge_batch([(doc, plan.ours) for doc in loaded])
+    judge_batch([(doc, plan.ours) for doc in loaded], reuse=False)
     for doc in loaded:
         check_document(doc, plan.ours)
     check_collection(loaded, plan.ours)
@@ -269,16 +281,17 @@ def _batches(tasks: list[Task]) -> list[list[Task]]:
     return [tasks[i : i + BATCH] for i in range(0, len(tasks), BATCH)]
 
 
-def _load_batch(batch: list[Task]) -> list[CheckedFile]:
+def _load_batch(batch: list[Task], reuse: bool = True) -> list[CheckedFile]:
     """Read a batch, and give it its RELAX NG verdicts at once (see ``judge_batch``)."""
     docs = [load_file(file) for file, _ in batch]
-    judge_batch([(doc, chosen) for (_, chosen), doc in zip(batch, docs, strict=True)])
+    judge_batch([(doc, chosen) for (_, chosen), doc in zip(batch, docs, strict=True)], reuse)
     return docs
 
 
-def judge_batch(members: Sequence[tuple[CheckedFile, Sequence[Layer]]]) -> None:
+def judge_batch(members: Sequence[tuple[CheckedFile, Sequence[Layer]]], reuse: bool = True) -> None:
     """Tailor each RELAX NG grammar once for what a batch of documents uses, rather than
-    again for each document that brings something new (see ``tailor``), and judge them."""
+    again for each document that brings something new (see ``tailor``), and judge them.
+    ``reuse``: more batches follow, which the grammar is kept for."""
     grammars = {layer.path for _, chosen in members for layer in chosen if layer.kind == RNG}
     for path in sorted(grammars):
         judge_relaxng(
@@ -288,6 +301,7 @@ def judge_batch(members: Sequence[tuple[CheckedFile, Sequence[Layer]]]) -> None:
                 for doc, chosen in members
                 if doc.checkable and any(x.kind == RNG and x.path == path for x in chosen)
             ],
+            reuse,
         )
 
 
@@ -306,6 +320,8 @@ def available_cpus() -> int:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # With fork the workers share the schemas the parent has compiled; elsewhere each
     # worker compiles them once, on its first file.
     methods = multiprocessing.get_all_start_methods()
@@ -373,7 +389,7 @@ def _run_serial(tasks: list[Task]) -> list[FileResult]:
     # Only documents that a collection layer (Schematron) needs stay in memory.
     kept: list[tuple[int, CheckedFile]] = []
     for start, batch in zip(range(0, len(tasks), BATCH), _batches(tasks), strict=True):
-        loaded = _load_batch(batch)
+        loaded = _load_batch(batch, reuse=len(tasks) > BATCH)
         for offset, ((_, chosen), doc) in enumerate(zip(batch, loaded, strict=True)):
             check_document(doc, chosen)
             results.append(to_result(doc))
@@ -388,6 +404,8 @@ def _run_serial(tasks: list[Task]) -> list[FileResult]:
 
 
 def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         results = [r for rs in pool.map(_check_batch, _batches(tasks)) for r in rs]
     # Schematron needs every document at once: the parent reads those that need it.
