@@ -271,12 +271,10 @@ def relaxng_for_messages(
     """A compiled schema for reporting the errors of ``tree``: its messages are the whole
     grammar's (a test compares them), but it compiles in a fraction of a second, not ten."""
     stamp = schema_stamp(path)
-    if stamp in _WHOLE or tailorable(path) is None:
+    grammar = _tailorable(*stamp)
+    if stamp in _WHOLE or grammar is None:
         return compile_relaxng(path)
-    if usage is None:
-        usage = relaxng_usage(path, tree)
-    assert usage is not None
-    prepare_messages(path, usage)
+    _grow(_FAILED, stamp, usage if usage is not None else grammar.usage(tree))
     return _compile_tailored(*stamp, _FAILED[stamp], stand_ins=True)
 
 
@@ -330,12 +328,14 @@ def validate_relaxng(doc: CheckedFile, layer: Layer) -> list[Issue]:
     # libxml2 follows each real error with "element X failed to validate content" on every
     # ancestor; those say nothing new, so they are kept only when nothing else is reported.
     kept = specific or entries
+    grammar = tailorable(layer.path)
+    prefixes: dict[str, str] = {}
     issues = []
     for entry in kept:
-        el = _element_at(doc.tree, entry.path)
+        el = _element_at(doc.tree, entry.path, prefixes)
         line = entry.line or (el.sourceline if el is not None else None)
         column = doc.column(el) if el is not None else None
-        message = _relaxng_message(entry.message, el, tailorable(layer.path))
+        message = _relaxng_message(entry.message, el, grammar)
         issues.append(Issue(doc.path, line, column, message, layer.label, ERROR))
     return _dedupe(_without_echoes(issues))
 
@@ -347,20 +347,22 @@ _CASCADE = {
 }
 
 
-def _element_at(tree: etree._ElementTree, xpath: str | None) -> etree._Element | None:
+def _element_at(
+    tree: etree._ElementTree, xpath: str | None, prefixes: dict[str, str]
+) -> etree._Element | None:
+    """The element libxml2 names by ``xpath``; ``prefixes`` is filled on first need, and
+    kept for the next error in the same document."""
     if not xpath:
         return None
     try:
-        found = tree.xpath(xpath)
+        found = _xpath(xpath)(tree)
     except etree.XPathError:
         # libxml2 writes prefixed names for namespaces other than the default one.
-        prefixes = {
-            prefix: uri
-            for el in tree.getroot().iter()
-            if isinstance(el.tag, str)
-            for prefix, uri in el.nsmap.items()
-            if prefix
-        }
+        if not prefixes:
+            # Every element's in-scope prefixes, in document order (a later one wins).
+            prefixes.update(
+                (prefix, uri) for prefix, uri in _NAMESPACES(tree) if prefix and prefix != "xml"
+            )
         try:
             found = tree.xpath(xpath, namespaces=prefixes)
         except etree.XPathError:
@@ -368,6 +370,15 @@ def _element_at(tree: etree._ElementTree, xpath: str | None) -> etree._Element |
     if isinstance(found, list) and found and isinstance(found[0], etree._Element):
         return found[0]
     return None
+
+
+_NAMESPACES = etree.XPath("//namespace::*")
+
+
+@functools.lru_cache(maxsize=1024)
+def _xpath(path: str) -> etree.XPath:
+    # The same paths come back for every document with the same error: compiled once.
+    return etree.XPath(path)
 
 
 # Prefixes by which namespaces are known, for names with no prefix in the document.

@@ -626,7 +626,6 @@ class _Tailoring:
                 index is not None
                 and index not in self.usage.failing
                 and index not in self.g.text_facets
-                and not self.stand_ins
             ):
                 for param in copied.findall(_PARAM):
                     if param.get("name") == "pattern":
