@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,6 +39,7 @@ import time
 import tomllib
 import xml.parsers.expat
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -302,13 +304,20 @@ def python_env(cache: Path, pycache: Path) -> dict[str, str]:
     return env
 
 
-def wall(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall and CPU seconds (the process and its workers) of a command, and its output."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     seconds = time.perf_counter() - started
     if proc.returncode not in (0, 1):
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(command[:4])}...\n{proc.stderr}")
-    return seconds, proc.stdout
+    return seconds, _children_cpu() - cpu, proc.stdout
 
 
 def edition_command(target: Path) -> list[str]:
@@ -337,6 +346,28 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+RUNS = {
+    "floor": "lxml parse only (floor)",
+    "cold": "edition validate, cold cache",
+    "warm": "edition validate, warm cache",
+    "jing": "jing, one JVM",
+}
+
+
+@dataclass
+class Row:
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+    out: str = ""
+    rejected: int | None = None
+
+    def add(self, seconds: float, cpu: float, out: str) -> None:
+        self.walls.append(seconds)
+        self.cpus.append(cpu)
+        self.out = out
+
+
 def compare(args: argparse.Namespace) -> int:
     tei_dir = resolve_tei_dir(args.tei_schema_dir)
     rng = tei_dir / "tei_all.rng"
@@ -359,44 +390,45 @@ def compare(args: argparse.Namespace) -> int:
         wall(edition_command(base), python_env(root / "warmup", pycache))
 
         header = (
-            f"{'set':<28} {'files':>6} {'MB':>6}  {'floor s':>8} {'cold s':>7} {'warm s':>7} "
-            f"{'jing s':>7}  {'cold/jing':>9} {'warm/jing':>9}  rejected (ours/jing)"
+            f"{'set':<28} {'files':>6} {'MB':>5}  {'run':<34} {'wall s':>7} {'CPU s':>7} "
+            f"{'x jing':>7}  rejected"
         )
         lines = [header, "-" * len(header)]
         for name, folder, members in sets:
             listing = root / f"{folder.name}.list"
             listing.write_text("\n".join(map(str, members)), "utf-8")
             megabytes = sum(f.stat().st_size for f in members) / 1e6
-            times: dict[str, list[float]] = {"floor": [], "cold": [], "warm": [], "jing": []}
-            ratios: dict[str, list[float]] = {"cold": [], "warm": []}
-            ours = theirs = -1
+            rows = {kind: Row() for kind in RUNS}
             for round_number in range(args.rounds):
-                env = python_env(root / "floor", pycache)
-                times["floor"].append(wall([sys.executable, "-c", FLOOR, str(listing)], env)[0])
+                floor_env = python_env(root / "floor", pycache)
+                rows["floor"].add(*wall([sys.executable, "-c", FLOOR, str(listing)], floor_env))
                 cold_cache = root / f"cold-{folder.name}-{round_number}"
-                seconds, out = wall(edition_command(folder), python_env(cold_cache, pycache))
-                times["cold"].append(seconds)
+                rows["cold"].add(*wall(edition_command(folder), python_env(cold_cache, pycache)))
                 shutil.rmtree(cold_cache, ignore_errors=True)
                 warm_cache = root / f"warm-{folder.name}"
                 if round_number == 0:
                     wall(edition_command(folder), python_env(warm_cache, pycache))
-                seconds, out = wall(edition_command(folder), python_env(warm_cache, pycache))
-                times["warm"].append(seconds)
-                ours = rejected_by_edition(out)
+                rows["warm"].add(*wall(edition_command(folder), python_env(warm_cache, pycache)))
                 if jing:
-                    seconds, out = wall([jing, str(rng), *map(str, members)])
-                    times["jing"].append(seconds)
-                    theirs = rejected_by_jing(out)
-                    for kind, found in ratios.items():
-                        found.append(times[kind][-1] / seconds)
-            cells = " ".join(f"{median(times[k]):>7.2f}" for k in ("cold", "warm", "jing"))
-            lines.append(
-                f"{name:<28} {len(members):>6} {megabytes:>6.1f}  {median(times['floor']):>8.2f} "
-                f"{cells}  {median(ratios['cold']):>9.2f} {median(ratios['warm']):>9.2f}  "
-                f"{ours}/{theirs}"
-            )
-            print(lines[-1], file=sys.stderr)  # progress
-    print(f"edition validate --schema tei_all against jing, {args.rounds} rounds, median:")
+                    rows["jing"].add(*wall([jing, str(rng), *map(str, members)]))
+                    for row in rows.values():
+                        row.ratios.append(row.walls[-1] / rows["jing"].walls[-1])
+            rows["cold"].rejected = rows["warm"].rejected = rejected_by_edition(rows["warm"].out)
+            rows["jing"].rejected = rejected_by_jing(rows["jing"].out) if jing else None
+            for number, (kind, row) in enumerate(rows.items()):
+                if not row.walls:
+                    continue
+                label = (name, str(len(members)), f"{megabytes:.1f}") if number == 0 else ("",) * 3
+                lines.append(
+                    f"{label[0]:<28} {label[1]:>6} {label[2]:>5}  {RUNS[kind]:<34} "
+                    f"{median(row.walls):>7.2f} {median(row.cpus):>7.2f} "
+                    f"{median(row.ratios):>7.2f}  {'' if row.rejected is None else row.rejected}"
+                )
+            print("\n".join(lines[-len(rows) :]), file=sys.stderr)  # progress
+    print(
+        f"edition validate --schema tei_all beside jing, median of {args.rounds} rounds "
+        "(x jing: the median of the ratios within each round)"
+    )
     print("\n".join(lines))
     return 0
 
