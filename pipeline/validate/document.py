@@ -29,6 +29,7 @@ from pipeline.validate.teip5 import TEI_VERSION, known_tei_all_version
 from pipeline.xmltools import TEI_NS, XI_NS, parse_bytes
 
 TEI_ROOTS = ("TEI", "teiCorpus")
+_TEI_ROOT_TAGS = frozenset(f"{{{TEI_NS}}}{name}" for name in TEI_ROOTS)
 _DUPLICATE_ID = re.compile(r"ID (\S+) already defined")
 _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
@@ -46,8 +47,9 @@ class CheckedFile:
     unreadable: bool = False
     # What the document uses of each RELAX NG grammar, by schema path (see ``tailor``).
     usages: dict[Path, Usage] = field(default_factory=dict)
-    # The RELAX NG grammars the document is already known to be valid against.
+    # The RELAX NG grammars the document is already known to be valid, or invalid, against.
     passed: set[Path] = field(default_factory=set)
+    failed: set[Path] = field(default_factory=set)
     _columns: ColumnFinder | None = None
 
     @property
@@ -143,6 +145,8 @@ def _doctype_issues(doc: CheckedFile) -> list[Issue]:
 
 
 def _root_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
+    if root.tag in _TEI_ROOT_TAGS:
+        return []
     qname = etree.QName(root)
     ns, local = qname.namespace, qname.localname
     if ns == TEI_NS and local in TEI_ROOTS:
@@ -170,6 +174,8 @@ def _root_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
 
 def xml_model_hrefs(tree: etree._ElementTree) -> list[etree._ProcessingInstruction]:
     root = tree.getroot()
+    if root.getprevious() is None:
+        return []
     pis = [
         node
         for node in root.itersiblings(preceding=True)

@@ -12,26 +12,28 @@ from lxml import etree
 
 
 class ColumnFinder:
-    """Finds start-tag columns in one document; builds its index only when first asked."""
+    """Finds start-tag columns in one document; indexes each local name only when first
+    asked about an element of that name (lxml finds those without leaving C)."""
 
     def __init__(self, root: etree._Element, source: bytes | None) -> None:
         self._root = root
         self._source = source
         self._lines: list[bytes] | None = None
-        self._rank: dict[etree._Element, int] | None = None
+        self._rank: dict[str, dict[etree._Element, int]] = {}
 
-    def _index(self) -> dict[etree._Element, int]:
-        if self._rank is None:
+    def _index(self, local: str) -> dict[etree._Element, int]:
+        rank = self._rank.get(local)
+        if rank is None:
             seen: dict[tuple[int, str], int] = {}
-            rank: dict[etree._Element, int] = {}
-            for el in self._root.iter():
-                if not isinstance(el.tag, str) or el.sourceline is None:
+            rank = {}
+            for el in self._root.iter(f"{{*}}{local}"):
+                if el.sourceline is None:
                     continue
                 key = (el.sourceline, _qname(el))
                 rank[el] = seen.get(key, 0)
                 seen[key] = rank[el] + 1
-            self._rank = rank
-        return self._rank
+            self._rank[local] = rank
+        return rank
 
     def column(self, el: etree._Element) -> int | None:
         """1-based column of ``el``'s ``<``, or None when it cannot be told."""
@@ -44,7 +46,7 @@ class ColumnFinder:
             return None
         line = self._lines[line_no - 1].decode("utf-8", errors="replace")
         needle = "<" + _qname(el)
-        nth = self._index().get(el, 0)
+        nth = self._index(etree.QName(el).localname).get(el, 0)
         pos = -1
         for _ in range(nth + 1):
             pos = _find_tag(line, needle, pos + 1)

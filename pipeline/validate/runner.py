@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -30,23 +29,19 @@ from pipeline.validate.schemas import (
     TEI_SCH,
     XSD,
     Layer,
-    has_tailored,
+    judge_relaxng,
     load_xsd11,
-    prepare_relaxng,
-    quickly_valid,
-    relaxng_usage,
     tailorable,
     validate_relaxng,
     validate_xsd,
 )
-from pipeline.validate.schematron import compile_schematron, validate_collection
 from pipeline.validate.teip5 import RNG_NAME, SchemaUnavailable, resolve_tei_dir
-from pipeline.validate.teisch import (
-    INSTALL_HINT,
-    SaxonUnavailable,
-    saxon_available,
-    validate_tei_schematron,
-)
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+
+# The Schematron layers, Saxon and worker processes are imported when first used: most
+# runs need none of them, and a run on a few files is mostly start-up.
 
 EDITION = "edition"
 TEI_ALL = "tei_all"
@@ -144,6 +139,12 @@ def _named_layers(
     return [Layer(kind, path, path.name)]
 
 
+def saxon_available() -> bool:
+    from pipeline.validate.teisch import saxon_available as available
+
+    return available()
+
+
 def compile_layers(layers: Iterable[Layer]) -> None:
     """Compile (or load from cache) every schema now, so that errors in a schema surface
     before any file is read and forked workers inherit the compiled schemas."""
@@ -155,8 +156,12 @@ def compile_layers(layers: Iterable[Layer]) -> None:
         elif layer.kind == TEI_SCH:
             # Compiled in each process that uses it (Saxon's state is not fork-safe).
             if not saxon_available():
+                from pipeline.validate.teisch import INSTALL_HINT, SaxonUnavailable
+
                 raise SaxonUnavailable(f"the TEI Schematron layer needs Saxon: {INSTALL_HINT}")
         else:
+            from pipeline.validate.schematron import compile_schematron
+
             compile_schematron(layer.path)
 
 
@@ -170,6 +175,8 @@ def check_document(doc: CheckedFile, layers: Iterable[Layer]) -> None:
         elif layer.kind == XSD:
             doc.issues.extend(validate_xsd(doc, layer))
         elif layer.kind == TEI_SCH:
+            from pipeline.validate.teisch import validate_tei_schematron
+
             doc.issues.extend(validate_tei_schematron(doc, layer.path, layer.label))
 
 
@@ -179,6 +186,8 @@ def check_collection(docs: list[CheckedFile], layers: Iterable[Layer]) -> None:
         if layer.kind != SCH:
             continue
         members = [doc for doc in docs if doc.checkable]
+        from pipeline.validate.schematron import validate_collection
+
         found = validate_collection(members, layer)
         for doc in members:
             doc.issues.extend(found.get(doc.path, []))
@@ -200,6 +209,7 @@ def validate_documents(
     config = config or ValidationConfig()
     plan = plan_layers(layers, config)
     loaded = [from_tree(name, tree) for name, tree in docs]
+    judge_batch([(doc, plan.ours) for doc in loaded], reuse=False)
     for doc in loaded:
         check_document(doc, plan.ours)
     check_collection(loaded, plan.ours)
@@ -227,12 +237,36 @@ class ValidationRun:
     seconds: float
 
 
-def _is_below(path: Path, resolved_folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(resolved_folder)
-    except (ValueError, OSError):
-        return False
-    return True
+def _within(inner: str, outer: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
+
+
+class _Ours:
+    """Which inputs lie below the resolved ``tei/`` folder. An input's real path stays
+    inside its (resolved) input folder, or it is refused when read, so a path is resolved
+    only when ``tei/`` lies strictly inside that folder: never, for one folder of files."""
+
+    def __init__(self, tei_dir: Path) -> None:
+        self.tei_dir = str(tei_dir)
+        self._by_folder: dict[Path, bool | None] = {}
+
+    def __call__(self, file: InputFile) -> bool:
+        verdict = self._by_folder.get(file.folder, False)
+        if file.folder not in self._by_folder:
+            folder = str(file.folder)
+            if _within(folder, self.tei_dir):
+                verdict = True
+            elif not _within(self.tei_dir, folder):
+                verdict = False
+            else:
+                verdict = None  # tei/ is inside this folder: it depends on the file
+            self._by_folder[file.folder] = verdict
+        if verdict is not None:
+            return verdict
+        try:
+            return _within(os.path.realpath(file.path), self.tei_dir)
+        except (ValueError, OSError):
+            return False
 
 
 Task = tuple[InputFile, tuple[Layer, ...]]
@@ -247,27 +281,28 @@ def _batches(tasks: list[Task]) -> list[list[Task]]:
     return [tasks[i : i + BATCH] for i in range(0, len(tasks), BATCH)]
 
 
-def _load_batch(batch: list[Task]) -> list[CheckedFile]:
-    """Read a batch, and tailor each RELAX NG grammar to it once (see ``tailor``): to the
-    whole first batch, then to the documents that the grammar so far does not accept."""
+def _load_batch(batch: list[Task], reuse: bool = True) -> list[CheckedFile]:
+    """Read a batch, and give it its RELAX NG verdicts at once (see ``judge_batch``)."""
     docs = [load_file(file) for file, _ in batch]
-    grammars = {layer.path for _, chosen in batch for layer in chosen if layer.kind == RNG}
-    for path in sorted(grammars):
-        members = [
-            doc
-            for (_, chosen), doc in zip(batch, docs, strict=True)
-            if doc.checkable and any(x.kind == RNG and x.path == path for x in chosen)
-        ]
-        first = not has_tailored(path)
-        for doc in members:
-            if not first and quickly_valid(path, doc.tree):
-                doc.passed.add(path)
-                continue
-            usage = relaxng_usage(path, doc.tree)
-            if usage is not None:
-                doc.usages[path] = usage
-                prepare_relaxng(path, usage)
+    judge_batch([(doc, chosen) for (_, chosen), doc in zip(batch, docs, strict=True)], reuse)
     return docs
+
+
+def judge_batch(members: Sequence[tuple[CheckedFile, Sequence[Layer]]], reuse: bool = True) -> None:
+    """Tailor each RELAX NG grammar once for what a batch of documents uses, rather than
+    again for each document that brings something new (see ``tailor``), and judge them.
+    ``reuse``: more batches follow, which the grammar is kept for."""
+    grammars = {layer.path for _, chosen in members for layer in chosen if layer.kind == RNG}
+    for path in sorted(grammars):
+        judge_relaxng(
+            path,
+            [
+                doc
+                for doc, chosen in members
+                if doc.checkable and any(x.kind == RNG and x.path == path for x in chosen)
+            ],
+            reuse,
+        )
 
 
 def _check_batch(batch: list[Task]) -> list[FileResult]:
@@ -285,6 +320,8 @@ def available_cpus() -> int:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # With fork the workers share the schemas the parent has compiled; elsewhere each
     # worker compiles them once, on its first file.
     methods = multiprocessing.get_all_start_methods()
@@ -329,9 +366,9 @@ def validate_inputs(
     compile_layers(plan.all_layers())
     tasks: list[Task] = []
     any_ours = False
-    tei_dir = config.tei_dir.resolve()
+    is_ours = _Ours(config.tei_dir.resolve())
     for file in files:
-        ours = _is_below(file.path, tei_dir)
+        ours = is_ours(file)
         any_ours = any_ours or ours
         tasks.append((file, plan.ours if ours else plan.foreign))
     # Notes about skipped project layers matter only when some file is ours.
@@ -352,7 +389,7 @@ def _run_serial(tasks: list[Task]) -> list[FileResult]:
     # Only documents that a collection layer (Schematron) needs stay in memory.
     kept: list[tuple[int, CheckedFile]] = []
     for start, batch in zip(range(0, len(tasks), BATCH), _batches(tasks), strict=True):
-        loaded = _load_batch(batch)
+        loaded = _load_batch(batch, reuse=len(tasks) > BATCH)
         for offset, ((_, chosen), doc) in enumerate(zip(batch, loaded, strict=True)):
             check_document(doc, chosen)
             results.append(to_result(doc))
@@ -367,6 +404,8 @@ def _run_serial(tasks: list[Task]) -> list[FileResult]:
 
 
 def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         results = [r for rs in pool.map(_check_batch, _batches(tasks)) for r in rs]
     # Schematron needs every document at once: the parent reads those that need it.

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,8 +35,30 @@ from pipeline.xmltools import XML_NS
 
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 _R = f"{{{RNG_NS}}}"
-_NAME_CLASSES = {_R + "name", _R + "anyName", _R + "nsName", _R + "except"}
-_LEAVES = {_R + "text", _R + "data", _R + "value", _R + "list", _R + "empty"}
+# Pattern names in Clark notation, made once: the hot loops compare many.
+_ANY_NAME = _R + "anyName"
+_ATTRIBUTE = _R + "attribute"
+_CHOICE = _R + "choice"
+_DATA = _R + "data"
+_DEFINE = _R + "define"
+_ELEMENT = _R + "element"
+_EMPTY = _R + "empty"
+_EXCEPT = _R + "except"
+_GRAMMAR = _R + "grammar"
+_GROUP = _R + "group"
+_LIST = _R + "list"
+_NAME = _R + "name"
+_NOT_ALLOWED = _R + "notAllowed"
+_NS_NAME = _R + "nsName"
+_OPTIONAL = _R + "optional"
+_PARAM = _R + "param"
+_REF = _R + "ref"
+_START = _R + "start"
+_TEXT = _R + "text"
+_VALUE = _R + "value"
+_ZERO_OR_MORE = _R + "zeroOrMore"
+_NAME_CLASSES = {_NAME, _ANY_NAME, _NS_NAME, _EXCEPT}
+_LEAVES = {_TEXT, _DATA, _VALUE, _LIST, _EMPTY}
 
 _ALL_ATTRIBUTES = etree.XPath("//@*")
 
@@ -46,6 +69,12 @@ _ENOUGH = {
     "[^\\p{C}\\p{Z}]+": re.compile(r"[!-~]+"),
 }
 _XML_SPACES = str.maketrans("\t\n\r", "   ")
+# A word of printable ASCII: each condition above holds for every such word (each is one
+# character class repeated, and takes the whole printable range), so a value of one such
+# word satisfies every facet those conditions stand for, listed or not.
+_PLAIN_WORD = re.compile(r"[!-~]+")
+_PRINTABLE = "".join(map(chr, range(0x21, 0x7F)))
+_PLAIN_ENOUGH = frozenset(p for p, enough in _ENOUGH.items() if enough.fullmatch(_PRINTABLE))
 
 # Statuses of a pattern for a batch, ordered so that a fixpoint can only climb.
 NOTHING, RESCUE, EMPTY, CONTENT = 0, 1, 2, 3
@@ -62,7 +91,7 @@ def _patterns(node: etree._Element) -> list[etree._Element]:
         if isinstance(c.tag, str)
         and c.tag.startswith(_R)
         and c.tag not in _NAME_CLASSES
-        and c.tag != _R + "param"
+        and c.tag != _PARAM
     ]
 
 
@@ -76,7 +105,7 @@ def _clark(node: etree._Element) -> str | None:
         prefix, local = name.split(":", 1)
         namespace = XML_NS if prefix == "xml" else node.nsmap.get(prefix)
         return f"{{{namespace}}}{local}"
-    if node.tag == _R + "attribute":
+    if node.tag == _ATTRIBUTE:
         namespace = node.get("ns", "")  # attributes do not inherit ns
     else:
         namespace = next((n.get("ns") for n in node.iterancestors() if n.get("ns") is not None), "")
@@ -115,38 +144,87 @@ class Grammar:
 
     def __init__(self, tree: etree._ElementTree) -> None:
         self.root = tree.getroot()
-        if self.root.tag != _R + "grammar" or self.root.find(_R + "start") is None:
+        if self.root.tag != _GRAMMAR or self.root.find(_START) is None:
             raise ValueError("not a single RELAX NG grammar with a start")
         if (
             self.root.find(f".//{_R}include") is not None
             or self.root.find(f".//{_R}externalRef") is not None
             or self.root.find(f".//{_R}parentRef") is not None
-            or any(d.get("combine") for d in self.root.iter(_R + "define"))
+            or any(d.get("combine") for d in self.root.iter(_DEFINE))
             or self.root.find(f".//{_R}grammar") is not None
         ):
             raise ValueError("grammar uses include, externalRef, nested grammars or combine")
         # lxml hands out the same proxy for a node only while one is alive; analysis results
         # are keyed by id(), so every node is kept alive with the grammar.
         self._alive = list(self.root.iter())
-        self.start = self.root.find(_R + "start")
-        self.defines = {d.get("name"): d for d in self.root.iter(_R + "define")}
-        missing = {r.get("name") for r in self.root.iter(_R + "ref")} - set(self.defines)
+        self._kids: dict[int, list[etree._Element]] = {}
+        self.start = self.root.find(_START)
+        self.defines = {d.get("name"): d for d in self.root.iter(_DEFINE)}
+        missing = {r.get("name") for r in self.root.iter(_REF)} - set(self.defines)
         if missing:
             raise ValueError(f"undefined references: {sorted(missing)[:3]}")
-        self.names = {id(n): _clark(n) for n in self.root.iter(_R + "element", _R + "attribute")}
+        self.names = {id(n): _clark(n) for n in self.root.iter(_ELEMENT, _ATTRIBUTE)}
         self.attribute_only = self._attribute_only_defines()
         self.facets: list[etree._Element] = [
             d
-            for d in self.root.iter(_R + "data")
-            if any(p.get("name") == "pattern" for p in d.iter(_R + "param"))
+            for d in self.root.iter(_DATA)
+            if any(p.get("name") == "pattern" for p in d.iter(_PARAM))
         ]
         self._facet_index = {id(d): i for i, d in enumerate(self.facets)}
         self._enough = {i: _enough(d) for i, d in enumerate(self.facets)}
         self.reach, self.text_facets = self._facet_reach()
         self._reach_names = frozenset(self.reach)
+        self._plain_names = frozenset(
+            name
+            for name, found in self.reach.items()
+            if all(_facet_pattern(self.facets[i]) in _PLAIN_ENOUGH for i, _ in found)
+        )
         self._facet_checks: dict[int, etree.RelaxNG] = {}
         self._verdicts: dict[tuple[int, str], bool] = {}
         self._value_verdicts: dict[tuple[str, str], frozenset[int]] = {}
+        self._dependents: dict[str, tuple[str, ...]] | None = None
+
+    def patterns(self, node: etree._Element) -> list[etree._Element]:
+        """``_patterns(node)``, worked out once per node of this grammar (do not change it)."""
+        key = id(node)
+        found = self._kids.get(key)
+        if found is None:
+            found = self._kids[key] = _patterns(node)
+        return found
+
+    def dependents(self) -> dict[str, tuple[str, ...]]:
+        """For each define, the defines whose status may read its status when tailoring:
+        those that refer to it, directly or through attribute-only defines (inlined)."""
+        if self._dependents is None:
+            direct: dict[str, set[str]] = {}
+            for name, define in self.defines.items():
+                refs = direct[name] = set()
+                stack = list(self.patterns(define))
+                while stack:
+                    node = stack.pop()
+                    if node.tag == _REF:
+                        refs.add(node.get("name"))
+                    else:
+                        stack.extend(self.patterns(node))
+            through: dict[str, set[str]] = {}
+
+            def reached(name: str) -> set[str]:
+                # What a define refers to, looking inside the attribute-only ones it uses.
+                if name not in through:
+                    through[name] = set()  # (attribute-only defines never form a cycle)
+                    found = set(direct[name])
+                    for target in direct[name]:
+                        if target in self.attribute_only:
+                            found |= reached(target)
+                    through[name] = found
+                return through[name]
+
+            found: dict[str, set[str]] = {name: set() for name in self.defines}
+            for name in self.defines:
+                for target in reached(name):
+                    found[target].add(name)
+            self._dependents = {name: tuple(sorted(d)) for name, d in found.items()}
+        return self._dependents
 
     # --- analysis, once per grammar ---------------------------------------------------------
 
@@ -155,15 +233,15 @@ class Grammar:
 
         def only(p: etree._Element) -> bool:
             tag = p.tag
-            if tag == _R + "attribute" or tag == _R + "empty":
+            if tag == _ATTRIBUTE or tag == _EMPTY:
                 return True
-            if tag == _R + "ref":
+            if tag == _REF:
                 name = p.get("name")
                 if name not in memo:
                     memo[name] = False  # a cycle is not attribute-only
                     memo[name] = all(only(c) for c in _patterns(self.defines[name]))
                 return memo[name]
-            if tag in (_R + "element", _R + "notAllowed") or tag in _LEAVES:
+            if tag in (_ELEMENT, _NOT_ALLOWED) or tag in _LEAVES:
                 return False
             children = _patterns(p)
             return bool(children) and all(only(c) for c in children)
@@ -186,24 +264,24 @@ class Grammar:
             while stack:
                 node, listed = stack.pop()
                 tag = node.tag
-                if tag in (_R + "element", _R + "attribute") and node is not p:
+                if tag in (_ELEMENT, _ATTRIBUTE) and node is not p:
                     continue
-                if tag == _R + "data":
+                if tag == _DATA:
                     index = self.facet_of(node)
                     if index is not None:
                         found.add((index, listed))
                     continue
-                if tag == _R + "ref":
+                if tag == _REF:
                     name = node.get("name")
                     if (name, listed) not in seen:
                         seen.add((name, listed))
                         stack.append((self.defines[name], listed))
                     continue
-                stack.extend((c, listed or tag == _R + "list") for c in _patterns(node))
+                stack.extend((c, listed or tag == _LIST) for c in _patterns(node))
             return found
 
         reach: dict[str, set[tuple[int, bool]]] = {}
-        for attribute in self.root.iter(_R + "attribute"):
+        for attribute in self.root.iter(_ATTRIBUTE):
             name = self.names[id(attribute)]
             found = under(attribute, False, set())
             if found:
@@ -211,7 +289,7 @@ class Grammar:
                 reach.setdefault(name or "*", set()).update(found)
         text: set[int] = set()
         seen: set[tuple[str, bool]] = set()
-        for element in [self.start, *self.root.iter(_R + "element")]:
+        for element in [self.start, *self.root.iter(_ELEMENT)]:
             text.update(i for i, _ in under(element, False, seen))
         text.update(i for i, _ in reach.get("*", ()))
         return reach, text
@@ -225,22 +303,22 @@ class Grammar:
             return self._attributes_of[element]
         found: set[str] = set()
         open_class = False
-        for pattern in self.root.iter(_R + "element"):
+        for pattern in self.root.iter(_ELEMENT):
             if self.names.get(id(pattern)) != element:
                 continue
             stack, seen = list(_patterns(pattern)), set()
             while stack:
                 node = stack.pop()
-                if node.tag == _R + "element":
+                if node.tag == _ELEMENT:
                     continue  # a child element's attributes are its own
-                if node.tag == _R + "attribute":
+                if node.tag == _ATTRIBUTE:
                     name = self.names.get(id(node))
                     if name is None:
                         open_class = True
                     else:
                         found.add(name)
                     continue
-                if node.tag == _R + "ref":
+                if node.tag == _REF:
                     name = node.get("name")
                     if name not in seen:
                         seen.add(name)
@@ -263,7 +341,7 @@ class Grammar:
         elements: set[str] = set()
         by_element: dict[str, set[str]] = {}
         failing: set[int] = set()
-        checked = self._reach_names
+        checked, plain, plain_word = self._reach_names, self._plain_names, _PLAIN_WORD.fullmatch
         for el in root.iter():
             tag = el.tag
             if tag.__class__ is not str:
@@ -277,7 +355,7 @@ class Grammar:
                 names = by_element[tag] = set()
             for name, value in items:
                 names.add(name)
-                if name in checked:
+                if name in checked and not (name in plain and plain_word(value)):
                     failing.update(self._failing_facets(name, value))
         elements.update(by_element)
         attributes = {(tag, name) for tag, names in by_element.items() for name in names}
@@ -286,11 +364,13 @@ class Grammar:
     def facets_hold(self, tree: etree._ElementTree, failing: frozenset[int]) -> bool:
         """Whether every attribute value of ``tree`` satisfies each pattern facet it may
         meet, other than those in ``failing`` (which a tailored grammar keeps)."""
-        checked = self._reach_names
+        checked, plain, plain_word = self._reach_names, self._plain_names, _PLAIN_WORD.fullmatch
         for value in _ALL_ATTRIBUTES(tree):
             name = value.attrname
+            if name not in checked or (name in plain and plain_word(value)):
+                continue
             # str(): the memo must not keep the XPath result, and so the tree, alive
-            if name in checked and not self._failing_facets(name, str(value)) <= failing:
+            if not self._failing_facets(name, str(value)) <= failing:
                 return False
         return True
 
@@ -340,9 +420,15 @@ class Grammar:
         return _Tailoring(self, usage, stand_ins).grammar()
 
 
+def _facet_pattern(data: etree._Element) -> str | None:
+    """The pattern facet of a ``data`` pattern, when it has exactly one."""
+    patterns = [p.text or "" for p in data.iter(_PARAM) if p.get("name") == "pattern"]
+    return patterns[0] if len(patterns) == 1 else None
+
+
 def _enough(data: etree._Element) -> re.Pattern[str] | None:
-    patterns = [p.text or "" for p in data.iter(_R + "param") if p.get("name") == "pattern"]
-    return _ENOUGH.get(patterns[0]) if len(patterns) == 1 else None
+    pattern = _facet_pattern(data)
+    return _ENOUGH.get(pattern) if pattern is not None else None
 
 
 def _facet_check(data: etree._Element) -> etree.RelaxNG:
@@ -356,11 +442,11 @@ def _facet_check(data: etree._Element) -> etree.RelaxNG:
         "",
     )
     library = data.get("datatypeLibrary", library)
-    grammar = etree.Element(_R + "element", name="v", nsmap={None: RNG_NS})
+    grammar = etree.Element(_ELEMENT, name="v", nsmap={None: RNG_NS})
     copied = copy.deepcopy(data)
     copied.set("datatypeLibrary", library)
     for child in list(copied):
-        if child.tag != _R + "param":
+        if child.tag != _PARAM:
             copied.remove(child)  # an except is not a facet; the type is checked anyway
     grammar.append(copied)
     return etree.RelaxNG(etree.ElementTree(grammar))
@@ -388,17 +474,51 @@ class _Tailoring:
     # "not inside a named element": any attribute name used anywhere in the batch.
 
     def _settle(self) -> None:
+        # Statuses only climb, and every status is a monotone function of the others, so
+        # re-working out only the defines whose inputs changed reaches the same fixpoint
+        # as sweeping over all of them until nothing changes. Only the defines that can be
+        # reached from the start without entering an element nobody uses are worked out:
+        # their statuses depend on no others, and no others are ever asked for.
         defines = self.g.defines
-        changed = True
-        while changed:
-            changed = False
-            for name, define in defines.items():
-                if self.status[name] == CONTENT:
+        dependents = self.g.dependents()
+        live = self._reachable()
+        queue = deque(name for name in defines if name in live)
+        queued = set(queue)
+        while queue:
+            name = queue.popleft()
+            queued.discard(name)
+            if self.status[name] == CONTENT:
+                continue
+            status = self._group(self.g.patterns(defines[name]), None)
+            if status != self.status[name]:
+                self.status[name] = status
+                for other in dependents[name]:
+                    if other in live and other not in queued:
+                        queued.add(other)
+                        queue.append(other)
+
+    def _reachable(self) -> set[str]:
+        """The defines reachable from the start without entering an element pattern for a
+        name that no document uses (whose status is known without its content)."""
+        used = self.usage.elements
+        names = self.g.names
+        found: set[str] = set()
+        stack = list(self.g.patterns(self.g.start))
+        while stack:
+            node = stack.pop()
+            tag = node.tag
+            if tag == _REF:
+                name = node.get("name")
+                if name not in found:
+                    found.add(name)
+                    stack.extend(self.g.patterns(self.g.defines[name]))
+                continue
+            if tag == _ELEMENT:
+                name = names[id(node)]
+                if name is not None and name not in used:
                     continue
-                status = self._group(_patterns(define), None)
-                if status != self.status[name]:
-                    self.status[name] = status
-                    changed = True
+            stack.extend(self.g.patterns(node))
+        return found
 
     def _group(self, children: Iterable[etree._Element], ctx: frozenset[str] | None) -> int:
         result = EMPTY
@@ -426,50 +546,50 @@ class _Tailoring:
 
     def _status(self, p: etree._Element, ctx: frozenset[str] | None) -> int:
         tag = p.tag
-        if tag == _R + "ref":
+        if tag == _REF:
             name = p.get("name")
             if ctx is not None and name in self.g.attribute_only:
-                return self._group(_patterns(self.g.defines[name]), ctx)
+                return self._group(self.g.patterns(self.g.defines[name]), ctx)
             return self.status[name]
-        if tag == _R + "element":
+        if tag == _ELEMENT:
             name = self.g.names[id(p)]
             if name is not None and name not in self.usage.elements:
                 return RESCUE if self.stand_ins else NOTHING
-            return CONTENT if self._group(_patterns(p), self._element_ctx(p)) else NOTHING
-        if tag == _R + "attribute":
+            return CONTENT if self._group(self.g.patterns(p), self._element_ctx(p)) else NOTHING
+        if tag == _ATTRIBUTE:
             name = self.g.names[id(p)]
             allowed = self.all_attributes if ctx is None else ctx
-            if name is not None and name not in allowed and not self.stand_ins:
-                return NOTHING
-            return CONTENT if self._group(_patterns(p), None) else NOTHING
-        if tag == _R + "choice":
-            return max((self._of(c, ctx) for c in _patterns(p)), default=NOTHING)
-        if tag in (_R + "optional", _R + "zeroOrMore"):
-            return CONTENT if self._group(_patterns(p), ctx) == CONTENT else EMPTY
-        if tag == _R + "empty":
+            if name is not None and name not in allowed:
+                return RESCUE if self.stand_ins else NOTHING
+            return CONTENT if self._group(self.g.patterns(p), None) else NOTHING
+        if tag == _CHOICE:
+            return max((self._of(c, ctx) for c in self.g.patterns(p)), default=NOTHING)
+        if tag in (_OPTIONAL, _ZERO_OR_MORE):
+            return CONTENT if self._group(self.g.patterns(p), ctx) == CONTENT else EMPTY
+        if tag == _EMPTY:
             return EMPTY
-        if tag == _R + "notAllowed":
+        if tag == _NOT_ALLOWED:
             return NOTHING
         if tag in _LEAVES:
             return CONTENT
-        return self._group(_patterns(p), ctx)  # group, oneOrMore, interleave, mixed
+        return self._group(self.g.patterns(p), ctx)  # group, oneOrMore, interleave, mixed
 
     # --- writing the tailored grammar -------------------------------------------------------
 
     def grammar(self) -> etree._ElementTree:
         root = etree.Element(self.g.root.tag, dict(self.g.root.attrib), nsmap=self.g.root.nsmap)
-        start = etree.SubElement(root, _R + "start", dict(self.g.start.attrib))
-        if self._group(_patterns(self.g.start), None) in (CONTENT, RESCUE):
-            self._emit_children(start, _patterns(self.g.start), None)
+        start = etree.SubElement(root, _START, dict(self.g.start.attrib))
+        if self._group(self.g.patterns(self.g.start), None) in (CONTENT, RESCUE):
+            self._emit_children(start, self.g.patterns(self.g.start), None)
         else:
-            etree.SubElement(start, _R + "notAllowed")
+            etree.SubElement(start, _NOT_ALLOWED)
         written: set[str] = set()
         while len(written) < len(self.needed):
             for name in [n for n in self.needed if n not in written]:
                 written.add(name)
                 source = self.g.defines[name]
-                define = etree.SubElement(root, _R + "define", dict(source.attrib))
-                self._emit_children(define, _patterns(source), None)
+                define = etree.SubElement(root, _DEFINE, dict(source.attrib))
+                self._emit_children(define, self.g.patterns(source), None)
         return etree.ElementTree(root)
 
     def _emit_children(
@@ -484,88 +604,87 @@ class _Tailoring:
         for child in kept:
             self._emit(parent, child, ctx)
         if not len(parent) or all(c.tag in _NAME_CLASSES for c in parent):
-            etree.SubElement(parent, _R + "empty")
+            etree.SubElement(parent, _EMPTY)
 
     def _emit(self, parent: etree._Element, p: etree._Element, ctx: frozenset[str] | None) -> None:
         tag = p.tag
-        if tag == _R + "ref":
+        if tag == _REF:
             name = p.get("name")
             if ctx is not None and name in self.g.attribute_only:
-                self._emit_group(parent, _patterns(self.g.defines[name]), ctx)
+                self._emit_group(parent, self.g.patterns(self.g.defines[name]), ctx)
             else:
                 self.needed.setdefault(name, None)
                 etree.SubElement(parent, tag, dict(p.attrib))
             return
-        if tag in (_R + "value", _R + "text", _R + "empty"):
+        if tag in (_VALUE, _TEXT, _EMPTY):
             parent.append(_bare_copy(p))
             return
-        if tag == _R + "data":
+        if tag == _DATA:
             copied = _bare_copy(p)
             index = self.g.facet_of(p)
             if (
                 index is not None
                 and index not in self.usage.failing
                 and index not in self.g.text_facets
-                and not self.stand_ins
             ):
-                for param in copied.findall(_R + "param"):
+                for param in copied.findall(_PARAM):
                     if param.get("name") == "pattern":
                         copied.remove(param)
             parent.append(copied)
-            for ref in copied.iter(_R + "ref"):  # inside an except
+            for ref in copied.iter(_REF):  # inside an except
                 self.needed.setdefault(ref.get("name"), None)
             return
-        if tag == _R + "choice":
-            statuses = [(c, self._of(c, ctx)) for c in _patterns(p)]
+        if tag == _CHOICE:
+            statuses = [(c, self._of(c, ctx)) for c in self.g.patterns(p)]
             kept = [c for c, s in statuses if s == CONTENT]
             optional = bool(kept) and any(s == EMPTY for _, s in statuses)
             if not kept:  # all stand-ins: this choice is a required part of its parent
                 kept = [c for c, s in statuses if s == RESCUE]
             target = parent
             if optional:
-                target = etree.SubElement(parent, _R + "optional")
+                target = etree.SubElement(parent, _OPTIONAL)
             if len(kept) == 1:
                 self._emit(target, kept[0], ctx)
             else:
-                choice = etree.SubElement(target, _R + "choice")
+                choice = etree.SubElement(target, _CHOICE)
                 for child in kept:
                     self._emit_one(choice, child, ctx)
             return
         if (
-            tag == _R + "element"
+            tag == _ELEMENT
             and self.g.names[id(p)] is not None
             and self.g.names[id(p)] not in self.usage.elements
         ):
             stand_in = etree.SubElement(parent, tag, dict(p.attrib), nsmap=p.nsmap)
             _settle_inherited(p, stand_in)
-            etree.SubElement(stand_in, _R + "empty")
+            etree.SubElement(stand_in, _EMPTY)
             return
-        if tag in (_R + "element", _R + "attribute"):
+        if tag in (_ELEMENT, _ATTRIBUTE):
             # nsmap: a prefixed name needs its prefix declared wherever it is written
             node = etree.SubElement(parent, tag, dict(p.attrib), nsmap=p.nsmap)
             _settle_inherited(p, node)
             for child in p:
                 if isinstance(child.tag, str) and child.tag in _NAME_CLASSES:
                     node.append(copy.deepcopy(child))
-            inner = self._element_ctx(p) if tag == _R + "element" else None
-            if tag == _R + "attribute" and not _patterns(p):
+            inner = self._element_ctx(p) if tag == _ELEMENT else None
+            if tag == _ATTRIBUTE and not self.g.patterns(p):
                 return  # an attribute pattern without content means text
-            self._emit_children(node, _patterns(p), inner)
+            self._emit_children(node, self.g.patterns(p), inner)
             return
         # group, optional, zeroOrMore, oneOrMore, list, interleave, mixed
-        if tag == _R + "group":
-            self._emit_group(parent, _patterns(p), ctx)
+        if tag == _GROUP:
+            self._emit_group(parent, self.g.patterns(p), ctx)
             return
         node = etree.SubElement(parent, tag, dict(p.attrib))
-        if tag == _R + "list":
+        if tag == _LIST:
             _settle_inherited(p, node)
-        self._emit_group(node, _patterns(p), ctx)
+        self._emit_group(node, self.g.patterns(p), ctx)
 
     def _emit_one(
         self, parent: etree._Element, p: etree._Element, ctx: frozenset[str] | None
     ) -> None:
         """Emit ``p`` as exactly one child of ``parent`` (a choice branch)."""
-        holder = etree.Element(_R + "group")
+        holder = etree.Element(_GROUP)
         self._emit(holder, p, ctx)
         if len(holder) == 1:
             parent.append(holder[0])
@@ -579,7 +698,7 @@ class _Tailoring:
         # (it loops forever checking attributes), so neither is ever written.
         kept = [c for c in children if self._of(c, ctx) in (CONTENT, RESCUE)]
         if not kept:
-            etree.SubElement(parent, _R + "empty")
+            etree.SubElement(parent, _EMPTY)
             return
         for child in kept:
             self._emit(parent, child, ctx)
@@ -606,7 +725,7 @@ def _settle_inherited(source: etree._Element, written: etree._Element) -> None:
     """Write out the ``ns`` and ``datatypeLibrary`` a pattern inherits in the source
     grammar: the tailored grammar drops the groups, divs and defines it inherited them
     through. (An attribute pattern does not inherit ``ns``.)"""
-    names = ("datatypeLibrary",) if source.tag == _R + "attribute" else ("ns", "datatypeLibrary")
+    names = ("datatypeLibrary",) if source.tag == _ATTRIBUTE else ("ns", "datatypeLibrary")
     for name in names:
         if written.get(name) is None:
             value = _inherited(source, name)

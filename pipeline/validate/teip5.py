@@ -11,13 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import EditionError, UsageError
-from pipeline.outputs import atomic_write
 
 TEI_VERSION = "4.10.2"
 DEFAULT_VAULT_URL = "https://www.tei-c.org/Vault/P5"
@@ -121,6 +118,9 @@ class FetchOutcome:
 
 
 def _download(url: str, timeout: float) -> bytes:
+    import urllib.error  # only `edition schema fetch` downloads: kept out of start-up
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.read()
@@ -161,6 +161,8 @@ def fetch_tei_schemas(
                 f"{TEI_VERSION} yourself and set {SCHEMA_DIR_ENV} to its folder"
             )
         to_write.append((pinned, data))
+    from pipeline.outputs import atomic_write
+
     for pinned, data in to_write:
         atomic_write(dest / pinned.name, data)
         outcomes.append(FetchOutcome(pinned.name, dest / pinned.name, "downloaded"))
