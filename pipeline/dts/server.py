@@ -57,7 +57,7 @@ _SUFFIX = {"collection": ".json", "navigation": ".json", "document": ".xml"}
 
 LIVE_STATE = "/__edition__/live"
 LIVE_SCRIPT = "/__edition__/live.js"
-_LIVE_JS = b"""(function () {
+_LIVE_JS = rb"""(function () {
   "use strict";
   var seen = null, banner = null;
   function show(message) {
