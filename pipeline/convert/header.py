@@ -30,6 +30,7 @@ _SCOPE = re.compile(
     r"(?P<from>\d+)(?:\s*[-–]\s*(?P<to>\d+))?(?!\d)"
 )
 _SCOPE_UNITS = {"v": "volume", "n": "issue", "p": "page"}
+DC_DATE = "http://purl.org/dc/terms/date"
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str):
@@ -433,7 +434,10 @@ def _encoding_desc(header, text: Text, config: EditionConfig, registers: NameMat
     blocks = _sub(
         refs, "citeStructure", unit="block", match="/TEI/text/body/*[@xml:id]", use="@xml:id"
     )
-    _sub(blocks, "citeStructure", unit="note", match=".//note[@xml:id]", use="@xml:id")
+    # Each unit's dates travel with it through DTS, in both calendars (see dts/citations.py).
+    _sub(blocks, "citeData", property=DC_DATE, use=".//date[not(ancestor::note)]")
+    notes = _sub(blocks, "citeStructure", unit="note", match=".//note[@xml:id]", use="@xml:id")
+    _sub(notes, "citeData", property=DC_DATE, use=".//date")
 
 
 def _calendar_evidence(interpretation, text: Text, calendars) -> None:
