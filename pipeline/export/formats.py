@@ -126,7 +126,8 @@ def _parts(collection: Collection, notes: list[str] | None = None) -> _Parts:
         try:
             cmif = cmif_file(collection)
         except EditionError as exc:  # no base URL, or a licence CMIF does not allow
-            if notes is not None:
+            # An unset base URL is already reported with the settings.
+            if notes is not None and collection.config.base_url:
                 notes.append(f"no CMIF file for the letters: {exc.message}")
     return _Parts(
         corpus=corpus_file(collection),
