@@ -69,6 +69,7 @@ class BuildReport:
     up_to_date: bool = False
     search_indexed: bool = False
     converted: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # TEI whose source was removed
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0

@@ -24,7 +24,7 @@ from pipeline.build.state import FORMAT, MARKER, epoch, up_to_date, writing
 from pipeline.config import EditionConfig
 from pipeline.config.site import SiteConfig
 from pipeline.convert.report import TextReport, report_from
-from pipeline.convert.run import Conversion, Converted, prepare
+from pipeline.convert.run import Conversion, Converted, orphaned, prepare
 from pipeline.convert.segment import BUILT_IN_STYLE, built_in_style, load_style
 from pipeline.dts import collection_resources, dts_files, site_files
 from pipeline.errors import EditionError, shown_path
@@ -88,6 +88,7 @@ class ConvertReport:
     results: list[Converted]
     written: list[str]
     target: Path
+    removed: list[str] = dataclasses.field(default_factory=list)  # their source is gone
 
     @property
     def reports(self) -> list[TextReport]:
@@ -220,12 +221,17 @@ def _changed(results: Sequence[Converted], target: Path) -> list[Converted]:
     return changed
 
 
-def _stage_tei(changed: Sequence[Converted], target: Path) -> StagedFolder:
-    """The next version of ``target``: the current files and the changed documents."""
+def _stage_tei(
+    changed: Sequence[Converted], target: Path, removed: Sequence[str] = ()
+) -> StagedFolder:
+    """The next version of ``target``: the current files and the changed documents,
+    without those whose source was removed."""
     staged = StagedFolder(target, carry_over=True)
     try:
         for result in changed:
             staged.write(result.output_name, result.data)
+        for name in removed:
+            staged.remove(name)
     except BaseException:
         staged.discard()
         raise
@@ -258,12 +264,15 @@ def convert_sources(
     ]
     checked = validate_documents(docs, [str(schema)], ValidationConfig.for_edition(config, None))
     _fail_on_errors(checked, "nothing was written", results)
+    # Only a conversion of every source into the TEI folder knows which files are gone.
+    whole = sources is None and os.path.abspath(target) == os.path.abspath(config.tei_dir)
+    removed = orphaned(collection, {r.output_name for r in results}) if whole else []
     with writing(target, wait=wait):
         changed = _changed(results, target)
-        if changed:
-            with _stage_tei(changed, target) as staged:
+        if changed or removed:
+            with _stage_tei(changed, target, removed) as staged:
                 staged.commit()
-    return ConvertReport(results, [r.output_name for r in changed], target)
+    return ConvertReport(results, [r.output_name for r in changed], target, removed)
 
 
 # --- build ------------------------------------------------------------------------------
@@ -303,12 +312,14 @@ def _next_tei(
     results = _converted(config, collection, None, options)
     layers = ["edition", *_tei_layers(options.tei_schema_dir, report.notes)]
     names = {r.output_name for r in results}
+    removed = orphaned(collection, names)
     docs = [
         (shown_path(config.tei_dir / r.output_name), parse_bytes(r.data, r.output_name))
         for r in results
     ]
     for file in collection.files:
-        if file.input.relative not in names:  # the registers and any hand-made TEI
+        # The registers and any hand-made TEI.
+        if file.input.relative not in names and file.input.relative not in removed:
             docs.append((file.shown, file.tree()))
     checked = validate_documents(
         docs, layers, ValidationConfig.for_edition(config, options.tei_schema_dir)
@@ -316,9 +327,10 @@ def _next_tei(
     _fail_on_errors(checked, "nothing was written", results)
     changed = _changed(results, config.tei_dir)
     report.converted = [r.output_name for r in changed]
-    if not changed:
+    report.removed = removed
+    if not changed and not removed:
         return None, load_collection(config, sources=False)
-    staged = _stage_tei(changed, config.tei_dir)
+    staged = _stage_tei(changed, config.tei_dir, removed)
     registers = config.registers_path
     if registers is not None and registers.is_relative_to(config.tei_dir):
         registers = staged.path / registers.relative_to(config.tei_dir)

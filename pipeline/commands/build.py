@@ -114,6 +114,8 @@ def build(
             click.echo(f"note: {note}", err=True)
         if report.converted:
             click.echo(f"converted: {', '.join(report.converted)}")
+        if report.removed:
+            click.echo(f"removed (their source is gone): {', '.join(report.removed)}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if report.up_to_date:

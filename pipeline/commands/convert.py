@@ -9,6 +9,7 @@ import click
 from pipeline.build import convert_sources
 from pipeline.commands import config_option, settings, wait_option
 from pipeline.convert.report import report_json, report_text
+from pipeline.errors import shown_path
 from pipeline.outputs import atomic_write
 
 
@@ -65,4 +66,6 @@ def convert(
     if report_path:
         atomic_write(report_path, report_json(result.reports).encode("utf-8"))
     text = report_text(result.reports)
-    click.echo(text.splitlines()[-1] if quiet else text, nl=not quiet)
+    click.echo(text.splitlines()[-1] if quiet else text.rstrip("\n"))
+    for name in result.removed:
+        click.echo(f"removed {shown_path(result.target / name)}: its source is gone")

@@ -175,6 +175,7 @@ def convert_text(
     style: ArchiveStyle,
     config: EditionConfig,
     source_name: str,
+    source_pointer: str | None = None,
 ) -> tuple[etree._Element, TextReport]:
     """Convert one source; returns the TEI root element and the text's report."""
     doc_id = source_slug(source.path.stem)
@@ -353,7 +354,7 @@ def convert_text(
     )
     _place_notes(text, note_blocks, registers, report)
     report.warnings.sort(key=lambda w: w.line or 0)
-    root = _assemble(text, registers, config, source_name)
+    root = _assemble(text, registers, config, source_name, source_pointer)
     return root, report
 
 
@@ -829,13 +830,19 @@ def _all_blocks(text: Text):
         yield block
 
 
-def _assemble(text: Text, registers: NameMatcher, config: EditionConfig, source_name: str):
+def _assemble(
+    text: Text,
+    registers: NameMatcher,
+    config: EditionConfig,
+    source_name: str,
+    source_pointer: str | None,
+):
     attributes = {XML_ID: text.doc_id}
     language = text.sidecar.language or config.encoding.language
     if language:
         attributes[XML_LANG] = language
     root = etree.Element(tei("TEI"), attributes, nsmap={None: TEI_NS})
-    root.append(header.build_header(text, registers, config, source_name))
+    root.append(header.build_header(text, registers, config, source_name, source_pointer))
     body = etree.SubElement(etree.SubElement(root, tei("text")), tei("body"))
     ids = {"title": "title", "subtitle": "subtitle", "epigraph": "epigraph", "author": "byline"}
     for line, block in text.head:

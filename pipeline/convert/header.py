@@ -44,13 +44,22 @@ def _p(parent: etree._Element, text: str) -> etree._Element:
     return _sub(parent, "p", text)
 
 
-def build_header(text: Text, registers: NameMatcher, config: EditionConfig, source_name: str):
+def build_header(
+    text: Text,
+    registers: NameMatcher,
+    config: EditionConfig,
+    source_name: str,
+    source_pointer: str | None = None,
+):
     header = etree.Element(tei("teiHeader"))
     _file_desc(header, text, config, source_name, registers)
     _encoding_desc(header, text, config, registers)
     _profile_desc(header, text, registers, config)
     revision = _sub(header, "revisionDesc")
     change = _sub(revision, "change", None, when=config.release_date, who="#editors")
+    if source_pointer is not None:
+        # Which source this TEI is made from: a build removes the TEI of a removed source.
+        change.set("source", source_pointer)
     sidecar = " and its editorial sidecar" if text.sidecar.path is not None else ""
     # Said first for readers; then the program and the file, for whoever rebuilds it.
     change.text = (

@@ -7,7 +7,10 @@ collection.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Collection as Names
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.config import EditionConfig
 from pipeline.convert.document import convert_text
@@ -17,8 +20,8 @@ from pipeline.convert.segment import ArchiveStyle
 from pipeline.convert.sidecar import load_sidecar
 from pipeline.convert.source import decode_source
 from pipeline.errors import EditionError
-from pipeline.structure import Collection, SourceFile
-from pipeline.xmltools import serialize
+from pipeline.structure import Collection, FileKind, SourceFile
+from pipeline.xmltools import NSMAP, serialize
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,8 @@ def convert_source(
         source.sidecar_data(), source.sidecar or source.path, config.encoding.calendar
     )
     name = source.display_name(config.root)
-    root, report = convert_text(text, sidecar, matcher, style, config, name)
+    pointer = source_pointer(source.path, config.tei_dir)
+    root, report = convert_text(text, sidecar, matcher, style, config, name, pointer)
     return Converted(source, f"{source.slug}.xml", serialize(root), report)
 
 
@@ -74,3 +78,35 @@ def convert_collection(collection: Collection, style: ArchiveStyle) -> list[Conv
     """Every source of the collection, in order; two sources may not share an id."""
     conversion = prepare(collection, style)
     return [conversion(source) for source in collection.sources]
+
+
+def source_pointer(source: Path, tei_dir: Path) -> str:
+    """The source as a URI relative to the TEI folder (``../sources/NAME.txt``)."""
+    return Path(os.path.relpath(os.path.abspath(source), os.path.abspath(tei_dir))).as_posix()
+
+
+def orphaned(collection: Collection, produced: Names[str]) -> list[str]:
+    """The TEI files of the collection's TEI folder made from a source that is gone.
+
+    A file counts only when its ``revisionDesc`` names, as the source of a change, a
+    file of the sources folder that no longer exists, and no source of the collection
+    makes a file of its name: hand-made TEI and the registers are never touched."""
+    config = collection.config
+    tei_dir = Path(os.path.abspath(config.tei_dir))
+    sources_dir = Path(os.path.abspath(config.sources_dir))
+    gone = []
+    for file in collection.files:
+        name = file.input.relative
+        if file.kind is not FileKind.TEXT or "/" in name or name in produced:
+            continue
+        pointers = (
+            file.tree()
+            .getroot()
+            .xpath("tei:teiHeader/tei:revisionDesc/tei:change/@source", namespaces=NSMAP)
+        )
+        made_from = [Path(os.path.normpath(tei_dir / str(p))) for p in pointers]
+        if made_from and all(
+            m.is_relative_to(sources_dir) and not os.path.lexists(m) for m in made_from
+        ):
+            gone.append(name)
+    return sorted(gone)

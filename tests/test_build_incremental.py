@@ -1,0 +1,267 @@
+"""A rebuild after an edit gives the very bytes of a clean build, whatever was reused.
+
+The build reuses what it can (the stat pass that stops a no-change rebuild, the cached
+conversions and TEI P5 verdicts): none of it may ever show in the output. For each kind
+of edit an editor makes, the site rebuilt in place is compared, file by file, with the
+site built from scratch (a fresh copy of the edited project, no cache, no earlier site).
+Every edit is found in the project's own files, never named.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import REPO, copy_project, run_edition
+from lxml import etree
+
+from pipeline.config import load_config
+from pipeline.convert.run import orphaned
+from pipeline.structure import load_collection
+from pipeline.xmltools import NSMAP
+
+MARK = "zebrafinch"  # a word no text of the edition has
+BUILD = ("build", "--jobs", "2")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def build(project: Path, *extra: str) -> None:
+    result = run_edition(*BUILD, *extra, cwd=project)
+    assert result.returncode == 0, result.stderr
+
+
+def clean_build(project: Path, dest: Path) -> dict[str, bytes]:
+    """The site of ``project`` built from scratch in a copy: no site, no cache."""
+    shutil.copytree(
+        project, dest, symlinks=True, ignore=shutil.ignore_patterns("site", ".site.*", ".*.lock")
+    )
+    build(dest, "--no-cache")
+    return tree(dest / "site")
+
+
+def assert_same_site(project: Path, clean: Path) -> None:
+    rebuilt, fresh = tree(project / "site"), clean_build(project, clean)
+    assert sorted(rebuilt) == sorted(fresh)
+    differing = [name for name in fresh if rebuilt[name] != fresh[name]]
+    assert not differing, differing
+
+
+# --- the edits -----------------------------------------------------------------------------
+
+
+def _sources(project: Path) -> list[Path]:
+    return sorted((project / "sources").glob("*.txt"))
+
+
+def edit_document(project: Path) -> str:
+    """A word added to the longest line of the first source: a paragraph of its text."""
+    source = _sources(project)[0]
+    text = source.read_text(encoding="utf-8")
+    line = max(text.splitlines(), key=len)
+    first, rest = line.split(" ", 1)
+    source.write_text(text.replace(line, f"{first} {MARK} {rest}", 1), encoding="utf-8")
+    return MARK
+
+
+def edit_sidecar(project: Path) -> str:
+    """A stated reason in a sidecar reworded (it is shown in the header and the page)."""
+    for sidecar in sorted((project / "sources").glob("*.toml")):
+        text = sidecar.read_text(encoding="utf-8")
+        found = re.search(r'^reason = "([^"\n]+)"$', text, flags=re.MULTILINE)
+        if found:
+            edited = f'reason = "{found.group(1)}; {MARK}"'
+            sidecar.write_text(text.replace(found.group(0), edited, 1), encoding="utf-8")
+            return MARK
+    raise AssertionError("no sidecar states a reason")
+
+
+def edit_register_entry(project: Path) -> str:
+    """The note of the first register entry that has one, reworded."""
+    registers = project / "tei" / "registers.xml"
+    text = registers.read_text(encoding="utf-8")
+    found = re.search(r"(<note>)([^<]+)(</note>)", text)
+    assert found, "no register entry has a note"
+    edited = f"{found.group(1)}{found.group(2)} {MARK}{found.group(3)}"
+    registers.write_text(text.replace(found.group(0), edited, 1), encoding="utf-8")
+    return MARK
+
+
+def edit_template(project: Path) -> str:
+    """A theme folder with a copy of the base template, then that copy edited."""
+    theme = project / "theme"
+    theme.mkdir()
+    base = REPO / "pipeline" / "render" / "templates" / "base.html"
+    shutil.copy(base, theme / "base.html")
+    settings = project / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("[tool.edition]\n", '[tool.edition]\ntheme-dir = "theme"\n', 1),
+        encoding="utf-8",
+    )
+    build(project)
+    template = (theme / "base.html").read_text(encoding="utf-8")
+    assert "</footer>" in template
+    (theme / "base.html").write_text(
+        template.replace("</footer>", f"<p>{MARK}</p></footer>", 1), encoding="utf-8"
+    )
+    return MARK
+
+
+def change_setting(project: Path) -> str:
+    """The edition's subtitle changed."""
+    settings = project / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    found = re.search(r'^subtitle = "([^"\n]*)"$', text, flags=re.MULTILINE)
+    assert found, "the settings give no subtitle"
+    settings.write_text(
+        text.replace(found.group(0), f'subtitle = "{found.group(1)}, {MARK}"', 1),
+        encoding="utf-8",
+    )
+    return MARK
+
+
+def add_document(project: Path) -> str:
+    """A copy of the first source and its sidecar under a new name: a new text."""
+    source = _sources(project)[0]
+    date = source.name[: len("YYYY-MM-DD")]
+    added = source.with_name(f"{date}-{MARK}.txt")
+    shutil.copy(source, added)
+    if source.with_suffix(".toml").is_file():
+        shutil.copy(source.with_suffix(".toml"), added.with_suffix(".toml"))
+    return f"texts/{MARK}.html"
+
+
+def remove_document(project: Path) -> str:
+    """A text added and built, then its source and sidecar removed (a text of the
+    edition cannot go alone: the registers and the other texts point into it)."""
+    shown = add_document(project)
+    build(project)
+    assert (project / "site" / shown).is_file()
+    for added in (project / "sources").glob(f"*-{MARK}.*"):
+        added.unlink()
+    return shown
+
+
+EDITS: dict[str, Callable[[Path], str]] = {
+    "document": edit_document,
+    "sidecar": edit_sidecar,
+    "register entry": edit_register_entry,
+    "template": edit_template,
+    "setting": change_setting,
+    "document added": add_document,
+    "document removed": remove_document,
+}
+
+
+@pytest.mark.parametrize("kind", EDITS)
+def test_a_rebuild_after_an_edit_equals_a_clean_build(
+    kind: str, tmp_path: Path, tei_env: Path
+) -> None:
+    project = copy_project(tmp_path / "project")
+    build(project)
+    before = tree(project / "site")
+    shown = EDITS[kind](project)
+    build(project)
+    after = tree(project / "site")
+    # The edit shows (a test that cannot see its edit could not fail).
+    if shown == MARK:
+        assert any(MARK.encode() in data for data in after.values())
+        assert not any(MARK.encode() in data for data in before.values())
+    elif kind == "document added":
+        assert shown in after and shown not in before
+    else:
+        assert shown not in after
+        assert not (project / "tei" / f"{MARK}.xml").exists()
+    assert_same_site(project, tmp_path / "clean")
+
+
+def test_one_job_and_two_give_the_same_site(tmp_path: Path, tei_env: Path) -> None:
+    sites = []
+    for jobs in ("1", "2"):
+        project = copy_project(tmp_path / f"jobs-{jobs}")
+        result = run_edition("build", "--jobs", jobs, "--no-cache", cwd=project)
+        assert result.returncode == 0, result.stderr
+        sites.append(tree(project / "site"))
+    assert sites[0] and sorted(sites[0]) == sorted(sites[1])
+    assert [n for n in sites[0] if sites[0][n] != sites[1][n]] == []
+
+
+def test_one_job_and_two_give_the_same_validation_report(tei_env: Path) -> None:
+    """More files than one batch holds, so that two jobs really split them."""
+    folders = [REPO / "tests" / "data" / name for name in ("projects", "foreign")]
+    reports = []
+    for jobs in ("1", "2"):
+        result = run_edition(
+            "validate", *map(str, folders), "--schema", "tei_all", "--format", "json",
+            "--jobs", jobs,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr  # some of those files are invalid
+        reports.append(re.sub(r'"seconds": [0-9.]+', "", result.stdout))
+    assert '"valid": false' in reports[0] and '"valid": true' in reports[0]
+    assert reports[0] == reports[1]
+
+
+@pytest.mark.parametrize("delay", [0.8, 1.6, 2.4, 3.2])
+def test_a_rebuild_after_a_killed_rebuild_equals_a_clean_build(
+    delay: float, tmp_path: Path, tei_env: Path
+) -> None:
+    project = copy_project(tmp_path / "project")
+    build(project)
+    edit_document(project)
+    edit_register_entry(project)
+    started = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *BUILD],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(delay)
+    if started.poll() is None:
+        os.killpg(started.pid, signal.SIGKILL)  # the build and its workers
+    started.wait()
+    build(project)
+    assert_same_site(project, tmp_path / "clean")
+
+
+def test_only_tei_made_from_a_removed_source_is_removed(tmp_path: Path) -> None:
+    """The TEI of a removed source goes; hand-made TEI, TEI whose source is still there
+    and TEI made from a file outside the sources folder stay."""
+    project = copy_project(tmp_path / "project")
+    tei = project / "tei"
+    generated = min(t for t in tei.glob("*.xml") if t.name != "registers.xml")
+    pointer = "tei:teiHeader/tei:revisionDesc/tei:change"
+
+    def variant(name: str, source: str | None) -> None:
+        tree = etree.parse(str(generated))
+        change = tree.getroot().find(pointer, NSMAP)
+        if source is None:
+            del change.attrib["source"]
+        else:
+            change.set("source", source)
+        tree.write(str(tei / name), encoding="UTF-8", xml_declaration=True)
+
+    existing = etree.parse(str(generated)).getroot().find(pointer, NSMAP).get("source")
+    assert (tei / existing).resolve().is_file()
+    variant("gone.xml", "../sources/2000-01-01-gone.txt")
+    variant("hand-made.xml", None)
+    variant("elsewhere.xml", "../elsewhere/2000-01-01-gone.txt")
+    variant("kept.xml", existing)
+    collection = load_collection(load_config(project / "pyproject.toml"), sources=False)
+    assert orphaned(collection, produced=set()) == ["gone.xml"]
+    assert orphaned(collection, produced={"gone.xml"}) == []
