@@ -9,6 +9,7 @@ Every edit is found in the project's own files, never named.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from lxml import etree
 
 from pipeline.config import load_config
 from pipeline.convert.run import orphaned
+from pipeline.render.search import SHARDS
 from pipeline.structure import load_collection
 from pipeline.xmltools import NSMAP
 
@@ -187,6 +189,33 @@ def test_a_rebuild_after_an_edit_equals_a_clean_build(
     else:
         assert shown not in after
         assert not (project / "tei" / f"{MARK}.xml").exists()
+    assert_same_site(project, tmp_path / "clean")
+
+
+def test_a_rebuild_with_a_sharded_search_index_equals_a_clean_build(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    """Shards whose pages did not change keep their index: the bytes are still those of
+    a clean build, and only the changed shard was indexed again."""
+    project = copy_project(tmp_path / "project")
+    settings = project / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("[tool.edition]\n", "[tool.edition]\nsearch-shard-pages = 15\n", 1),
+        encoding="utf-8",
+    )
+    build(project)
+    kept = project / ".site.cache" / "objects" / "pagefind"
+    indexed = sum(1 for p in kept.rglob("*") if p.is_file())
+    before = tree(project / "site")
+    edit_document(project)
+    build(project)
+    after = tree(project / "site")
+    listing = json.loads(after[f"pagefind/{SHARDS}"])
+    groups = [listing["pages"], *(shard["pages"] for shard in listing["shards"])]
+    changed = [g for g in groups if any(before.get(page) != after[page] for page in g)]
+    assert 0 < len(changed) < len(groups)
+    assert sum(1 for p in kept.rglob("*") if p.is_file()) - indexed == len(changed)
     assert_same_site(project, tmp_path / "clean")
 
 

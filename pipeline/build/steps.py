@@ -685,7 +685,11 @@ def _render(
             staged.write(rel, files[rel])
         if options.search:
             began = time.perf_counter()
-            run_pagefind(staged.path)
+            run_pagefind(
+                staged.path,
+                shard_pages=config.search_shard_pages,
+                store=build_cache(options, config),
+            )
             report.search_seconds = time.perf_counter() - began
         listing = {
             p.relative_to(staged.path).as_posix(): p.stat().st_size

@@ -213,6 +213,13 @@ class EditionConfig(Config):
         help="the largest input file read, in megabytes "
         "(a larger one is refused before it is read)",
     )
+    search_shard_pages = c.Type(
+        int,
+        default=2000,
+        help="the most pages one search index holds: a larger site is indexed in shards "
+        "of this many pages, merged by the search page, so that indexing takes bounded "
+        "memory",
+    )
     encoding = c.SubConfig(EncodingConfig, help="[tool.edition.encoding]: the encoding policy")
     dts = c.SubConfig(DtsConfig, help="[tool.edition.dts]: the static DTS API's size")
 
@@ -275,6 +282,8 @@ def check_edition(config: EditionConfig) -> None:
     """Checks between keys, after each key has passed its own."""
     if config.max_input_mb < 1:
         raise ConfigError("[tool.edition] 'max-input-mb' must be at least 1", config.origin)
+    if config.search_shard_pages < 1:
+        raise ConfigError("[tool.edition] 'search-shard-pages' must be at least 1", config.origin)
     for key, value in (
         ("page-size", config.dts.page_size),
         ("files-per-resource", config.dts.files_per_resource),

@@ -20,17 +20,21 @@ words.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import cbor2
 
@@ -203,20 +207,130 @@ def pagefind_version() -> str:
         return "none"
 
 
-def run_pagefind(site_dir: Path, language: str = "en") -> str:
-    """Index ``site_dir`` with Pagefind (the ``pagefind[bin]`` wheel), as one index in
-    ``language`` (the pages' own words) whatever the languages of the texts; returns its
-    report."""
+SHARDS = "shards.json"  # in pagefind/: the other indexes that search merges at query time
+
+
+class IndexStore(Protocol):
+    """Where the indexes of shards are kept between builds (the build's cache)."""
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None: ...
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None: ...
+
+
+def run_pagefind(
+    site_dir: Path,
+    language: str = "en",
+    shard_pages: int = 0,
+    store: IndexStore | None = None,
+) -> str:
+    """Index ``site_dir`` with Pagefind (the ``pagefind[bin]`` wheel) in ``language``
+    (the pages' own words) whatever the languages of the texts; returns its report.
+
+    With ``shard_pages``, a site of more pages than that is indexed in shards of at
+    most that many pages, in the order of their paths: the first in ``pagefind/``, the
+    others in ``pagefind/shard-N/``, listed in ``pagefind/shards.json`` for the search
+    page to merge (Pagefind's ``mergeIndex``). Each Pagefind run then holds one shard,
+    so its memory is bounded whatever the size of the site. With a ``store``, a shard
+    whose pages are the same bytes as in an earlier build takes that build's index
+    instead of running Pagefind again."""
     if importlib.util.find_spec("pagefind") is None:
         raise EditionError(
             "Pagefind is not installed: pip install 'pagefind[bin]' (needed for the search page)"
         )
+    site_dir = Path(site_dir)
+    pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
+    # Where any page marks its body, Pagefind indexes only such pages: so must each shard.
+    marked = [p for p in pages if b"data-pagefind-body" in (site_dir / p).read_bytes()]
+    pages = marked or pages
+    if shard_pages <= 0 or len(pages) <= shard_pages:
+        return _indexed(site_dir, pages, site_dir / "pagefind", language, store, whole=True)
+    groups = [pages[at : at + shard_pages] for at in range(0, len(pages), shard_pages)]
+    reports, shards = [], []
+    for number, group in enumerate(groups):
+        output = site_dir / "pagefind" / (f"shard-{number}" if number else "")
+        reports.append(_indexed(site_dir, group, output, language, store))
+        if number:
+            shards.append({"path": f"shard-{number}/", "pages": group})
+        else:
+            first = group
+    _share_vocabulary([site_dir / "pagefind", *(site_dir / "pagefind" / s["path"] for s in shards)])
+    listing = {"pages": first, "shards": shards}
+    (site_dir / "pagefind" / SHARDS).write_text(
+        json.dumps(listing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    return "".join(reports)
+
+
+def _indexed(
+    site_dir: Path,
+    pages: Sequence[str],
+    output: Path,
+    language: str,
+    store: IndexStore | None,
+    whole: bool = False,
+) -> str:
+    """Pagefind's index of ``pages`` in ``output``: from the store when the same pages
+    were indexed before (the index as Pagefind wrote it, settled again here), else made
+    now and kept there."""
+    h = hashlib.sha256(f"{pagefind_version()}\0{language}\0{whole}".encode())
+    for page in pages:
+        h.update(page.encode() + b"\0" + hashlib.sha256((site_dir / page).read_bytes()).digest())
+    key = h.hexdigest()
+    kept = store.get_bytes("pagefind", key) if store is not None else None
+    if kept is not None:
+        try:
+            files = {name: base64.b64decode(data) for name, data in json.loads(kept).items()}
+        except (ValueError, AttributeError):
+            files = None
+        if files:
+            for name, data in files.items():
+                (output / name).parent.mkdir(parents=True, exist_ok=True)
+                (output / name).write_bytes(data)
+            settle_index(output)
+            return "reused\n"
+    if whole:  # the site's own folder, as Pagefind reads it
+        report = _pagefind(site_dir, output, language)
+    else:
+        # Pagefind reads a folder: the shard's pages, linked (not copied), in a hidden
+        # folder of the site (gone before the site is put in place, or with it if killed).
+        farm = site_dir / f".pagefind-{key[:12]}"
+        _link_pages(site_dir, pages, farm)
+        try:
+            report = _pagefind(farm, output, language)
+        finally:
+            shutil.rmtree(farm, ignore_errors=True)
+    if store is not None:
+        files = {
+            p.relative_to(output).as_posix(): base64.b64encode(p.read_bytes()).decode("ascii")
+            for p in sorted(output.rglob("*"))
+            if p.is_file() and not p.relative_to(output).as_posix().startswith("shard-")
+        }
+        store.put_bytes("pagefind", key, json.dumps(files, sort_keys=True).encode("ascii"))
+    settle_index(output)
+    return report
+
+
+def _link_pages(site_dir: Path, pages: Sequence[str], farm: Path) -> None:
+    shutil.rmtree(farm, ignore_errors=True)
+    for page in pages:
+        target = farm / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(site_dir / page, target)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(site_dir / page, target)
+
+
+def _pagefind(site_dir: Path, output: Path, language: str) -> str:
     command = [
         sys.executable,
         "-m",
         "pagefind",
         "--site",
         str(site_dir),
+        "--output-path",
+        str(output),
         "--force-language",
         language,
     ]
@@ -224,7 +338,6 @@ def run_pagefind(site_dir: Path, language: str = "en") -> str:
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise EditionError("Pagefind failed: " + " | ".join(tail), site_dir)
-    settle_index(Path(site_dir) / "pagefind")
     return result.stdout
 
 
@@ -255,6 +368,61 @@ def _is_pairs(part: object, check: Callable[[object], bool]) -> bool:
         and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) for x in part)
         and all(check(x[1]) for x in part)
     )
+
+
+def _index_parts(folder: Path) -> Iterator[tuple[str, dict, Path, list]]:
+    """Each language of a Pagefind index: its name, its entry, metadata file and metadata."""
+    entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+    for language, info in sorted(entry.get("languages", {}).items()):
+        meta_path = folder / f"pagefind.{info['hash']}.pf_meta"
+        meta = _read_part(meta_path)
+        if not isinstance(meta, list) or len(meta) < 3 or not isinstance(meta[2], list):
+            raise EditionError("not the metadata of a Pagefind index", meta_path)
+        yield language, info, meta_path, meta
+
+
+def _share_vocabulary(folders: Sequence[Path]) -> None:
+    """Give every shard every word of the site, each other shard's with no pages.
+
+    Pagefind answers a word that an index lacks with its longest prefix that the index
+    has ("archive" finds "a"): shards that lack a word would add pages that one index
+    for the whole site never gives. Knowing every word (with no pages where it is not
+    theirs), each shard falls back only where one index would, to the same prefix."""
+    chunks: dict[tuple[Path, str], list[list]] = {}
+    vocabulary: dict[str, set[str]] = {}
+    for folder in folders:
+        for language, _info, _path, meta in _index_parts(folder):
+            parts = [_read_part(folder / "index" / f"{c[2]}.pf_index") for c in meta[2]]
+            chunks[folder, language] = [part[0] for part in parts]
+            words = vocabulary.setdefault(language, set())
+            words.update(e[0] for part in parts for e in part[0])
+    for folder in folders:
+        entry_path = folder / "pagefind-entry.json"
+        entry = json.loads(entry_path.read_text(encoding="utf-8"))
+        for language, info, meta_path, meta in _index_parts(folder):
+            entries = [e for chunk in chunks[folder, language] for e in chunk]
+            own = {e[0] for e in entries}
+            entries += [[w, [], []] for w in vocabulary[language] - own]
+            entries.sort(key=lambda e: e[0].encode("utf-8"))
+            for c in meta[2]:
+                (folder / "index" / f"{c[2]}.pf_index").unlink()
+            # As many chunks as before, of even length, named after their content.
+            count = max(1, len(meta[2]))
+            size = -(-len(entries) // count)
+            meta[2] = [
+                [
+                    part[0][0],
+                    part[-1][0],
+                    _write_part(folder / "index", "", language, ".pf_index", [part]),
+                ]
+                for part in (entries[at : at + size] for at in range(0, len(entries), size))
+            ]
+            meta_path.unlink()
+            info["hash"] = _write_part(folder, "pagefind.", language, ".pf_meta", meta)
+            entry["languages"][language] = info
+        entry_path.write_text(
+            json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
 
 
 def settle_index(folder: Path) -> None:

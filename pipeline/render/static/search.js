@@ -29,11 +29,26 @@
     variants = JSON.parse((document.getElementById("name-variants") || {}).textContent || "{}");
   } catch (e) { variants = {}; }
 
+  function shards() {
+    return fetch(new URL("pagefind/shards.json", siteRoot).href)
+      .then(function (answer) { return answer.ok ? answer.json() : { shards: [] }; })
+      .then(function (listing) { return listing.shards || []; })
+      .catch(function () { return []; });
+  }
+
   function loadPagefind() {
     if (!loading) {
       loading = import(new URL("pagefind/pagefind.js", siteRoot).href).then(function (pagefind) {
         // Results are addressed from the site's own folder, wherever it is served.
         return Promise.resolve(pagefind.options({ baseUrl: siteRoot.pathname }))
+          .then(shards)
+          .then(function (listed) {
+            // A large site's index comes in shards: each is merged into the first.
+            return Promise.all(listed.map(function (shard) {
+              var at = new URL("pagefind/" + shard.path, siteRoot).pathname;
+              return pagefind.mergeIndex(at, { baseUrl: siteRoot.pathname });
+            }));
+          })
           .then(function () { return pagefind; });
       });
     }
