@@ -183,3 +183,20 @@ def local_server(root: Path) -> Iterator[LocalServer]:
     served = LocalServer(root)
     with running(served.server):
         yield served
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through Playwright, one per test module."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Python Playwright is not installed (a test dependency)", pytrace=False)
+    from browser import tools
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(tools.chromium()), args=tools.CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

@@ -37,20 +37,6 @@ def pages(site: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Python Playwright is not installed (a test dependency)", pytrace=False)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(tools.chromium()), args=tools.CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
     with serve(site) as url:
         yield url

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser import sites, tools
+from browser import sites
 from browser.server import serve
 from lxml import etree, html
 
@@ -29,20 +29,6 @@ from pipeline.xmltools import NSMAP, XML_ID, parse_file
 T = "{http://www.tei-c.org/ns/1.0}"
 DESKTOP = {"width": 1280, "height": 900}
 WIDTHS = {320: 640, 390: 844, 1280: 900}  # width -> height
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Python Playwright is not installed (a test dependency)", pytrace=False)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(tools.chromium()), args=tools.CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,27 +16,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser import sites, tools
+from browser import sites
 from browser.server import serve
 from lxml import html
 
 from pipeline.render.search import SHARDS
 
 SHARD_PAGES = 15
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Python Playwright is not installed (a test dependency)", pytrace=False)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(tools.chromium()), args=tools.CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,27 +17,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import tools
 from conftest import copy_project
 
 from pipeline.xmltools import XML_ID, parse_file
 
 STARTED = re.compile(r"at (http://127\.0\.0\.1:\d+/)")
 MARK = "zebrafinch"  # a word no text of the edition has
-
-
-@pytest.fixture
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Python Playwright is not installed (a test dependency)", pytrace=False)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(tools.chromium()), args=tools.CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 class Served:
