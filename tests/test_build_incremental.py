@@ -294,3 +294,24 @@ def test_only_tei_made_from_a_removed_source_is_removed(tmp_path: Path) -> None:
     collection = load_collection(load_config(project / "pyproject.toml"), sources=False)
     assert orphaned(collection, produced=set()) == ["gone.xml"]
     assert orphaned(collection, produced={"gone.xml"}) == []
+
+
+def test_a_removed_text_that_others_still_need_is_named_and_nothing_changes(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    """Every text of the edition is pointed to (register entries used only there, links):
+    removing one alone fails, and the one line says which text was left out."""
+    project = copy_project(tmp_path / "project")
+    before = tree(project / "tei")
+    source = _sources(project)[-1]
+    source.unlink()
+    source.with_suffix(".toml").unlink(missing_ok=True)
+    result = run_edition("build", "--no-search", cwd=project)
+    removed = f"{re.sub(r'^[0-9]{4}-[0-9]{2}-[0-9]{2}-', '', source.stem)}.xml"
+    if result.returncode == 0:  # a text nothing else needs: it is simply gone
+        assert not (project / "tei" / removed).exists()
+        return
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert "nothing was written" in last and removed in last, last
+    assert tree(project / "tei") == before

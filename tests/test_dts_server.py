@@ -136,3 +136,15 @@ def test_edition_serve_listens_on_loopback_only(edition: Path) -> None:
         for address in addresses - {"127.0.0.1", "::1"}:
             with pytest.raises(OSError), socket.create_connection((address, port), timeout=2):
                 pass
+
+
+def test_a_preview_served_on_another_port_points_to_that_port(edition: Path) -> None:
+    """Without base-url the static files point to the default port; the server's own
+    answers point to where it really is."""
+    assert "base-url" not in (edition / "pyproject.toml").read_text(encoding="utf-8")
+    with serving(edition) as (port, _):
+        origin = f"http://127.0.0.1:{port}/"
+        body = fetch(origin + "dts/collection").body.decode()
+    urls = re.findall(r'"(https?://[^"]+)"', body)
+    local = [u for u in urls if u.startswith("http://127.0.0.1:")]
+    assert local and all(u.startswith(origin) for u in local), local

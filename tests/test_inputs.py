@@ -190,3 +190,17 @@ def test_a_foreign_folder_with_a_trap_builds_nothing_and_does_not_hang(
     assert "x.xml: error: refused as input" in line, line
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_a_linked_source_named_on_the_command_line_is_refused_by_name(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    link = project / "sources" / "1917-12-01-secret.txt"
+    link.symlink_to("/etc/passwd")
+    result = run_edition(
+        "convert", "sources/1917-12-01-secret.txt", "--out", str(tmp_path / "out"), cwd=project
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("sources/1917-12-01-secret.txt: error: refused as input"), line
+    assert "symbolic link" in line
+    assert not (tmp_path / "out").exists()

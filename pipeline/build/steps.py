@@ -137,6 +137,7 @@ def _converted(
     registers, style and settings were converted by the same code, else now (in worker
     processes when there are many)."""
     if not collection.sources:
+        collection.check_inputs()  # a source given by name and refused says why
         raise EditionError("no source texts (*.txt) found", config.sources_dir)
     style_bytes = _style_bytes(config, style_path)
     conversion = prepare(
@@ -260,7 +261,8 @@ def convert_sources(
     if not schema.is_file():
         raise EditionError("the project schema is missing: converted TEI cannot be checked", schema)
     docs = [
-        (shown_path(target / r.output_name), parse_bytes(r.data, r.output_name)) for r in results
+        (shown_path(target / r.output_name), parse_bytes(r.data, r.output_name), r.data)
+        for r in results
     ]
     checked = validate_documents(docs, [str(schema)], ValidationConfig.for_edition(config, None))
     _fail_on_errors(checked, "nothing was written", results)
@@ -314,17 +316,20 @@ def _next_tei(
     names = {r.output_name for r in results}
     removed = orphaned(collection, names)
     docs = [
-        (shown_path(config.tei_dir / r.output_name), parse_bytes(r.data, r.output_name))
+        (shown_path(config.tei_dir / r.output_name), parse_bytes(r.data, r.output_name), r.data)
         for r in results
     ]
     for file in collection.files:
         # The registers and any hand-made TEI.
         if file.input.relative not in names and file.input.relative not in removed:
-            docs.append((file.shown, file.tree()))
+            docs.append((file.shown, file.tree(), file.data()))
     checked = validate_documents(
         docs, layers, ValidationConfig.for_edition(config, options.tei_schema_dir)
     )
-    _fail_on_errors(checked, "nothing was written", results)
+    what = "nothing was written"
+    if removed:  # the usual cause: what still points to a text that is gone
+        what += f" (the TEI of removed sources, left out: {', '.join(removed)})"
+    _fail_on_errors(checked, what, results)
     changed = _changed(results, config.tei_dir)
     report.converted = [r.output_name for r in changed]
     report.removed = removed

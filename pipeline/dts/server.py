@@ -133,7 +133,10 @@ class DtsService:
     def bind(self, origin: str) -> None:
         """Query-style URLs on the server's own address."""
         urls = Urls(f"{origin}/{API}/", "query")
-        self.query = static_api(self.resources, self.config, urls=urls)
+        config = self.config
+        if not config.base_url:  # a local preview: the site is where this server is
+            config = config.replace(base_url=f"{origin}/")
+        self.query = static_api(self.resources, config, urls=urls)
 
 
 def one_values(query: Mapping[str, list[str]]) -> dict[str, str]:

@@ -97,8 +97,9 @@ def load_bytes(data: bytes, shown: str) -> CheckedFile:
     return doc
 
 
-def from_tree(shown: str, tree: etree._ElementTree) -> CheckedFile:
-    doc = CheckedFile(shown, tree)
+def from_tree(shown: str, tree: etree._ElementTree, source: bytes | None = None) -> CheckedFile:
+    """A parsed tree; with the ``source`` it was parsed from, issues carry columns too."""
+    doc = CheckedFile(shown, tree, source)
     doc.issues.extend(preflight(doc))
     return doc
 

@@ -198,17 +198,18 @@ def to_result(doc: CheckedFile) -> FileResult:
 
 
 def validate_documents(
-    docs: Sequence[tuple[str, etree._ElementTree]],
+    docs: Sequence[tuple[str, etree._ElementTree] | tuple[str, etree._ElementTree, bytes]],
     layers: Sequence[str] | None = None,
     config: ValidationConfig | None = None,
 ) -> list[FileResult]:
-    """Validate in-memory trees (named by the strings given) as our own documents.
+    """Validate in-memory trees (named by the strings given, each with the bytes it was
+    parsed from where they are at hand, for columns) as our own documents.
 
     ``layers`` as for ``--schema``; by default the project schemas and tei_all.
     """
     config = config or ValidationConfig()
     plan = plan_layers(layers, config)
-    loaded = [from_tree(name, tree) for name, tree in docs]
+    loaded = [from_tree(*doc) for doc in docs]
     judge_batch([(doc, plan.ours) for doc in loaded], reuse=False)
     for doc in loaded:
         check_document(doc, plan.ours)
