@@ -141,6 +141,12 @@ SIDECAR_ERRORS = [
         "'Nobody Known' is no person of the registers",
     ),
     (
+        "unknown-table",
+        'genre = "statement"\n\n[[interventin]]\norig = "a"\n',
+        3,
+        "unknown key 'interventin'",
+    ),
+    (
         "unknown-name-ref",
         'genre = "statement"\n\n[[name]]\ntext = "Kaledin"\nref = "no-such-entry"\nreason = "r"\n',
         5,

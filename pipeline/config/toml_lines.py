@@ -75,6 +75,7 @@ def index_lines(text: str) -> dict[KeyPath, int]:
                 index = array_counts.get(names, 0)
                 array_counts[names] = index + 1
                 table = (*names, index)
+                lines.setdefault(names, number)  # the array itself: where it starts
             else:
                 table = names
             lines.setdefault(table, number)

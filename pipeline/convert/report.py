@@ -56,5 +56,7 @@ def report_text(reports: list[TextReport]) -> str:
             where = f"{r.source}:{w.line}" if w.line else r.source
             lines.append(f"  {where}: warning: {w.message} [{w.kind}]")
     total = sum(len(r.warnings) for r in reports)
-    lines.append(f"{len(reports)} texts converted, {total} warnings")
+    texts = "text" if len(reports) == 1 else "texts"
+    warnings = "warning" if total == 1 else "warnings"
+    lines.append(f"{len(reports)} {texts} converted, {total} {warnings}")
     return "\n".join(lines) + "\n"
