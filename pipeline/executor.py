@@ -75,7 +75,7 @@ class WorkerProcesses:
         self.batch = batch
         self.window = window or 4 * jobs
         self._pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=_pool_context(), initializer=initializer, initargs=initargs
+            max_workers=jobs, mp_context=pool_context(), initializer=initializer, initargs=initargs
         )
 
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
@@ -108,7 +108,9 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Fork where there is fork: the workers share what the parent has loaded and
+    compiled (schemas, templates); elsewhere each worker makes its own."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 

@@ -544,15 +544,23 @@ def _report_calendar(report, block_at, match, context, place, calendar, register
         )
 
 
-def _find_declared(blocks, text: str, context: str | None):
-    """Where a sidecar's ``text`` (pinned by ``context``) stands: (block, start)."""
+def _find_declared(blocks, text: str, context: str | None, table: str, sidecar, line):
+    """Where a sidecar's ``text`` (pinned by ``context``) stands, once: (block, start)."""
     needle = collapse(context or text)
     offset = needle.index(collapse(text))
-    return [
+    hits = [
         (located, match.start() + offset)
         for located in blocks
         for match in re.finditer(re.escape(needle), located.block.text)
     ]
+    if len(hits) != 1:
+        raise EditionError(
+            f"[[{table}]] '{text}' matches {len(hits)} times in the text "
+            "(it must match once; add 'context')",
+            sidecar.path,
+            line,
+        )
+    return hits[0]
 
 
 def _check_nesting(block, start, end, key, text, sidecar, line) -> None:
@@ -568,20 +576,13 @@ def _supply_dates(blocks, sidecar: Sidecar, context: DateContext) -> int:
     """Dates the sidecar supplies for expressions that name none ("last Sunday")."""
     count = 0
     for item in sidecar.supplied_dates:
-        hits = _find_declared(blocks, item.text, item.context)
-        if len(hits) != 1:
-            raise EditionError(
-                f"[[dates.supply]] '{item.text}' matches {len(hits)} times in the text "
-                "(it must match once; add 'context')",
-                sidecar.path,
-                item.line,
-            )
+        found = _find_declared(blocks, item.text, item.context, "dates.supply", sidecar, item.line)
         matches, _ = find_dates(item.date, context)
         if len(matches) != 1 or matches[0].end - matches[0].start != len(item.date.strip()):
             raise EditionError(
                 f"[[dates.supply]] date '{item.date}' is not one date", sidecar.path, item.line
             )
-        located, start = hits[0]
+        located, start = found
         attrs = dict(matches[0].attrs)
         attrs.pop("cert", None)
         attrs.update({"resp": "#editors", "evidence": item.evidence})
@@ -603,15 +604,8 @@ def _name_rules(blocks, sidecar: Sidecar, registers: NameMatcher) -> dict[str, i
                 sidecar.path,
                 rule.line,
             )
-        hits = _find_declared(blocks, rule.text, rule.context)
-        if len(hits) != 1:
-            raise EditionError(
-                f"[[name]] '{rule.text}' matches {len(hits)} times in the text "
-                "(it must match once; add 'context')",
-                sidecar.path,
-                rule.line,
-            )
-        located, start = hits[0]
+        found = _find_declared(blocks, rule.text, rule.context, "name", sidecar, rule.line)
+        located, start = found
         tag = {"person": "persName", "place": "placeName", "org": "orgName"}.get(entry.kind, "rs")
         end = start + len(collapse(rule.text))
         _check_nesting(located.block, start, end, "[[name]]", rule.text, sidecar, rule.line)
@@ -623,15 +617,8 @@ def _name_rules(blocks, sidecar: Sidecar, registers: NameMatcher) -> dict[str, i
 def _links(blocks, sidecar: Sidecar) -> None:
     """Cross-references to other texts of the edition, as the sidecar declares them."""
     for link in sidecar.links:
-        hits = _find_declared(blocks, link.text, link.context)
-        if len(hits) != 1:
-            raise EditionError(
-                f"[[link]] '{link.text}' matches {len(hits)} times in the text "
-                "(it must match once; add 'context')",
-                sidecar.path,
-                link.line,
-            )
-        located, start = hits[0]
+        found = _find_declared(blocks, link.text, link.context, "link", sidecar, link.line)
+        located, start = found
         end = start + len(collapse(link.text))
         _check_nesting(located.block, start, end, "[[link]]", link.text, sidecar, link.line)
         target = f"{link.target}.xml#{link.target}"

@@ -7,12 +7,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from pipeline.config import EditionConfig
 from pipeline.errors import EditionError, UsageError, shown_path
+from pipeline.executor import available_cpus, pool_context
 from pipeline.structure.inputs import InputFile, discover
 from pipeline.validate.document import CheckedFile, from_tree, load_file, refused
 from pipeline.validate.model import (
@@ -36,9 +36,6 @@ from pipeline.validate.schemas import (
     validate_xsd,
 )
 from pipeline.validate.teip5 import RNG_NAME, SchemaUnavailable, resolve_tei_dir
-
-if TYPE_CHECKING:
-    import multiprocessing.context
 
 # The Schematron layers, Saxon and worker processes are imported when first used: most
 # runs need none of them, and a run on a few files is mostly start-up.
@@ -313,22 +310,6 @@ def _check_batch(batch: list[Task]) -> list[FileResult]:
     return [to_result(doc) for doc in docs]
 
 
-def available_cpus() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on every platform
-        return max(1, os.cpu_count() or 1)
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    import multiprocessing
-
-    # With fork the workers share the schemas the parent has compiled; elsewhere each
-    # worker compiles them once, on its first file.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
-
-
 def validate_paths(
     paths: Sequence[str | Path],
     layers: Sequence[str] | None = None,
@@ -407,7 +388,7 @@ def _run_serial(tasks: list[Task]) -> list[FileResult]:
 def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context()) as pool:
         results = [r for rs in pool.map(_check_batch, _batches(tasks)) for r in rs]
     # Schematron needs every document at once: the parent reads those that need it.
     needing = [i for i, (_, chosen) in enumerate(tasks) if any(not x.per_file for x in chosen)]
