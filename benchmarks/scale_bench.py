@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,7 +110,12 @@ def largest_shared_page(site: Path) -> tuple[str, int]:
 def edit_document(collection: Path) -> None:
     path = min(p for p in collection.glob("*.xml") if p.name != "registers.xml")
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("<p", "<p n='edited'", 1), encoding="utf-8")
+    # A word added to the first paragraph of the text (not of the header).
+    body = text.index("<body")
+    edited, count = re.subn(r"(<p\b[^>]*>)", r"\1edited ", text[body:], count=1)
+    if not count:
+        raise SystemExit(f"no paragraph to edit in {path}")
+    path.write_text(text[:body] + edited, encoding="utf-8")
 
 
 def edit_register_entry(collection: Path) -> None:

@@ -81,6 +81,12 @@ def shown_path(path: str | Path) -> str:
     text = str(path)
     if text.startswith("<"):  # not a file: "<bytes>", "<config>"
         return text
+    if os.path.isabs(text) and "/." not in text and "//" not in text:
+        # The common case, without relpath's normalising: a clean path inside the
+        # working folder (shown for every input, so it is on every file's path).
+        cwd = os.getcwd()
+        if text.startswith(cwd.rstrip("/") + "/"):
+            return text[len(cwd.rstrip("/")) + 1 :]
     try:
         relative = os.path.relpath(path)
     except ValueError:  # another drive

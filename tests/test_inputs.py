@@ -98,6 +98,45 @@ def test_a_file_swapped_for_a_fifo_after_it_was_found_is_not_read(tmp_path: Path
         read_input(found)
 
 
+@pytest.mark.parametrize("swapped", ["the file", "its folder"])
+def test_an_input_swapped_for_a_link_out_after_it_was_found_is_not_read(
+    tmp_path: Path, swapped: str
+) -> None:
+    """Between finding a file and reading it, the file (or a folder on its path) becomes a
+    link to a file outside: what is opened is checked, so the secret is never read."""
+    secret_dir = tmp_path / "elsewhere"
+    (secret_dir / "sub").mkdir(parents=True)
+    (secret_dir / "sub" / "a.xml").write_text("<TEI>TOP SECRET</TEI>", encoding="utf-8")
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.xml").write_text("<a/>", encoding="utf-8")
+    [found] = discover([root], (".xml",), LIMIT).files
+    if swapped == "the file":
+        (root / "sub" / "a.xml").unlink()
+        (root / "sub" / "a.xml").symlink_to(secret_dir / "sub" / "a.xml")
+    else:
+        shutil.rmtree(root / "sub")
+        (root / "sub").symlink_to(secret_dir / "sub")
+    with pytest.raises(Exception, match="outside"):
+        read_input(found)
+
+
+def test_without_the_check_on_what_is_opened_the_swapped_folder_would_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test above can fail: with the check removed, the secret is read."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.xml").write_text("<TEI>TOP SECRET</TEI>", encoding="utf-8")
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "sub" / "a.xml").write_text("<a/>", encoding="utf-8")
+    [found] = discover([tmp_path / "in"], (".xml",), LIMIT).files
+    shutil.rmtree(tmp_path / "in" / "sub")
+    (tmp_path / "in" / "sub").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setattr(inputs, "_within", lambda path, folder: True)
+    monkeypatch.setattr(inputs, "_opened_inside", lambda opened, folder: True)
+    assert b"TOP SECRET" in read_input(found)
+
+
 def test_a_file_that_grew_past_the_limit_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "grows.xml"
     path.write_text("<a/>", encoding="utf-8")

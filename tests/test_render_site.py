@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from browser import sites
@@ -172,34 +172,12 @@ def test_every_page_is_valid_html(corpus: Path, foreign: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
 
 
-def _html_files(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if "pagefind" not in p.parts)
+_html_files = sites.html_files
 
 
 def test_every_internal_link_lands(corpus: Path, foreign: Path) -> None:
     for site in (corpus, foreign):
-        ids: dict[Path, set[str]] = {}
-        for path in _html_files(site):
-            ids[path] = {
-                el.get("id")
-                for el in page(site, str(path.relative_to(site))).iter()
-                if el.get("id")
-            }
-        broken = []
-        for path in ids:
-            for a in page(site, str(path.relative_to(site))).iter("a"):
-                href = a.get("href")
-                if not href or urlsplit(href).scheme or href.startswith("//"):
-                    continue
-                parts = urlsplit(href)
-                target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
-                if (
-                    not target.exists()
-                    or parts.fragment
-                    and target.suffix == ".html"
-                    and unquote(parts.fragment) not in ids.get(target, set())
-                ):
-                    broken.append(f"{path.name}: {href}")
+        broken = sites.broken_links(site)
         assert not broken, broken[:20]
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from pipeline.build import BuildOptions
 
 MARKER = ".edition-build.json"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
 # Bump when the output changes in a way the fingerprint of the code cannot see.
 FORMAT = "edition-site-2"
 
@@ -140,7 +142,7 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
                 ("theme", config.theme_dir),
                 ("style", config.archive_style),
                 ("tei-schemas", tei_all),
-                ("code", Path(__file__).resolve().parent),
+                ("code", PACKAGE_DIR),  # the whole package: its templates too
             ],
             limit,
         )

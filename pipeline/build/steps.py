@@ -626,7 +626,11 @@ def _render(
         registers = RegisterLinks(collection.registers) if collection.registers else None
         texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
     documents, tei_downloads, registers = analyse_collection(
-        texts, registers, templates, images_base=info.images_base_url
+        texts,
+        registers,
+        templates,
+        images_base=info.images_base_url,
+        list_items=config.list_page_items,
     )
     files: dict[str, bytes] = {}
     offered: dict[str, set[str]] = {}
@@ -677,6 +681,7 @@ def _render(
         exchange=exchange,
         validation=_verdicts(checked, documents) if checked is not None else None,
         theme=theme,
+        page_items=config.list_page_items,
     )
     clash = sorted(set(files) & set(rendered.files))
     if clash:

@@ -220,6 +220,13 @@ class EditionConfig(Config):
         "of this many pages, merged by the search page, so that indexing takes bounded "
         "memory",
     )
+    list_page_items = c.Type(
+        int,
+        default=250,
+        help="the most items a page that lists the collection holds (texts, events, "
+        "register entries, the mentions of one entry, files): a longer list is split "
+        "over numbered pages, so that no page grows with the collection",
+    )
     encoding = c.SubConfig(EncodingConfig, help="[tool.edition.encoding]: the encoding policy")
     dts = c.SubConfig(DtsConfig, help="[tool.edition.dts]: the static DTS API's size")
 
@@ -284,6 +291,8 @@ def check_edition(config: EditionConfig) -> None:
         raise ConfigError("[tool.edition] 'max-input-mb' must be at least 1", config.origin)
     if config.search_shard_pages < 1:
         raise ConfigError("[tool.edition] 'search-shard-pages' must be at least 1", config.origin)
+    if config.list_page_items < 1:
+        raise ConfigError("[tool.edition] 'list-page-items' must be at least 1", config.origin)
     for key, value in (
         ("page-size", config.dts.page_size),
         ("files-per-resource", config.dts.files_per_resource),

@@ -124,6 +124,18 @@ def principles(documents: list[DocumentPage], render: Render) -> list[Principle]
     return [result[key] for key in order]
 
 
+def principles_of(principles: list[Principle], slugs: set[str], *, common: bool) -> list[Principle]:
+    """The principles as one page of the guide shows them: what the texts of ``slugs``
+    declare of their own, and, with ``common``, what all declare alike."""
+    out = []
+    for principle in principles:
+        own = [(doc, paragraphs) for doc, paragraphs in principle.per_text if doc.slug in slugs]
+        shared = principle.common if common else []
+        if own or shared:
+            out.append(Principle(principle.key, principle.label, list(shared), own))
+    return out
+
+
 def _statement(el: etree._Element, render: Render) -> Markup:
     """A declaration as text; one made only of attributes says what they are."""
     if plain(el):

@@ -17,11 +17,12 @@ the keyboard can move along it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from pipeline.render import paging
 from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.documents import DocumentPage
 from pipeline.render.registers import KINDS, RegisterLinks
@@ -186,6 +187,48 @@ def by_year(items: Sequence[Event]) -> list[Year]:
     return [Year(y, f"y{y}" if y >= 0 else f"y-bc{-y}", tuple(v)) for y, v in years.items()]
 
 
+@dataclass(frozen=True)
+class ChronologyPage:
+    """What one page of the chronology shows: part of the band of writing dates, and
+    the years (or the part of a year) that follow, down to single passages."""
+
+    written: tuple[DocumentPage, ...]
+    years: tuple[Year, ...]
+    continues: bool  # the first year began on an earlier page
+
+
+def paginate(
+    written: Sequence[DocumentPage], years: Sequence[Year], size: int
+) -> list[ChronologyPage]:
+    """The band and the events in pages of at most ``size`` lines (a text written, a
+    passage, a birth or death); a date whose lines go on over pages is shown on each."""
+    lines: list[tuple[Year | None, Event | None, object]] = [(None, None, d) for d in written]
+    for year in years:
+        for event in year.events:
+            lines += [(year, event, line) for line in (*event.passages, *event.lives)]
+    pages = []
+    previous_year: int | None = None
+    for chunk in paging.split(lines, size):
+        band = tuple(line for year, _, line in chunk if year is None)
+        shown: list[Year] = []
+        for year, event, line in chunk:
+            if year is None or event is None:
+                continue
+            if not shown or shown[-1].year != year.year:
+                shown.append(Year(year.year, year.anchor, ()))
+            last = shown[-1]
+            if not last.events or last.events[-1].anchor != event.anchor:
+                last = Year(last.year, last.anchor, (*last.events, Event(event.info, event.anchor)))
+                shown[-1] = last
+            part = last.events[-1]
+            (part.lives if isinstance(line, LifeDate) else part.passages).append(line)
+        continues = bool(shown) and shown[0].year == previous_year
+        if shown:
+            previous_year = shown[-1].year
+        pages.append(ChronologyPage(band, tuple(shown), continues))  # type: ignore[arg-type]
+    return pages
+
+
 def written_band(documents: Sequence[DocumentPage]) -> list[DocumentPage]:
     """The texts with a date of writing (from their headers), in order."""
     return [d for d in documents if d.creation is not None and d.creation.start]
@@ -211,9 +254,13 @@ NARROW = Drawing("narrow", 360, 20)
 WIDE = Drawing("wide", 760, 10)
 
 
-def timeline_svg(years: Sequence[Year], drawing: Drawing) -> Markup:
+def timeline_svg(
+    years: Sequence[Year], drawing: Drawing, pages: Mapping[int, str] | None = None
+) -> Markup:
     """Bars of dates per year, from the first year to the last, as inline SVG; each bar
-    with dates is a link to its year, named by what it counts."""
+    with dates is a link to its year (on its page, in ``pages``, where that is another
+    page), named by what it counts."""
+    pages = pages or {}
     if not years:
         return Markup("")
     first, last = years[0].year, years[-1].year
@@ -256,7 +303,8 @@ def timeline_svg(years: Sequence[Year], drawing: Drawing) -> Markup:
             f'height="{_BARS:.1f}"/>'
         )
         shapes.append(
-            f'<a class="year-bar" href="#{year.anchor}" aria-label="{escape(label)}">'
+            f'<a class="year-bar" href="{escape(pages.get(year.year, ""))}#{year.anchor}" '
+            f'aria-label="{escape(label)}">'
             f"<title>{escape(label)}</title>{''.join(bars)}</a>"
         )
     axis = (

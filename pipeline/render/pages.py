@@ -8,7 +8,7 @@ site by its path relative to the site folder.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from pipeline.config import EditionConfig
-from pipeline.render import about, chronology, search
+from pipeline.render import about, chronology, paging, search
 from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.documents import (
     DocumentPage,
@@ -38,7 +38,7 @@ from pipeline.render.documents import (
 from pipeline.render.ids import IdRegistry
 from pipeline.render.registers import KINDS, RegisterKind, RegisterLinks
 from pipeline.render.tei_html import Renderer, TeiTemplates, plain
-from pipeline.structure.identifiers import class_token, external_url, slugify
+from pipeline.structure.identifiers import class_token, external_url
 from pipeline.structure.registers import RegisterEntry
 from pipeline.xmltools import NSMAP
 
@@ -192,6 +192,7 @@ class EntryView:
     mentions: list[tuple[DocumentPage, list[Occurrence]]] = field(default_factory=list)
     authored: list[DocumentPage] = field(default_factory=list)
     page: str = ""  # the entry's own page, from the site root
+    href: str = ""  # where a link to the entry leads, from the site root
     nested: list[tuple[str, list[Markup | Link]]] = field(default_factory=list)  # ../ links
 
     @property
@@ -409,6 +410,7 @@ def render_pages(
     moved: Mapping[str, str] | None = None,
     exchange: Sequence[DownloadItem] = (),
     validation: Sequence[FileVerdict] | None = None,
+    page_items: int = 250,
 ) -> dict[str, bytes]:
     """Every HTML page of the site by its path in the site folder.
 
@@ -416,6 +418,7 @@ def render_pages(
     slug to what is offered for it ("xml", "zip", "txt", "original"); ``exchange`` lists
     the edition's exchange files for the Downloads page; ``validation`` gives the
     verdict on each input file of other projects' TEI, for the validation page.
+    ``page_items``: the most items a page listing the collection holds (see ``paging``).
     """
     env = templates.env
     downloads = downloads or {}
@@ -463,19 +466,37 @@ def render_pages(
                 1 for e in registers.entries.values() if e.kind == kind.key
             )
     has_txt = any("txt" in kinds for kinds in downloads.values())
-    page(
-        "index.html",
-        "index.html",
-        "home",
-        documents=documents,
-        nav_counts=register_counts,
-        has_txt=has_txt,
-        registers_file=registers.file_name
-        if registers is not None and registers.root is not None
-        else "",
-    )
+    text_pages = paging.split(documents, page_items)
+    text_pagers = paging.pagers("index.html", len(text_pages))
+    for pager, chunk in zip(text_pagers, text_pages, strict=True):
+        page(
+            pager.path,
+            "index.html",
+            "home",
+            documents=chunk,
+            total=len(documents),
+            first_number=1 + (pager.number - 1) * page_items,
+            pager=pager,
+            nav_counts=register_counts,
+            has_txt=has_txt,
+            registers_file=registers.file_name
+            if registers is not None and registers.root is not None
+            else "",
+        )
+
+    about_pages = paging.split(documents, page_items, lambda d: 1 + len(d.interventions))
+    about_pagers = paging.pagers("about.html", len(about_pages))
+    about_page = {
+        doc.slug: pager.path
+        for pager, chunk in zip(about_pagers, about_pages, strict=True)
+        for doc in chunk
+    }
 
     views = _entries(documents, registers, templates) if registers is not None else {}
+    if registers is not None:
+        for key, view in views.items():
+            view.page = registers.entry_pages.get(key, "")
+            view.href = registers.href(key)
     for index, doc in enumerate(documents):
         previous = documents[index - 1] if index > 0 else None
         following = documents[index + 1] if index + 1 < len(documents) else None
@@ -493,6 +514,7 @@ def render_pages(
             previous=previous,
             following=following,
             citation_url=_citation_url(site, doc.page),
+            about_page=about_page[doc.slug],
             downloads=sorted(downloads.get(doc.slug, ())),
             moved=Markup(moved.get(doc.slug, "")),
             index=sorted(entries, key=_index_order),
@@ -505,49 +527,36 @@ def render_pages(
         )
 
     if registers is not None:
-        _entry_pages(views)
-        for view in views.values():
-            if not view.page:
-                continue
-            # Each entry has a page of its own: a search result, and an address.
-            page(
-                view.page,
-                "entry.html",
-                view.entry.kind,
-                view=view,
-                kind=KINDS[view.entry.kind],
-                facets=search.entry_facets(view.entry),
-                sort_keys=search.entry_sort(view.entry, view.key),
-            )
-        for kind in KINDS.values():
-            entries = [views[key] for key, _ in registers.by_kind(kind.key)]
-            if not entries:
-                continue
-            letters: dict[str, list[EntryView]] = {}
-            for view in entries:
-                letters.setdefault(_letter(view.entry), []).append(view)
-            page(
-                kind.page,
-                "register.html",
-                kind.key,
-                kind=kind,
-                letters=letters,
-                total=len(entries),
-                registers_file=registers.file_name if registers.root is not None else "",
-            )
+        _register_pages(page, views, registers, page_items)
 
     events = chronology.events(documents, registers)
     years = chronology.by_year(events)
-    page(
-        "chronology.html",
-        "chronology.html",
-        "chronology",
-        years=years,
-        timelines=[chronology.timeline_svg(years, d) for d in (chronology.NARROW, chronology.WIDE)],
-        in_texts=sum(y.in_texts for y in years),
-        lives=sum(y.lives for y in years),
-        written=chronology.written_band(documents),
-    )
+    parts = chronology.paginate(chronology.written_band(documents), years, page_items)
+    part_pagers = paging.pagers("chronology.html", len(parts))
+    year_pages: dict[int, str] = {}  # the page each year begins on
+    for pager, part in zip(part_pagers, parts, strict=True):
+        for year in part.years:
+            year_pages.setdefault(year.year, pager.path)
+    elsewhere = {y: p for y, p in year_pages.items() if p != part_pagers[0].path}
+    for pager, part in zip(part_pagers, parts, strict=True):
+        page(
+            pager.path,
+            "chronology.html",
+            "chronology",
+            pager=pager,
+            years=years,
+            year_pages=year_pages,
+            part=part,
+            timelines=[
+                chronology.timeline_svg(years, d, elsewhere)
+                for d in (chronology.NARROW, chronology.WIDE)
+            ]
+            if pager.first
+            else [],
+            in_texts=sum(y.in_texts for y in years),
+            lives=sum(y.lives for y in years),
+            written=part.written,
+        )
 
     if has_search:
         page(
@@ -559,17 +568,21 @@ def render_pages(
         )
 
     if exchange:
-        page(
-            DOWNLOADS_PAGE,
-            "downloads.html",
-            "downloads",
-            items=exchange,
-            documents=documents,
-            offered=downloads,
-        )
+        for pager, chunk in zip(
+            paging.pagers(DOWNLOADS_PAGE, len(text_pages)), text_pages, strict=True
+        ):
+            page(
+                pager.path,
+                "downloads.html",
+                "downloads",
+                items=exchange,
+                documents=chunk,
+                offered=downloads,
+                pager=pager,
+            )
 
     if validation is not None:
-        page(VALIDATION_PAGE, "validation.html", "validation", files=validation)
+        _validation_pages(page, validation, page_items)
 
     about_ids = IdRegistry()
     about_render = Renderer(
@@ -585,51 +598,142 @@ def render_pages(
     def render_block(el: etree._Element) -> Markup:
         return about_render.inline(el, header=True)
 
-    page(
-        "about.html",
-        "about.html",
-        "about",
-        documents=documents,
-        projects=about.shared_sections(
-            documents, "tei:teiHeader/tei:encodingDesc/tei:projectDesc/tei:p", render_block
-        ),
-        principles=about.principles(documents, render_block),
-        other_declarations=about.other_declarations(
-            documents, lambda el, skip: header_tree(el, about_render, skip)
-        ),
-        calendars=about.shared_sections(
-            documents, "tei:teiHeader/tei:profileDesc/tei:calendarDesc/tei:calendar", render_block
-        ),
-        cite_structures=about.cite_structures(documents),
-        interventions=about.interventions(documents),
-        genres=sorted(registers.categories.values(), key=lambda c: c.label.lower())
-        if registers
-        else [],
-        register_principles=about.registers_principles(
-            registers.root if registers else None, render_block
-        ),
-        schema=schema_docs,
+    # The guide is on the first page; what each text declares, and its interventions,
+    # go on over pages of texts (a text weighing one, and one more per intervention).
+    principles = about.principles(documents, render_block)
+    other_declarations = about.other_declarations(
+        documents, lambda el, skip: header_tree(el, about_render, skip)
     )
+    interventions = about.interventions(documents)
+    for pager, chunk in zip(about_pagers, about_pages, strict=True):
+        shown = {doc.slug for doc in chunk}
+        page(
+            pager.path,
+            "about.html",
+            "about",
+            pager=pager,
+            documents=chunk,
+            projects=about.shared_sections(
+                documents, "tei:teiHeader/tei:encodingDesc/tei:projectDesc/tei:p", render_block
+            )
+            if pager.first
+            else [],
+            principles=about.principles_of(principles, shown, common=pager.first),
+            other_declarations=[(d, t) for d, t in other_declarations if d.slug in shown],
+            calendars=about.shared_sections(
+                documents,
+                "tei:teiHeader/tei:profileDesc/tei:calendarDesc/tei:calendar",
+                render_block,
+            )
+            if pager.first
+            else [],
+            cite_structures=about.cite_structures(documents) if pager.first else [],
+            interventions=interventions,
+            genres=sorted(registers.categories.values(), key=lambda c: c.label.lower())
+            if registers and pager.first
+            else [],
+            register_principles=about.registers_principles(
+                registers.root if registers else None, render_block
+            )
+            if pager.first
+            else [],
+            schema=schema_docs,
+        )
     if schema_docs is not None:
         page(SCHEMA_PAGE, "schema.html", "about", schema=schema_docs)
     return pages
 
 
-def _entry_pages(views: Mapping[str, EntryView]) -> None:
-    """The page of each entry: persons/<name>.html, a name unique whatever the case."""
-    used: set[str] = set()
-    for key in sorted(views):
-        view = views[key]
-        if view.entry.kind not in KINDS:
+def _validation_pages(page: Callable[..., None], files: Sequence[FileVerdict], size: int) -> None:
+    """The verdict on each file, a file with its findings weighing one and one more per
+    finding; the counts are the whole run's on every page."""
+    totals = {
+        "files": len(files),
+        "rendered": sum(1 for f in files if f.rendered),
+        "invalid": sum(1 for f in files if f.rendered and not f.valid),
+        "left_out": sum(1 for f in files if not f.rendered),
+    }
+    chunks = paging.split(files, size, lambda f: 1 + len(f.findings))
+    first = 1
+    for pager, chunk in zip(paging.pagers(VALIDATION_PAGE, len(chunks)), chunks, strict=True):
+        page(
+            pager.path,
+            "validation.html",
+            "validation",
+            files=chunk,
+            totals=totals,
+            first_number=first,
+            pager=pager,
+        )
+        first += len(chunk)
+
+
+def _register_pages(
+    page: Callable[..., None],
+    views: Mapping[str, EntryView],
+    registers: RegisterLinks,
+    size: int,
+) -> None:
+    """Each register's list, and each entry's own page: a search result, and an address.
+
+    A register of more entries than ``size`` is listed over pages, each entry with how
+    often it is mentioned; its mentions are on its own page. An entry's own page lists
+    its mentions over pages of ``size`` (its first page is its address and its search
+    result; the next ones are in a folder named as it is)."""
+    list_pages: dict[str, str] = {}
+    for kind in KINDS.values():
+        entries = [views[key] for key, _ in registers.by_kind(kind.key)]
+        if not entries:
             continue
-        folder = KINDS[view.entry.kind].page.removesuffix(".html")
-        name = base = slugify(key, "entry")
-        n = 2
-        while f"{folder}/{name}" in used:
-            name = f"{base}-{n}"
-            n += 1
-        used.add(f"{folder}/{name}")
-        view.page = f"{folder}/{name}.html"
+        chunks = paging.split(entries, size)
+        pagers = paging.pagers(kind.page, len(chunks))
+        letter_pages: dict[str, str] = {}
+        for pager, chunk in zip(pagers, chunks, strict=True):
+            for view in chunk:
+                list_pages[view.key] = pager.path
+                letter_pages.setdefault(_letter(view.entry), pager.path)
+        for pager, chunk in zip(pagers, chunks, strict=True):
+            letters: dict[str, list[EntryView]] = {}
+            for view in chunk:
+                letters.setdefault(_letter(view.entry), []).append(view)
+            page(
+                pager.path,
+                "register.html",
+                kind.key,
+                kind=kind,
+                letters=letters,
+                letter_pages=letter_pages,
+                pager=pager,
+                summary=kind.key in registers.long_kinds,
+                total=len(entries),
+                registers_file=registers.file_name if registers.root is not None else "",
+            )
+    for view in views.values():
+        if not view.page:
+            continue
+        chunks = paging.split(view.mentions, size, lambda mention: len(mention[1]))
+        folder = view.page.removesuffix(".html")
+        pagers = paging.pagers(view.page, len(chunks))
+        pagers = [
+            paging.Pager(
+                tuple(p if n == 0 else f"{folder}/{n + 1}.html" for n, p in enumerate(q.paths)),
+                q.number,
+            )
+            for q in pagers
+        ]
+        for pager, chunk in zip(pagers, chunks, strict=True):
+            page(
+                pager.path,
+                "entry.html",
+                view.entry.kind,
+                view=view,
+                mentions=chunk,
+                pager=pager,
+                list_page=list_pages.get(view.key, KINDS[view.entry.kind].page),
+                kind=KINDS[view.entry.kind],
+                facets=search.entry_facets(view.entry),
+                sort_keys=search.entry_sort(view.entry, view.key),
+            )
 
 
 _INDEX_ORDER = {kind: n for n, kind in enumerate(KINDS)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.structure.identifiers import safe_id
+from pipeline.structure.identifiers import safe_id, slugify
 from pipeline.structure.registers import Category, RegisterEntry, RegisterIndex
 
 
@@ -49,6 +49,8 @@ class RegisterLinks:
         self._keys: dict[int, str] = {}
         self._used: set[str] = set(_RESERVED)
         self._scopes: dict[str, RegisterIndex] = {}
+        self.entry_pages: dict[str, str] = {}  # key -> its own page (see assign_pages)
+        self.long_kinds: frozenset[str] = frozenset()  # kinds listed over several pages
         for index in self.indexes:
             self.categories.update(index.categories)
             for entry in index:
@@ -103,5 +105,32 @@ class RegisterLinks:
     def page(self, key: str) -> str:
         return KINDS[self.entries[key].kind].page
 
+    def assign_pages(self, list_items: int) -> None:
+        """Give each entry its own page (``persons/<name>.html``, a name unique whatever
+        the case), once every text's own lists are in. A kind with more entries than a
+        list page holds (``list_items``) is listed over several pages: a link to one of
+        its entries then leads to the entry's own page, which does not move."""
+        used: set[str] = set()
+        self.entry_pages = {}
+        for key in sorted(self.entries):
+            kind = self.entries[key].kind
+            if kind not in KINDS:
+                continue
+            folder = KINDS[kind].page.removesuffix(".html")
+            name = base = slugify(key, "entry")
+            n = 2
+            while f"{folder}/{name}" in used:
+                name = f"{base}-{n}"
+                n += 1
+            used.add(f"{folder}/{name}")
+            self.entry_pages[key] = f"{folder}/{name}.html"
+        self.long_kinds = frozenset(
+            kind
+            for kind in KINDS
+            if sum(1 for e in self.entries.values() if e.kind == kind) > list_items
+        )
+
     def href(self, key: str, root: str = "") -> str:
+        if self.entries[key].kind in self.long_kinds and key in self.entry_pages:
+            return f"{root}{self.entry_pages[key]}"
         return f"{root}{self.page(key)}#{key}"

@@ -99,13 +99,18 @@ def analyse_collection(
     templates: TeiTemplates,
     *,
     images_base: str = "",
+    list_items: int = 250,
 ) -> tuple[list[DocumentPage], dict[str, bytes], RegisterLinks | None]:
     """Every document of the files (texts and corpora), in date order; the TEI files to
     offer for download (file name -> the bytes as received); and the registers with
-    each text's own lists added (made when only the texts have lists)."""
+    each text's own lists added (made when only the texts have lists).
+
+    The texts' own lists are gathered first: where a link to an entry leads depends on
+    how many entries there are (``list_items``, see ``RegisterLinks.assign_pages``)."""
     documents: list[DocumentPage] = []
     downloads: dict[str, bytes] = {}
     used: set[str] = set()
+    found: list[tuple[TeiFile, etree._Element, str, str, str]] = []
     for file in files:
         _check_root(file)
         root = file.tree().getroot()
@@ -127,19 +132,23 @@ def analyse_collection(
             if lists:
                 registers = registers if registers is not None else RegisterLinks()
                 registers.add_scope(name, RegisterIndex(tei, file.name, file.shown, within=lists))
-            documents.append(
-                analyse(
-                    tei,
-                    source=file.path,
-                    name=name,
-                    download=download,
-                    registers=registers,
-                    templates=templates,
-                    corpus_title=corpus_title,
-                    images_base=images_base,
-                    scope=name,
-                )
+            found.append((file, tei, corpus_title, name, download))
+    if registers is not None:
+        registers.assign_pages(list_items)
+    for file, tei, corpus_title, name, download in found:
+        documents.append(
+            analyse(
+                tei,
+                source=file.path,
+                name=name,
+                download=download,
+                registers=registers,
+                templates=templates,
+                corpus_title=corpus_title,
+                images_base=images_base,
+                scope=name,
             )
+        )
     if not documents:
         raise EditionError("no TEI texts to render")
     documents.sort(key=lambda d: d.sort_key)
@@ -188,6 +197,7 @@ def render_site(
     exchange: Sequence[DownloadItem] = (),
     validation: Sequence[FileVerdict] | None = None,
     theme: Mapping[str, bytes] | None = None,
+    page_items: int = 250,
 ) -> RenderedSite:
     """Every page of the site, its static files and its redirect pages (path -> bytes).
 
@@ -195,7 +205,8 @@ def render_site(
     "original"); ``exchange`` lists the edition's exchange files for the Downloads page;
     ``redirects`` (old id -> new id) adds pages and anchors that send old links on;
     ``validation`` adds the validation page; ``theme`` (file name -> bytes) holds the
-    static files that replace the built-in ones (its templates are in ``templates``).
+    static files that replace the built-in ones (its templates are in ``templates``);
+    ``page_items``: the most items a page that lists the collection holds.
     """
     theme = theme or {}
     files: dict[str, bytes] = {}
@@ -215,6 +226,7 @@ def render_site(
         moved=moved,
         exchange=exchange,
         validation=validation,
+        page_items=page_items,
     )
     files.update(pages)
     files.update(static_files(theme))

@@ -110,11 +110,12 @@ def _megabytes(size: int) -> str:
 
 
 def check_input(
-    path: Path, folder: Path, max_bytes: int, base: Path | None = None
+    path: Path, folder: Path, max_bytes: int, base: Path | None = None, *, relative: str = ""
 ) -> InputFile | Refusal:
     """Accept ``path`` as an input found in ``folder`` (resolved), or say why not.
 
-    ``base`` is the folder as named, which the input's relative name is taken from.
+    ``base`` is the folder as named, which the input's relative name is taken from
+    (``relative``, when the caller knows it already).
     """
     path = Path(os.path.abspath(path))
     try:
@@ -138,10 +139,11 @@ def check_input(
             f"it is {_megabytes(info.st_size)}, over the limit of "
             f"{_megabytes(max_bytes)} (setting max-input-mb)",
         )
-    try:
-        relative = path.relative_to(base if base is not None else folder).as_posix()
-    except ValueError:
-        relative = path.name
+    if not relative:
+        try:
+            relative = path.relative_to(base if base is not None else folder).as_posix()
+        except ValueError:
+            relative = path.name
     return InputFile(path, folder, relative, info.st_size, info.st_mtime_ns, max_bytes, info.st_ino)
 
 
@@ -198,42 +200,78 @@ def _walk(
     top: Path, folder: Path, suffixes: Sequence[str], max_bytes: int, recursive: bool = True
 ) -> Iterable[InputFile | Refusal]:
     results: list[tuple[str, InputFile | Refusal]] = []
+    # os.walk gives paths that begin with ``top`` as given: the names below it are taken
+    # as strings (pathlib's parsing, for each of many files, costs more than the walk).
+    start = len(os.fspath(top).rstrip(os.sep)) + 1
     for current, dirs, files in os.walk(top, followlinks=False):
-        here = Path(current)
+        below = current[start:].replace(os.sep, "/")
+        prefix = f"{below}/" if below else ""
         kept = []
         for name in dirs:
             if name.startswith("."):
                 continue
             if suffixes != ANY_FILE and _wanted(name, suffixes):  # a folder named like a file
-                refusal = check_input(here / name, folder, max_bytes, top)
-                results.append(((here / name).relative_to(top).as_posix(), refusal))
+                path = Path(current, name)
+                refusal = check_input(path, folder, max_bytes, top, relative=prefix + name)
+                results.append((prefix + name, refusal))
                 continue
             kept.append(name)
         dirs[:] = sorted(kept) if recursive else []
         for name in files:
             if _wanted(name, suffixes):
-                results.append(
-                    (
-                        (here / name).relative_to(top).as_posix(),
-                        check_input(here / name, folder, max_bytes, top),
-                    )
-                )
+                path = Path(current, name)
+                checked = check_input(path, folder, max_bytes, top, relative=prefix + name)
+                results.append((prefix + name, checked))
     for _, result in sorted(results, key=lambda item: item[0]):
         yield result
 
 
-def read_input(file: InputFile) -> bytes:
-    """The bytes of an accepted input, checked again as the file is opened."""
+_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NAMES_OPEN_FILES = os.path.isdir("/proc/self/fd")
+
+
+def _opened_inside(opened: str, folder: Path) -> bool:
+    return opened.startswith(os.fspath(folder).rstrip(os.sep) + os.sep)
+
+
+def _open_inside(file: InputFile) -> int:
+    """A descriptor of the file, which is inside its folder.
+
+    Where the system names an open file (``/proc/self/fd``), the file is opened first and
+    the name of what was opened is checked: one call, and nothing can change between the
+    check and the open. Elsewhere, or for a link, the path is resolved and checked first.
+    """
+    outside = Refusal(
+        file.path, f"it is a symbolic link to a file outside {shown_path(file.folder)}/"
+    )
+    if _NAMES_OPEN_FILES:
+        try:
+            fd = os.open(file.path, _FLAGS)
+        except OSError:
+            fd = -1  # a link (O_NOFOLLOW), or gone: resolved below
+        if fd >= 0:
+            try:
+                opened = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                opened = ""
+            if _opened_inside(opened, file.folder):
+                return fd
+            os.close(fd)
+            if opened:
+                raise outside.error()
     real = os.path.realpath(file.path)
     if not _within(Path(real), file.folder):
-        raise Refusal(
-            file.path, f"it is a symbolic link to a file outside {shown_path(file.folder)}/"
-        ).error()
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        raise outside.error()
     try:
-        fd = os.open(real, flags)
+        return os.open(real, _FLAGS)
     except OSError as exc:
         raise EditionError(f"cannot read: {exc.strerror}", file.path) from None
+
+
+def read_input(file: InputFile) -> bytes:
+    """The bytes of an accepted input, checked again as the file is opened: the file
+    opened must lie inside its folder, whatever was swapped for a link since it was found."""
+    fd = _open_inside(file)
     try:
         info = os.fstat(fd)
         reason = _kind_of(info.st_mode)

@@ -7,8 +7,10 @@ import functools
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from conftest import copy_project, shared_dir
+from lxml import html
 
 from pipeline.build import BuildOptions, BuildReport, build
 from pipeline.config import EditionConfig, load_config
@@ -118,3 +120,32 @@ def projects_site() -> tuple[Path, BuildReport]:
     """The projects' files rendered as `edition build --tei DIR --site-config FILE` does."""
     site = workdir() / "projects" / "site"
     return site, build_foreign([PROJECTS_DIR], site, site=projects_config())
+
+
+def html_files(site: Path) -> list[Path]:
+    """The site's pages (not Pagefind's)."""
+    return sorted(p for p in site.rglob("*.html") if "pagefind" not in p.parts)
+
+
+def broken_links(site: Path) -> list[str]:
+    """Every link inside the site whose page or anchor is not there."""
+    trees = {path: html.fromstring(path.read_bytes()) for path in html_files(site)}
+    ids = {
+        path: {el.get("id") for el in tree.iter() if el.get("id")} for path, tree in trees.items()
+    }
+    broken = []
+    for path, tree in trees.items():
+        for a in tree.iter("a"):
+            href = a.get("href")
+            if not href or urlsplit(href).scheme or href.startswith("//"):
+                continue
+            parts = urlsplit(href)
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if (
+                not target.exists()
+                or parts.fragment
+                and target.suffix == ".html"
+                and unquote(parts.fragment) not in ids.get(target, set())
+            ):
+                broken.append(f"{path.relative_to(site)}: {href}")
+    return broken
