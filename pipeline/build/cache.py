@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,30 @@ class BuildCache:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_bytes(kind, key, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+class ObjectStore:
+    """Objects of this program's own making (each text's analysis) kept in the build
+    cache, under keys salted with the code and the templates that made them.
+
+    They are pickled: the cache is this program's, in the user's own folder, like the
+    compiled templates and Python's bytecode beside it. An entry that cannot be read
+    back is a miss.
+    """
+
+    def __init__(self, cache: BuildCache, salt: str) -> None:
+        self.cache = cache
+        self.salt = salt
+
+    def get(self, kind: str, key: str) -> Any | None:
+        data = self.cache.get_bytes(kind, digest(self.salt, key))
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - an entry of another version, or damaged: made again
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.cache.put_bytes(kind, digest(self.salt, key), data)

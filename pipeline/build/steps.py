@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build import BuildOptions, BuildReport
-from pipeline.build.cache import BuildCache, code_digest, digest
+from pipeline.build.cache import BuildCache, ObjectStore, code_digest, digest
 from pipeline.build.state import FORMAT, MARKER, epoch, up_to_date, writing
 from pipeline.config import EditionConfig
 from pipeline.config.site import SiteConfig
@@ -59,7 +59,7 @@ from pipeline.structure import (
     read_folder,
     read_path,
 )
-from pipeline.structure.reading import MODES, read_document
+from pipeline.structure.reading import MODES
 from pipeline.structure.registers import RegisterIndex
 from pipeline.validate import (
     SchemaUnavailable,
@@ -625,12 +625,15 @@ def _render(
     else:
         registers = RegisterLinks(collection.registers) if collection.registers else None
         texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
+    theme_digest = digest(*(part for name in sorted(theme) for part in (name, theme[name])))
+    store = ObjectStore(build_cache(options, config), digest(code_digest(), theme_digest))
     documents, tei_downloads, registers = analyse_collection(
         texts,
         registers,
         templates,
         images_base=info.images_base_url,
         list_items=config.list_page_items,
+        store=store,
     )
     files: dict[str, bytes] = {}
     offered: dict[str, set[str]] = {}
@@ -682,6 +685,7 @@ def _render(
         validation=_verdicts(checked, documents) if checked is not None else None,
         theme=theme,
         page_items=config.list_page_items,
+        store=store,
     )
     clash = sorted(set(files) & set(rendered.files))
     if clash:
@@ -728,7 +732,7 @@ def _foreign_txt(documents: Sequence, info: SiteInfo) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for mode in MODES:
         named = [
-            NamedDocument(doc.slug, str(doc.source), read_document(doc.tei, mode))
+            NamedDocument(doc.slug, str(doc.source), doc.plain[MODES.index(mode)])
             for doc in documents
         ]
         for name, data in txt_files(named, info.title, info.subtitle).items():

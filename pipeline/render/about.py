@@ -84,7 +84,7 @@ def principles(documents: list[DocumentPage], render: Render) -> list[Principle]
     counts: Counter[tuple[str, str]] = Counter()
     for doc in documents:
         parts: dict[str, list[etree._Element]] = {}
-        for decl in doc.tei.iterfind("tei:teiHeader/tei:encodingDesc/tei:editorialDecl", NSMAP):
+        for decl in doc.header_root().iterfind("tei:encodingDesc/tei:editorialDecl", NSMAP):
             for child in decl:
                 name = _local(child)
                 if not name:
@@ -147,11 +147,12 @@ def _statement(el: etree._Element, render: Render) -> Markup:
 
 
 def shared_sections(documents: list[DocumentPage], path: str, render: Render) -> list[Markup]:
-    """A header part (calendars, citation scheme) shown once per distinct content."""
+    """A header part (calendars, citation scheme; ``path`` from the teiHeader) shown once
+    per distinct content."""
     out: list[Markup] = []
     seen: set[bytes] = set()
     for doc in documents:
-        for el in doc.tei.iterfind(path, NSMAP):
+        for el in doc.header_root().iterfind(path, NSMAP):
             key = etree.tostring(el, method="c14n")
             if key not in seen:
                 seen.add(key)
@@ -168,7 +169,7 @@ def other_declarations(
     """Each text's other encoding declarations (variant encoding, tagging...), in full."""
     out = []
     for doc in documents:
-        for desc in doc.tei.iterfind("tei:teiHeader/tei:encodingDesc", NSMAP):
+        for desc in doc.header_root().iterfind("tei:encodingDesc", NSMAP):
             if any(_local(c) and _local(c) not in _SHOWN_ELSEWHERE for c in desc):
                 out.append((doc, tree(desc, _SHOWN_ELSEWHERE)))
     return out
@@ -178,8 +179,8 @@ def cite_structures(documents: list[DocumentPage]) -> list[tuple[str, str, str, 
     """(unit, match, use, depth) of every distinct citeStructure."""
     out: list[tuple[str, str, str, int]] = []
     for doc in documents:
-        for top in doc.tei.iterfind(
-            "tei:teiHeader/tei:encodingDesc/tei:refsDecl/tei:citeStructure", NSMAP
+        for top in doc.header_root().iterfind(
+            "tei:encodingDesc/tei:refsDecl/tei:citeStructure", NSMAP
         ):
             stack = [(top, 0)]
             while stack:

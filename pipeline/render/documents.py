@@ -11,6 +11,7 @@ index.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ from pipeline.render.tei_html import (
 )
 from pipeline.structure import reading
 from pipeline.structure.identifiers import external_url, safe_lang
-from pipeline.xmltools import NSMAP, TEI_NS
+from pipeline.xmltools import NSMAP, TEI_NS, safe_parser
 
 # Ids the document template uses; claimed before the TEI's, which never start with "ed-".
 PAGE_IDS = (
@@ -138,7 +139,9 @@ class DocumentPage:
     interventions: list[ShownIntervention]
     paragraphs: int
     reading: reading.ReadingDocument
-    tei: etree._Element = field(repr=False)
+    # The TEI element while the text is analysed; None once it is kept (``kept``), when
+    # its header (``header``) and its plain text in each mode (``plain``) remain.
+    tei: etree._Element | None = field(repr=False)
     corpus_title: str = ""
     editors: tuple[str, ...] = ()
     toc: tuple[TocEntry, ...] = ()
@@ -147,6 +150,19 @@ class DocumentPage:
     description: Markup = field(default_factory=Markup)
     scope: str = ""  # the key of the text's own register lists
     has_text: bool = True
+    header: bytes = field(default=b"", repr=False)  # the teiHeader, serialised
+    plain: tuple[reading.ReadingDocument, ...] = ()  # in each of reading.MODES
+    key: str = ""  # names all the analysis was made from (see render.site)
+
+    def header_root(self) -> etree._Element:
+        """The teiHeader (an empty one where there is none): parsed again from
+        ``header`` once the tree is gone, so that no tree is kept for every text."""
+        if self.tei is not None:
+            found = self.tei.find("tei:teiHeader", NSMAP)
+            return found if found is not None else etree.Element(f"{{{TEI_NS}}}teiHeader")
+        if not self.header:
+            return etree.Element(f"{{{TEI_NS}}}teiHeader")
+        return etree.fromstring(self.header, safe_parser())
 
     @property
     def page(self) -> str:
@@ -156,6 +172,20 @@ class DocumentPage:
     def sort_key(self) -> tuple:
         date = self.creation.sort_key if self.creation and self.creation.start else None
         return (date is None, date or ((0, 0, 0), (0, 0, 0)), self.title.casefold(), self.slug)
+
+
+def kept(doc: DocumentPage) -> DocumentPage:
+    """The document as the collection keeps it: without its tree (see ``DocumentPage``)."""
+    if doc.tei is None:
+        return doc
+    header = doc.tei.find("tei:teiHeader", NSMAP)
+    return dataclasses.replace(
+        doc,
+        tei=None,
+        reading=reading.detached(doc.reading),
+        header=etree.tostring(header) if header is not None else b"",
+        plain=tuple(reading.detached(reading.read_document(doc.tei, m)) for m in reading.MODES),
+    )
 
 
 def _local(el: etree._Element) -> str:

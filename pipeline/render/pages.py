@@ -36,6 +36,7 @@ from pipeline.render.documents import (
     header_tree,
 )
 from pipeline.render.ids import IdRegistry
+from pipeline.render.memo import AnalysisStore, digest
 from pipeline.render.registers import KINDS, RegisterKind, RegisterLinks
 from pipeline.render.tei_html import Renderer, TeiTemplates, plain
 from pipeline.structure.identifiers import class_token, external_url
@@ -384,8 +385,8 @@ def _entries(
             )
         for key, occurrences in grouped.items():
             views[key].mentions.append((doc, occurrences))
-        for author in doc.tei.iterfind(
-            "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:author//*[@ref]", NSMAP
+        for author in doc.header_root().iterfind(
+            "tei:fileDesc/tei:titleStmt/tei:author//*[@ref]", NSMAP
         ):
             found = registers.resolve(author.get("ref"), doc.scope)
             if found is not None and doc not in views[found[0]].authored:
@@ -411,6 +412,7 @@ def render_pages(
     exchange: Sequence[DownloadItem] = (),
     validation: Sequence[FileVerdict] | None = None,
     page_items: int = 250,
+    store: AnalysisStore | None = None,
 ) -> dict[str, bytes]:
     """Every HTML page of the site by its path in the site folder.
 
@@ -419,6 +421,8 @@ def render_pages(
     the edition's exchange files for the Downloads page; ``validation`` gives the
     verdict on each input file of other projects' TEI, for the validation page.
     ``page_items``: the most items a page listing the collection holds (see ``paging``).
+    With a ``store``, a text's page made before from the same analysis, neighbours and
+    site is taken from it rather than rendered again.
     """
     env = templates.env
     downloads = downloads or {}
@@ -439,9 +443,24 @@ def render_pages(
     pages: dict[str, bytes] = {}
     schema_docs = about.schema_docs(schema)
 
+    # What every page shows of the site: a page is the same bytes when this and what
+    # its ``memo`` names (everything else it shows) are.
+    site_key = repr((edition, nav, has_search, foreign, schema_docs is not None, UI_LANG))
+
     def page(
-        path: str, template: str, current: str, lang: str | None = None, **context: object
+        path: str,
+        template: str,
+        current: str,
+        lang: str | None = None,
+        memo: str = "",
+        **context: object,
     ) -> None:
+        key = digest(memo, site_key, path, template, current, lang or "") if memo else ""
+        if key and store is not None:
+            made = store.get("page", key)
+            if isinstance(made, bytes):
+                pages[path] = made
+                return
         root = "../" * path.count("/")
         html = env.get_template(template).render(
             edition=edition,
@@ -458,6 +477,8 @@ def render_pages(
             **context,
         )
         pages[path] = html.encode("utf-8")
+        if key and store is not None:
+            store.put("page", key, pages[path])
 
     register_counts = {}
     if registers is not None:
@@ -473,6 +494,7 @@ def render_pages(
             pager.path,
             "index.html",
             "home",
+            memo=_documents_key(chunk, repr((pager, register_counts, has_txt, len(documents)))),
             documents=chunk,
             total=len(documents),
             first_number=1 + (pager.number - 1) * page_items,
@@ -500,6 +522,23 @@ def render_pages(
     for index, doc in enumerate(documents):
         previous = documents[index - 1] if index > 0 else None
         following = documents[index + 1] if index + 1 < len(documents) else None
+        # A text's page is the same when its analysis (which names the registers it was
+        # made with), its neighbours and what the site offers for it are.
+        memo = (
+            digest(
+                doc.key,
+                *(
+                    part
+                    for d in (previous, following)
+                    for part in ((d.slug, d.title) if d is not None else ("", ""))
+                ),
+                repr(sorted(downloads.get(doc.slug, ()))),
+                moved.get(doc.slug, ""),
+                about_page[doc.slug],
+            )
+            if doc.key
+            else ""
+        )
         keys = registers.scope_keys(doc.scope) if registers is not None else []
         # The registers' entries this text mentions, for its index and the names'
         # pop-overs.
@@ -510,6 +549,7 @@ def render_pages(
             "document.html",
             "text",
             lang=doc.lang,
+            memo=memo,
             doc=doc,
             previous=previous,
             following=following,
@@ -575,6 +615,12 @@ def render_pages(
                 pager.path,
                 "downloads.html",
                 "downloads",
+                memo=_documents_key(
+                    chunk,
+                    repr(
+                        (pager, list(exchange), [sorted(downloads.get(d.slug, ())) for d in chunk])
+                    ),
+                ),
                 items=exchange,
                 documents=chunk,
                 offered=downloads,
@@ -614,7 +660,7 @@ def render_pages(
             pager=pager,
             documents=chunk,
             projects=about.shared_sections(
-                documents, "tei:teiHeader/tei:encodingDesc/tei:projectDesc/tei:p", render_block
+                documents, "tei:encodingDesc/tei:projectDesc/tei:p", render_block
             )
             if pager.first
             else [],
@@ -622,7 +668,7 @@ def render_pages(
             other_declarations=[(d, t) for d, t in other_declarations if d.slug in shown],
             calendars=about.shared_sections(
                 documents,
-                "tei:teiHeader/tei:profileDesc/tei:calendarDesc/tei:calendar",
+                "tei:profileDesc/tei:calendarDesc/tei:calendar",
                 render_block,
             )
             if pager.first
@@ -700,6 +746,11 @@ def _register_pages(
                 pager.path,
                 "register.html",
                 kind.key,
+                memo=digest(
+                    registers.digest(),
+                    repr((pager, letter_pages, len(entries))),
+                    *(_mentions_key(view) for view in chunk),
+                ),
                 kind=kind,
                 letters=letters,
                 letter_pages=letter_pages,
@@ -726,6 +777,12 @@ def _register_pages(
                 pager.path,
                 "entry.html",
                 view.entry.kind,
+                memo=digest(
+                    registers.digest(),
+                    view.key,
+                    repr((pager, list_pages.get(view.key, ""))),
+                    _mentions_key(view),
+                ),
                 view=view,
                 mentions=chunk,
                 pager=pager,
@@ -734,6 +791,31 @@ def _register_pages(
                 facets=search.entry_facets(view.entry),
                 sort_keys=search.entry_sort(view.entry, view.key),
             )
+
+
+def _documents_key(documents: Sequence[DocumentPage], context: str) -> str:
+    """A memo for a page listing ``documents`` (each named by its analysis), or none
+    where one was made without a key."""
+    if not all(doc.key for doc in documents):
+        return ""
+    return digest(context, *(doc.key for doc in documents))
+
+
+def _mentions_key(view: EntryView) -> str:
+    """All an entry's page or article shows that is not in the registers: where it is
+    mentioned, and what it wrote."""
+    return repr(
+        (
+            view.key,
+            view.page,
+            view.href,
+            [
+                (doc.page, doc.title, [(o.label, o.href, o.title) for o in occurrences])
+                for doc, occurrences in view.mentions
+            ],
+            [(doc.page, doc.title) for doc in view.authored],
+        )
+    )
 
 
 _INDEX_ORDER = {kind: n for n, kind in enumerate(KINDS)}

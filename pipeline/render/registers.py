@@ -9,8 +9,11 @@ across the site, that is the entry's HTML anchor.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from lxml import etree
 
 from pipeline.structure.identifiers import safe_id, slugify
 from pipeline.structure.registers import Category, RegisterEntry, RegisterIndex
@@ -51,12 +54,14 @@ class RegisterLinks:
         self._scopes: dict[str, RegisterIndex] = {}
         self.entry_pages: dict[str, str] = {}  # key -> its own page (see assign_pages)
         self.long_kinds: frozenset[str] = frozenset()  # kinds listed over several pages
+        self._digest = ""  # made again once anything changed
         for index in self.indexes:
             self.categories.update(index.categories)
             for entry in index:
                 self._add(entry, "")
 
     def _add(self, entry: RegisterEntry, scope: str) -> str:
+        self._digest = ""
         anchor = safe_id(f"{scope}-{entry.id}" if scope else entry.id, "entry")
         while anchor in self._used:
             anchor = f"{anchor}-entry"
@@ -111,6 +116,7 @@ class RegisterLinks:
         list page holds (``list_items``) is listed over several pages: a link to one of
         its entries then leads to the entry's own page, which does not move."""
         used: set[str] = set()
+        self._digest = ""
         self.entry_pages = {}
         for key in sorted(self.entries):
             kind = self.entries[key].kind
@@ -129,6 +135,29 @@ class RegisterLinks:
             for kind in KINDS
             if sum(1 for e in self.entries.values() if e.kind == kind) > list_items
         )
+
+    def digest(self) -> str:
+        """A digest of everything a text's analysis may take from the registers: every
+        entry, its key and where links to it lead."""
+        if self._digest:
+            return self._digest
+        h = hashlib.sha256()
+
+        def add(part: str | bytes) -> None:
+            data = part.encode("utf-8") if isinstance(part, str) else part
+            h.update(len(data).to_bytes(8, "big") + data)
+
+        add(self.file_name)
+        add(",".join(sorted(self.long_kinds)))
+        for index in self.indexes:
+            add(etree.tostring(index.root) if index.root is not None else b"")
+        for key, entry in self.entries.items():
+            add(key)
+            add(self.sources[key])
+            add(self.entry_pages.get(key, ""))
+            add(etree.tostring(entry.element))
+        self._digest = h.hexdigest()
+        return self._digest
 
     def href(self, key: str, root: str = "") -> str:
         if self.entries[key].kind in self.long_kinds and key in self.entry_pages:

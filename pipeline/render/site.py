@@ -10,6 +10,7 @@ orchestration writes the files into a new version of the site and puts it in pla
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -18,7 +19,8 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from pipeline.errors import EditionError
-from pipeline.render.documents import DocumentPage, analyse
+from pipeline.render.documents import DocumentPage, analyse, kept
+from pipeline.render.memo import AnalysisStore, digest
 from pipeline.render.pages import (
     DownloadItem,
     FileVerdict,
@@ -37,6 +39,7 @@ from pipeline.structure.registers import RegisterIndex
 from pipeline.xmltools import TEI_NS
 
 __all__ = [
+    "AnalysisStore",
     "DownloadItem",
     "FileVerdict",
     "FindingLine",
@@ -93,6 +96,34 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What a file holds, as far as naming its documents goes: its own name, and for
+    each of its TEI documents the name, the corpus title and whether it has register
+    lists of its own."""
+
+    corpus: bool
+    name: str
+    members: tuple[tuple[str, str, bool], ...]
+
+
+def outline(root: etree._Element, stem: str) -> Outline:
+    members = tei_members(root)
+    corpus = not (len(members) == 1 and root.tag == f"{{{TEI_NS}}}TEI")
+    return Outline(
+        corpus,
+        document_name(root, stem),
+        tuple(
+            (
+                document_name(tei, stem, i, len(members)) if corpus else document_name(root, stem),
+                title,
+                bool(register_lists(tei)),
+            )
+            for i, (tei, title) in enumerate(members, start=1)
+        ),
+    )
+
+
 def analyse_collection(
     files: Sequence[TeiFile],
     registers: RegisterLinks | None,
@@ -100,55 +131,79 @@ def analyse_collection(
     *,
     images_base: str = "",
     list_items: int = 250,
+    store: AnalysisStore | None = None,
 ) -> tuple[list[DocumentPage], dict[str, bytes], RegisterLinks | None]:
-    """Every document of the files (texts and corpora), in date order; the TEI files to
-    offer for download (file name -> the bytes as received); and the registers with
-    each text's own lists added (made when only the texts have lists).
+    """Every document of the files (texts and corpora), in date order, as the collection
+    keeps it (without its tree, see ``kept``); the TEI files to offer for download (file
+    name -> the bytes as received); and the registers with each text's own lists added
+    (made when only the texts have lists).
 
     The texts' own lists are gathered first: where a link to an entry leads depends on
-    how many entries there are (``list_items``, see ``RegisterLinks.assign_pages``)."""
-    documents: list[DocumentPage] = []
+    how many entries there are (``list_items``, see ``RegisterLinks.assign_pages``).
+    With a ``store``, a file whose bytes, names and registers are as before is not
+    parsed again: its analysis is taken from the store.
+    """
     downloads: dict[str, bytes] = {}
     used: set[str] = set()
-    found: list[tuple[TeiFile, etree._Element, str, str, str]] = []
+    planned: list[tuple[TeiFile, str, int, str, str, str]] = []
     for file in files:
-        _check_root(file)
-        root = file.tree().getroot()
-        members = tei_members(root)
-        stem = file.stem
-        if len(members) == 1 and root.tag == f"{{{TEI_NS}}}TEI":
-            name = _unique(document_name(root, stem), used)
-            download = f"{name}.xml"
-            named = [(members[0][0], members[0][1], name, download)]
-        else:
-            download = f"{_unique(document_name(root, stem), used)}.xml"
+        data = file.data()
+        file_key = digest(data, file.stem, file.name, file.shown, str(file.path))
+        shape = store.get("outline", file_key) if store is not None else None
+        if not isinstance(shape, Outline):
+            _check_root(file)
+            shape = outline(file.tree().getroot(), file.stem)
+            if store is not None:
+                store.put("outline", file_key, shape)
+        if shape.corpus:
+            download = f"{_unique(shape.name, used)}.xml"
             named = [
-                (tei, title, _unique(document_name(tei, stem, i, len(members)), used), download)
-                for i, (tei, title) in enumerate(members, start=1)
+                (i, _unique(member, used), title)
+                for i, (member, title, _) in enumerate(shape.members)
             ]
-        downloads[download] = file.data()
-        for tei, corpus_title, name, download in named:
-            lists = register_lists(tei)
-            if lists:
-                registers = registers if registers is not None else RegisterLinks()
-                registers.add_scope(name, RegisterIndex(tei, file.name, file.shown, within=lists))
-            found.append((file, tei, corpus_title, name, download))
+        else:
+            name = _unique(shape.name, used)
+            download = f"{name}.xml"
+            named = [(0, name, shape.members[0][1])]
+        downloads[download] = data
+        if any(has_lists for _, _, has_lists in shape.members):
+            members = tei_members(file.tree().getroot())
+            for i, name, _ in named:
+                tei = members[i][0]
+                lists = register_lists(tei)
+                if lists:
+                    registers = registers if registers is not None else RegisterLinks()
+                    index = RegisterIndex(tei, file.name, file.shown, within=lists)
+                    registers.add_scope(name, index)
+        planned += [(file, file_key, i, name, download, title) for i, name, title in named]
+        file.release()
     if registers is not None:
         registers.assign_pages(list_items)
-    for file, tei, corpus_title, name, download in found:
-        documents.append(
-            analyse(
-                tei,
-                source=file.path,
-                name=name,
-                download=download,
-                registers=registers,
-                templates=templates,
-                corpus_title=corpus_title,
-                images_base=images_base,
-                scope=name,
+    shared = digest(images_base, registers.digest() if registers is not None else "")
+    documents: list[DocumentPage] = []
+    for file, file_key, i, name, download, corpus_title in planned:
+        key = digest(file_key, str(i), name, download, corpus_title, shared)
+        doc = store.get("document", key) if store is not None else None
+        if not isinstance(doc, DocumentPage):
+            tei = tei_members(file.tree().getroot())[i][0]
+            doc = kept(
+                analyse(
+                    tei,
+                    source=file.path,
+                    name=name,
+                    download=download,
+                    registers=registers,
+                    templates=templates,
+                    corpus_title=corpus_title,
+                    images_base=images_base,
+                    scope=name,
+                )
             )
-        )
+            doc = dataclasses.replace(doc, key=key)
+            if store is not None:
+                store.put("document", key, doc)
+        documents.append(doc)
+        file.release()
     if not documents:
         raise EditionError("no TEI texts to render")
     documents.sort(key=lambda d: d.sort_key)
@@ -198,6 +253,7 @@ def render_site(
     validation: Sequence[FileVerdict] | None = None,
     theme: Mapping[str, bytes] | None = None,
     page_items: int = 250,
+    store: AnalysisStore | None = None,
 ) -> RenderedSite:
     """Every page of the site, its static files and its redirect pages (path -> bytes).
 
@@ -206,7 +262,8 @@ def render_site(
     ``redirects`` (old id -> new id) adds pages and anchors that send old links on;
     ``validation`` adds the validation page; ``theme`` (file name -> bytes) holds the
     static files that replace the built-in ones (its templates are in ``templates``);
-    ``page_items``: the most items a page that lists the collection holds.
+    ``page_items``: the most items a page that lists the collection holds; ``store``
+    keeps the texts' pages between builds (see ``render_pages``).
     """
     theme = theme or {}
     files: dict[str, bytes] = {}
@@ -227,6 +284,7 @@ def render_site(
         exchange=exchange,
         validation=validation,
         page_items=page_items,
+        store=store,
     )
     files.update(pages)
     files.update(static_files(theme))

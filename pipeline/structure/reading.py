@@ -31,6 +31,7 @@ is left empty, and outputs show ``UNKNOWN`` for it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -1053,3 +1054,22 @@ def read_documents(root: etree._Element, mode: str) -> list[ReadingDocument]:
     else:
         message = f"not a TEI document: the root element is <{tag}>"
     raise EditionError(message, path, root.sourceline)
+
+
+def detached(document: ReadingDocument) -> ReadingDocument:
+    """The document without its references to the TEI tree: what plain text needs, and
+    small enough to be kept (and stored) once the tree is gone."""
+
+    def strip(items: tuple) -> tuple:
+        return tuple(
+            dataclasses.replace(item, element=None) if hasattr(item, "element") else item
+            for item in items
+        )
+
+    return dataclasses.replace(
+        document,
+        blocks=strip(document.blocks),
+        notes=strip(document.notes),
+        entries=strip(document.entries),
+        apparatus=strip(document.apparatus),
+    )
