@@ -219,6 +219,31 @@ def test_a_rebuild_with_a_sharded_search_index_equals_a_clean_build(
     assert_same_site(project, tmp_path / "clean")
 
 
+def test_an_edited_text_is_the_only_one_analysed_again(tmp_path: Path, tei_env: Path) -> None:
+    """Each text's analysis is kept by what it was made from: after one source is edited,
+    one text is analysed again (one new entry in the cache), and its page is new."""
+    project = copy_project(tmp_path / "project")
+    build(project)
+    kept = project / ".site.cache" / "objects"
+
+    def entries(kind: str) -> set[Path]:
+        return {p for p in (kept / kind).rglob("*") if p.is_file()}
+
+    analyses, pages = entries("document"), entries("page")
+    texts = len(list((project / "site" / "texts").glob("*.html")))
+    assert len(analyses) == texts
+    before = tree(project / "site")
+    edit_document(project)
+    build(project)
+    after = tree(project / "site")
+    assert len(entries("document") - analyses) == 1
+    changed = {name for name in after if name.endswith(".html") and before.get(name) != after[name]}
+    assert any(name.startswith("texts/") for name in changed)
+    # A page is made again only under a new key; most keep theirs.
+    assert 0 < len(entries("page") - pages) < len(pages) / 2
+    assert_same_site(project, tmp_path / "clean")
+
+
 def test_one_job_and_two_give_the_same_site(tmp_path: Path, tei_env: Path) -> None:
     sites = []
     for jobs in ("1", "2"):

@@ -97,7 +97,8 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
     with writing(*folders, wait=options.wait):
         check_replaceable(site_dir, MARKER, keep)
         state = BuildState(site_dir)
-        manifest = state.unchanged(input_signature(config, options))
+        inputs = input_signature(config, options)
+        manifest = state.unchanged(inputs)
         if manifest is not None:  # one stat pass: nothing to parse, validate or write
             report.up_to_date = True
             report.documents = manifest.get("documents", 0)
@@ -110,7 +111,10 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
             steps.make(config, options, site_dir, report)
             # What the next run compares its inputs with (after the commit: a run
             # killed before it finds no state, and checks the inputs' content instead).
-            state.record(input_signature(config, options))
+            # Other projects' files are never written here: their signature is the one
+            # taken before the build (a file edited meanwhile is checked next time); the
+            # edition's own TEI was written by the build, and is looked at again.
+            state.record(inputs if foreign else input_signature(config, options))
     report.seconds = time.perf_counter() - started
     return report
 

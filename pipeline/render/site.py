@@ -148,7 +148,8 @@ def analyse_collection(
     planned: list[tuple[TeiFile, str, int, str, str, str]] = []
     for file in files:
         data = file.data()
-        file_key = digest(data, file.stem, file.name, file.shown, str(file.path))
+        # Not the path: the edition's own TEI is read from a new folder each build.
+        file_key = digest(data, file.stem, file.name)
         shape = store.get("outline", file_key) if store is not None else None
         if not isinstance(shape, Outline):
             _check_root(file)
@@ -184,7 +185,9 @@ def analyse_collection(
     for file, file_key, i, name, download, corpus_title in planned:
         key = digest(file_key, str(i), name, download, corpus_title, shared)
         doc = store.get("document", key) if store is not None else None
-        if not isinstance(doc, DocumentPage):
+        if isinstance(doc, DocumentPage):
+            doc = dataclasses.replace(doc, source=file.path)  # where it is read from now
+        else:
             tei = tei_members(file.tree().getroot())[i][0]
             doc = kept(
                 analyse(
