@@ -578,11 +578,14 @@ def render_pages(
         for year in part.years:
             year_pages.setdefault(year.year, pager.path)
     elsewhere = {y: p for y, p in year_pages.items() if p != part_pagers[0].path}
+    # Every part shows the years with their counts; each its own lines.
+    overview = repr(([(y.year, y.anchor, y.in_texts, y.lives) for y in years], year_pages))
     for pager, part in zip(part_pagers, parts, strict=True):
         page(
             pager.path,
             "chronology.html",
             "chronology",
+            memo=_chronology_key(part, repr((overview, pager))),
             pager=pager,
             years=years,
             year_pages=year_pages,
@@ -799,6 +802,35 @@ def _documents_key(documents: Sequence[DocumentPage], context: str) -> str:
     if not all(doc.key for doc in documents):
         return ""
     return digest(context, *(doc.key for doc in documents))
+
+
+def _chronology_key(part: chronology.ChronologyPage, context: str) -> str:
+    """A memo for a page of the chronology: its lines, each text named by its analysis
+    (or none, where one was made without a key)."""
+    texts = [*part.written]
+    lines: list[str] = [context, repr(part.continues)]
+    for year in part.years:
+        for event in year.events:
+            lines.append(repr((year.year, event.anchor, event.info)))
+            for passage in event.passages:
+                texts.append(passage.doc)
+                lines.append(
+                    repr(
+                        (
+                            passage.doc.key,
+                            passage.before,
+                            passage.written,
+                            passage.after,
+                            passage.href,
+                            passage.where,
+                            passage.kind,
+                        )
+                    )
+                )
+            lines += [repr(life) for life in event.lives]
+    if not all(doc.key for doc in texts):
+        return ""
+    return digest(*lines, *(doc.key for doc in part.written))
 
 
 def _mentions_key(view: EntryView) -> str:
