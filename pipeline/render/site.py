@@ -5,7 +5,8 @@ first); ``analyse_collection`` reads each document of the given files into a
 ``DocumentPage``; ``render_site`` turns the pages, the registers and what the site says
 about itself into every file of the site (path -> bytes). Nothing is written here: the
 orchestration writes the files into a new version of the site and puts it in place
-(``pipeline.build``).
+(``pipeline.build``), and may lend both functions a store (``memo.AnalysisStore``) that
+keeps analyses and pages between builds.
 """
 
 from __future__ import annotations
