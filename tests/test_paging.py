@@ -138,6 +138,37 @@ def test_a_long_list_goes_on_over_pages_of_at_most_the_bound(paged, whole) -> No
                 assert weight <= BOUND or len(parts) == 1, page
 
 
+def test_a_register_s_list_shows_a_bounded_share_of_each_entry_s_mentions(whole) -> None:
+    """On a register's list, an entry shows the mentions of a few texts (a 25th of the
+    bound, at least one) and how many more there are; its own page has them all. (With
+    a bound its registers fit in, so that the lists show mentions at all.)"""
+    # The most texts an entry is named in, from the entries' own pages; a bound that
+    # shows fewer.
+    most = max(
+        len(_tree(entry).xpath("//ul[@class='mention-list']/li"))
+        for first, _ in LISTS[-4:]
+        for entry in (whole[0] / first.removesuffix(".html")).glob("*.html")
+    )
+    assert most >= 2, "no entry is named in two texts: nothing to cut"
+    bound = 25 * (most - 1)
+    site = sites.workdir() / "mentions"
+    sites.build_corpus(site, sites.project_config().replace(list_page_items=bound), search=False)
+    shown = max(1, math.ceil(bound / 25))
+    cut = 0
+    for first, _ in LISTS[-4:]:
+        if not (whole[0] / first).exists():
+            continue
+        for page in _series(site, first):
+            for article in _tree(page).xpath("//article[@class='entry']"):
+                texts = article.xpath(".//ul[@class='mention-list']/li[not(@class='more')]")
+                assert len(texts) <= shown, page
+                more = article.xpath(".//ul[@class='mention-list']/li[@class='more']")
+                cut += bool(more)
+                if more:
+                    assert more[0].xpath(".//a/@href")[0].endswith(".html")
+    assert cut
+
+
 def test_an_entry_s_mentions_go_on_over_its_own_pages(paged, whole) -> None:
     """Every entry's page, cut into pages of at most the bound in occurrences (a text
     with more alone), lists the same occurrences as the whole page."""

@@ -751,7 +751,7 @@ def _register_pages(
                 kind.key,
                 memo=digest(
                     registers.digest(),
-                    repr((pager, letter_pages, len(entries))),
+                    repr((pager, letter_pages, len(entries), _mention_texts(size))),
                     *(_mentions_key(view) for view in chunk),
                 ),
                 kind=kind,
@@ -759,6 +759,7 @@ def _register_pages(
                 letter_pages=letter_pages,
                 pager=pager,
                 summary=kind.key in registers.long_kinds,
+                mention_texts=_mention_texts(size),
                 total=len(entries),
                 registers_file=registers.file_name if registers.root is not None else "",
             )
@@ -794,6 +795,12 @@ def _register_pages(
                 facets=search.entry_facets(view.entry),
                 sort_keys=search.entry_sort(view.entry, view.key),
             )
+
+
+def _mention_texts(size: int) -> int:
+    """How many texts' mentions an entry shows on its register's list (the rest are on
+    its own page): a list page holds at most ``size`` entries, each bounded so."""
+    return max(1, -(-size // 25))
 
 
 def _documents_key(documents: Sequence[DocumentPage], context: str) -> str:
