@@ -246,15 +246,17 @@ def run_pagefind(
     if shard_pages <= 0 or len(pages) <= shard_pages:
         return _indexed(site_dir, pages, site_dir / "pagefind", language, store, whole=True)
     groups = [pages[at : at + shard_pages] for at in range(0, len(pages), shard_pages)]
-    reports, shards = [], []
+    reports, shards, keys = [], [], []
     for number, group in enumerate(groups):
         output = site_dir / "pagefind" / (f"shard-{number}" if number else "")
-        reports.append(_indexed(site_dir, group, output, language, store))
+        keys.append(_index_key(site_dir, group, language, False))
+        reports.append(_indexed(site_dir, group, output, language, store, key=keys[-1]))
         if number:
             shards.append({"path": f"shard-{number}/", "pages": group})
         else:
             first = group
-    _share_vocabulary([site_dir / "pagefind", *(site_dir / "pagefind" / s["path"] for s in shards)])
+    folders = [site_dir / "pagefind", *(site_dir / "pagefind" / s["path"] for s in shards)]
+    _share_vocabulary(folders, keys, store)
     listing = {"pages": first, "shards": shards}
     (site_dir / "pagefind" / SHARDS).write_text(
         json.dumps(listing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -269,14 +271,12 @@ def _indexed(
     language: str,
     store: IndexStore | None,
     whole: bool = False,
+    key: str = "",
 ) -> str:
     """Pagefind's index of ``pages`` in ``output``: from the store when the same pages
     were indexed before (the index as Pagefind wrote it, settled again here), else made
     now and kept there."""
-    h = hashlib.sha256(f"{pagefind_version()}\0{language}\0{whole}".encode())
-    for page in pages:
-        h.update(page.encode() + b"\0" + hashlib.sha256((site_dir / page).read_bytes()).digest())
-    key = h.hexdigest()
+    key = key or _index_key(site_dir, pages, language, whole)
     kept = store.get_bytes("pagefind", key) if store is not None else None
     if kept is not None:
         try:
@@ -309,6 +309,14 @@ def _indexed(
         store.put_bytes("pagefind", key, json.dumps(files, sort_keys=True).encode("ascii"))
     settle_index(output)
     return report
+
+
+def _index_key(site_dir: Path, pages: Sequence[str], language: str, whole: bool) -> str:
+    """What an index is made from: Pagefind's version, the language, the pages' bytes."""
+    h = hashlib.sha256(f"{pagefind_version()}\0{language}\0{whole}".encode())
+    for page in pages:
+        h.update(page.encode() + b"\0" + hashlib.sha256((site_dir / page).read_bytes()).digest())
+    return h.hexdigest()
 
 
 def _link_pages(site_dir: Path, pages: Sequence[str], farm: Path) -> None:
@@ -381,48 +389,100 @@ def _index_parts(folder: Path) -> Iterator[tuple[str, dict, Path, list]]:
         yield language, info, meta_path, meta
 
 
-def _share_vocabulary(folders: Sequence[Path]) -> None:
+def _share_vocabulary(
+    folders: Sequence[Path], keys: Sequence[str], store: IndexStore | None = None
+) -> None:
     """Give every shard every word of the site, each other shard's with no pages.
 
     Pagefind answers a word that an index lacks with its longest prefix that the index
     has ("archive" finds "a"): shards that lack a word would add pages that one index
     for the whole site never gives. Knowing every word (with no pages where it is not
-    theirs), each shard falls back only where one index would, to the same prefix."""
-    chunks: dict[tuple[Path, str], list[list]] = {}
+    theirs), each shard falls back only where one index would, to the same prefix.
+
+    ``keys`` name each shard's own index (``_index_key``): with a ``store``, a shard's
+    words, and its index given a vocabulary, are kept by them and taken from it."""
+    words: dict[Path, dict[str, list[str]]] = {}
+    for folder, key in zip(folders, keys, strict=True):
+        kept = store.get_bytes("pagefind-words", key) if store is not None else None
+        if kept is not None:
+            words[folder] = json.loads(kept)
+            continue
+        words[folder] = {
+            language: sorted({e[0] for part in _chunks(folder, meta) for e in part})
+            for language, _info, _path, meta in _index_parts(folder)
+        }
+        if store is not None:
+            store.put_bytes("pagefind-words", key, json.dumps(words[folder]).encode("utf-8"))
     vocabulary: dict[str, set[str]] = {}
-    for folder in folders:
-        for language, _info, _path, meta in _index_parts(folder):
-            parts = [_read_part(folder / "index" / f"{c[2]}.pf_index") for c in meta[2]]
-            chunks[folder, language] = [part[0] for part in parts]
-            words = vocabulary.setdefault(language, set())
-            words.update(e[0] for part in parts for e in part[0])
-    for folder in folders:
-        entry_path = folder / "pagefind-entry.json"
-        entry = json.loads(entry_path.read_text(encoding="utf-8"))
-        for language, info, meta_path, meta in _index_parts(folder):
-            entries = [e for chunk in chunks[folder, language] for e in chunk]
-            own = {e[0] for e in entries}
-            entries += [[w, [], []] for w in vocabulary[language] - own]
-            entries.sort(key=lambda e: e[0].encode("utf-8"))
-            for c in meta[2]:
-                (folder / "index" / f"{c[2]}.pf_index").unlink()
-            # As many chunks as before, of even length, named after their content.
-            count = max(1, len(meta[2]))
-            size = -(-len(entries) // count)
-            meta[2] = [
-                [
-                    part[0][0],
-                    part[-1][0],
-                    _write_part(folder / "index", "", language, ".pf_index", [part]),
-                ]
-                for part in (entries[at : at + size] for at in range(0, len(entries), size))
+    for found in words.values():
+        for language, listed in found.items():
+            vocabulary.setdefault(language, set()).update(listed)
+    whole = hashlib.sha256(
+        json.dumps({k: sorted(v) for k, v in sorted(vocabulary.items())}).encode("utf-8")
+    ).hexdigest()
+    for folder, key in zip(folders, keys, strict=True):
+        shared_key = hashlib.sha256(f"{key}\0{whole}".encode()).hexdigest()
+        kept = store.get_bytes("pagefind-shared", shared_key) if store is not None else None
+        if kept is not None:
+            _replace_index(folder, {n: base64.b64decode(d) for n, d in json.loads(kept).items()})
+            continue
+        _give_words(folder, vocabulary)
+        if store is not None:
+            made = {
+                name: base64.b64encode(data).decode("ascii")
+                for name, data in _index_files(folder).items()
+            }
+            store.put_bytes("pagefind-shared", shared_key, json.dumps(made).encode("ascii"))
+
+
+def _chunks(folder: Path, meta: list) -> list[list]:
+    return [_read_part(folder / "index" / f"{c[2]}.pf_index")[0] for c in meta[2]]
+
+
+def _index_files(folder: Path) -> dict[str, bytes]:
+    """The files of an index that sharing the vocabulary rewrites: the entry, the
+    metadata and the word chunks (not the fragments and filters, nor other shards)."""
+    names = ["pagefind-entry.json", *(p.name for p in folder.glob("pagefind.*.pf_meta"))]
+    names += [f"index/{p.name}" for p in (folder / "index").glob("*.pf_index")]
+    return {name: (folder / name).read_bytes() for name in sorted(names)}
+
+
+def _replace_index(folder: Path, files: dict[str, bytes]) -> None:
+    for name in _index_files(folder):
+        (folder / name).unlink()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+
+def _give_words(folder: Path, vocabulary: dict[str, set[str]]) -> None:
+    """The index of ``folder`` with every word of ``vocabulary`` (its own keep their
+    pages; the others have none)."""
+    entry_path = folder / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language, info, meta_path, meta in _index_parts(folder):
+        entries = [e for chunk in _chunks(folder, meta) for e in chunk]
+        own = {e[0] for e in entries}
+        entries += [[w, [], []] for w in vocabulary[language] - own]
+        entries.sort(key=lambda e: e[0].encode("utf-8"))
+        for c in meta[2]:
+            (folder / "index" / f"{c[2]}.pf_index").unlink()
+        # As many chunks as before, of even length, named after their content.
+        count = max(1, len(meta[2]))
+        size = -(-len(entries) // count)
+        meta[2] = [
+            [
+                part[0][0],
+                part[-1][0],
+                _write_part(folder / "index", "", language, ".pf_index", [part]),
             ]
-            meta_path.unlink()
-            info["hash"] = _write_part(folder, "pagefind.", language, ".pf_meta", meta)
-            entry["languages"][language] = info
-        entry_path.write_text(
-            json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-        )
+            for part in (entries[at : at + size] for at in range(0, len(entries), size))
+        ]
+        meta_path.unlink()
+        info["hash"] = _write_part(folder, "pagefind.", language, ".pf_meta", meta)
+        entry["languages"][language] = info
+    entry_path.write_text(
+        json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
 
 
 def settle_index(folder: Path) -> None:
