@@ -11,7 +11,8 @@ tests/data/foreign), each made distinct:
 - its dates: every normalised date is moved by K days, in both calendars alike (the
   Julian ``-custom`` values are recomputed from the new Gregorian ones);
 - its names: the registers (``registers.xml``, copied into the collection) get one
-  person per document, named "Person K", whom the document's first paragraph mentions.
+  person per document, named "Person K", whom the document's first paragraph mentions
+  (in nested ``listPerson`` groups of 500, as a large register is kept).
 
 The result is a folder for ``edition build --tei FOLDER``.
 """
@@ -114,10 +115,17 @@ def mention(root: etree._Element, person: str, number: int) -> None:
     paragraph.insert(0, name)
 
 
+# The new persons go in nested lists of this many: libxml2's RELAX NG validation time
+# grows with about the cube of the number of entries in one list (README, Benchmarks).
+GROUP = 500
+
+
 def registers_with(people: list[tuple[str, int]]) -> bytes:
     tree = etree.parse(str(REPO / "tei" / "registers.xml"), safe_parser())
-    persons = tree.find(".//tei:listPerson", NSMAP)
-    for person, number in people:
+    outer = tree.find(".//tei:listPerson", NSMAP)
+    for at, (person, number) in enumerate(people):
+        if at % GROUP == 0:
+            persons = etree.SubElement(outer, T + "listPerson")
         entry = etree.SubElement(persons, T + "person")
         entry.set(XML_ID, person)
         name = etree.SubElement(entry, T + "persName", type="main")
