@@ -244,6 +244,39 @@ def test_an_edited_text_is_the_only_one_analysed_again(tmp_path: Path, tei_env: 
     assert_same_site(project, tmp_path / "clean")
 
 
+def test_an_edited_register_entry_analyses_again_only_the_texts_that_reach_it(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    """A text's analysis is kept by what it looked up in the registers: after an entry's
+    note is edited, the texts analysed again are those that point to the entry (at
+    least those that link to it, at most those whose TEI names its id)."""
+    project = copy_project(tmp_path / "project")
+    build(project)
+    kept = project / ".site.cache" / "objects" / "document"
+    analyses = {p for p in kept.rglob("*") if p.is_file()}
+    registers = (project / "tei" / "registers.xml").read_text(encoding="utf-8")
+    edit_register_entry(project)
+    edited = etree.fromstring((project / "tei" / "registers.xml").read_bytes())
+    entry = next(el for el in edited.iter() if MARK in (el.text or "")).getparent()
+    entry_id = entry.get("{http://www.w3.org/XML/1998/namespace}id")
+    assert entry_id and entry_id in registers
+    build(project)
+    again = len({p for p in kept.rglob("*") if p.is_file()} - analyses)
+    texts = sorted((project / "site" / "texts").glob("*.html"))
+    linking = sum(
+        1
+        for page in texts
+        if re.search(rf'href="[^"]*[/#]{entry_id}[."]', page.read_text(encoding="utf-8"))
+    )
+    naming = sum(
+        1
+        for tei in (project / "tei").glob("*.xml")
+        if tei.name != "registers.xml" and f"#{entry_id}" in tei.read_text(encoding="utf-8")
+    )
+    assert linking <= again <= naming, (linking, again, naming)
+    assert again < len(texts) or naming == len(texts)
+
+
 def test_one_job_and_two_give_the_same_site(tmp_path: Path, tei_env: Path) -> None:
     sites = []
     for jobs in ("1", "2"):

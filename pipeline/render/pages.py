@@ -522,11 +522,18 @@ def render_pages(
     for index, doc in enumerate(documents):
         previous = documents[index - 1] if index > 0 else None
         following = documents[index + 1] if index + 1 < len(documents) else None
-        # A text's page is the same when its analysis (which names the registers it was
-        # made with), its neighbours and what the site offers for it are.
+        keys = registers.scope_keys(doc.scope) if registers is not None else []
+        # The registers' entries this text mentions, for its index and the names'
+        # pop-overs.
+        keys += [m.entry_key for m in doc.mentions if m.entry_key not in keys]
+        entries = [views[k] for k in dict.fromkeys(keys) if k in views]
+        # A text's page is the same when its analysis (which names what it looked up in
+        # the registers), the entries of its index, its neighbours and what the site
+        # offers for it are.
         memo = (
             digest(
                 doc.key,
+                repr([(v.key, v.href, v.entry.kind, v.entry.name, v.nested) for v in entries]),
                 *(
                     part
                     for d in (previous, following)
@@ -539,11 +546,6 @@ def render_pages(
             if doc.key
             else ""
         )
-        keys = registers.scope_keys(doc.scope) if registers is not None else []
-        # The registers' entries this text mentions, for its index and the names'
-        # pop-overs.
-        keys += [m.entry_key for m in doc.mentions if m.entry_key not in keys]
-        entries = [views[k] for k in dict.fromkeys(keys) if k in views]
         page(
             doc.page,
             "document.html",
@@ -750,9 +752,10 @@ def _register_pages(
                 "register.html",
                 kind.key,
                 memo=digest(
-                    registers.digest(),
                     repr((pager, letter_pages, len(entries), _mention_texts(size))),
-                    *(_mentions_key(view) for view in chunk),
+                    registers.file_name if registers.root is not None else "",
+                    repr(kind.key in registers.long_kinds),
+                    *(_entry_key(view, view.fields) for view in chunk),
                 ),
                 kind=kind,
                 letters=letters,
@@ -782,10 +785,8 @@ def _register_pages(
                 "entry.html",
                 view.entry.kind,
                 memo=digest(
-                    registers.digest(),
-                    view.key,
                     repr((pager, list_pages.get(view.key, ""))),
-                    _mentions_key(view),
+                    _entry_key(view, view.nested),
                 ),
                 view=view,
                 mentions=chunk,
@@ -840,11 +841,14 @@ def _chronology_key(part: chronology.ChronologyPage, context: str) -> str:
     return digest(*lines, *(doc.key for doc in part.written))
 
 
-def _mentions_key(view: EntryView) -> str:
-    """All an entry's page or article shows that is not in the registers: where it is
-    mentioned, and what it wrote."""
+def _entry_key(view: EntryView, fields: list) -> str:
+    """All an entry's page or article shows: the entry, its fields as shown (with the
+    links to other entries in them), where it is mentioned, and what it wrote."""
     return repr(
         (
+            etree.tostring(view.entry.element),
+            view.entry.kind,
+            fields,
             view.key,
             view.page,
             view.href,

@@ -163,3 +163,84 @@ class RegisterLinks:
         if self.entries[key].kind in self.long_kinds and key in self.entry_pages:
             return f"{root}{self.entry_pages[key]}"
         return f"{root}{self.page(key)}#{key}"
+
+
+class RecordedLookups:
+    """The registers as one text's analysis sees them, with each lookup noted: what the
+    analysis depends on is then these lookups' answers, not every entry (``answers``).
+
+    Anything else asked of the registers makes the analysis depend on all of them."""
+
+    def __init__(self, links: RegisterLinks) -> None:
+        self._links = links
+        self.lookups: list[tuple[str, ...]] = []
+        self.entries = _NotedEntries(links, self.lookups)
+
+    def resolve(self, ref: str | None, scope: str = "") -> tuple[str, RegisterEntry] | None:
+        self.lookups.append(("resolve", ref or "", scope))
+        return self._links.resolve(ref, scope)
+
+    def href(self, key: str, root: str = "") -> str:
+        self.lookups.append(("href", key, root))
+        return self._links.href(key, root)
+
+    def category(self, ref: str | None) -> Category | None:
+        self.lookups.append(("category", ref or ""))
+        return self._links.category(ref)
+
+    def __getattr__(self, name: str) -> object:
+        self.lookups.append(("all",))
+        return getattr(self._links, name)
+
+
+class _NotedEntries:
+    def __init__(self, links: RegisterLinks, lookups: list[tuple[str, ...]]) -> None:
+        self._links = links
+        self._lookups = lookups
+
+    def __getitem__(self, key: str) -> RegisterEntry:
+        self._lookups.append(("entry", key))
+        return self._links.entries[key]
+
+    def __contains__(self, key: object) -> bool:
+        self._lookups.append(("entry", str(key)))
+        return key in self._links.entries
+
+    def __getattr__(self, name: str) -> object:
+        self._lookups.append(("all",))
+        return getattr(self._links.entries, name)
+
+
+def answers(links: RegisterLinks | None, lookups: list[tuple[str, ...]]) -> str:
+    """A digest of what ``lookups`` answer from ``links`` now: the same when none of the
+    entries they reach, nor where links to them lead, changed."""
+    if links is None:
+        return "none"
+    h = hashlib.sha256()
+
+    def add(part: str | bytes) -> None:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+
+    def entry(key: str) -> None:
+        found = links.entries.get(key)
+        add(key)
+        add(etree.tostring(found.element) if found is not None else b"-")
+
+    for lookup in dict.fromkeys(lookups):
+        add("\0".join(lookup))
+        if lookup[0] == "all":
+            add(links.digest())
+        elif lookup[0] == "resolve":
+            found = links.resolve(lookup[1], lookup[2])
+            if found is not None:
+                entry(found[0])
+            else:
+                add("-")
+        elif lookup[0] == "href":
+            add(links.href(lookup[1], lookup[2]) if lookup[1] in links.entries else "-")
+        elif lookup[0] == "category":
+            add(repr(links.category(lookup[1])))
+        elif lookup[0] == "entry":
+            entry(lookup[1])
+    return h.hexdigest()

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import PurePosixPath
+from typing import cast
 
 from lxml import etree
 
@@ -32,7 +33,7 @@ from pipeline.render.pages import (
     render_pages,
 )
 from pipeline.render.redirects import redirect_anchors, redirect_pages
-from pipeline.render.registers import RegisterLinks
+from pipeline.render.registers import RecordedLookups, RegisterLinks, answers
 from pipeline.render.tei_html import TeiTemplates
 from pipeline.structure import TeiFile, document_name
 from pipeline.structure.reading import register_lists
@@ -181,14 +182,20 @@ def analyse_collection(
         file.release()
     if registers is not None:
         registers.assign_pages(list_items)
-    shared = digest(images_base, registers.digest() if registers is not None else "")
     documents: list[DocumentPage] = []
     for file, file_key, i, name, download, corpus_title in planned:
-        key = digest(file_key, str(i), name, download, corpus_title, shared)
-        doc = store.get("document", key) if store is not None else None
+        # A text's analysis depends on its file, its names, and what it looked up in the
+        # registers (noted as it was made): an edited entry makes again only the texts
+        # that reach it.
+        base = digest(file_key, str(i), name, download, corpus_title, images_base)
+        lookups = store.get("lookups", base) if store is not None else None
+        doc = None
+        if store is not None and isinstance(lookups, list):
+            doc = store.get("document", digest(base, answers(registers, lookups)))
         if isinstance(doc, DocumentPage):
             doc = dataclasses.replace(doc, source=file.path)  # where it is read from now
         else:
+            recorder = RecordedLookups(registers) if registers is not None else None
             tei = tei_members(file.tree().getroot())[i][0]
             doc = kept(
                 analyse(
@@ -196,15 +203,18 @@ def analyse_collection(
                     source=file.path,
                     name=name,
                     download=download,
-                    registers=registers,
+                    registers=cast(RegisterLinks, recorder),
                     templates=templates,
                     corpus_title=corpus_title,
                     images_base=images_base,
                     scope=name,
                 )
             )
+            lookups = list(dict.fromkeys(recorder.lookups)) if recorder is not None else []
+            key = digest(base, answers(registers, lookups))
             doc = dataclasses.replace(doc, key=key)
             if store is not None:
+                store.put("lookups", base, lookups)
                 store.put("document", key, doc)
         documents.append(doc)
         file.release()
