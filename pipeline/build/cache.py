@@ -18,15 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.outputs import atomic_write
-
-
-def digest(*parts: str | bytes) -> str:
-    """A SHA-256 of the parts, each length-prefixed so that parts cannot run together."""
-    h = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big") + data)
-    return h.hexdigest()
+from pipeline.render.memo import digest
 
 
 @functools.cache

@@ -9,12 +9,12 @@ across the site, that is the entry's HTML anchor.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
 
+from pipeline.render.memo import digest
 from pipeline.structure.identifiers import safe_id, slugify
 from pipeline.structure.registers import Category, RegisterEntry, RegisterIndex
 
@@ -141,22 +141,13 @@ class RegisterLinks:
         entry, its key and where links to it lead."""
         if self._digest:
             return self._digest
-        h = hashlib.sha256()
-
-        def add(part: str | bytes) -> None:
-            data = part.encode("utf-8") if isinstance(part, str) else part
-            h.update(len(data).to_bytes(8, "big") + data)
-
-        add(self.file_name)
-        add(",".join(sorted(self.long_kinds)))
+        parts: list[str | bytes] = [self.file_name, ",".join(sorted(self.long_kinds))]
         for index in self.indexes:
-            add(etree.tostring(index.root) if index.root is not None else b"")
+            parts.append(etree.tostring(index.root) if index.root is not None else b"")
         for key, entry in self.entries.items():
-            add(key)
-            add(self.sources[key])
-            add(self.entry_pages.get(key, ""))
-            add(etree.tostring(entry.element))
-        self._digest = h.hexdigest()
+            parts += [key, self.sources[key], self.entry_pages.get(key, "")]
+            parts.append(etree.tostring(entry.element))
+        self._digest = digest(*parts)
         return self._digest
 
     def href(self, key: str, root: str = "") -> str:
@@ -216,31 +207,27 @@ def answers(links: RegisterLinks | None, lookups: list[tuple[str, ...]]) -> str:
     entries they reach, nor where links to them lead, changed."""
     if links is None:
         return "none"
-    h = hashlib.sha256()
-
-    def add(part: str | bytes) -> None:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "big") + data)
+    parts: list[str | bytes] = []
 
     def entry(key: str) -> None:
         found = links.entries.get(key)
-        add(key)
-        add(etree.tostring(found.element) if found is not None else b"-")
+        parts.append(key)
+        parts.append(etree.tostring(found.element) if found is not None else b"-")
 
     for lookup in dict.fromkeys(lookups):
-        add("\0".join(lookup))
+        parts.append("\0".join(lookup))
         if lookup[0] == "all":
-            add(links.digest())
+            parts.append(links.digest())
         elif lookup[0] == "resolve":
             found = links.resolve(lookup[1], lookup[2])
             if found is not None:
                 entry(found[0])
             else:
-                add("-")
+                parts.append("-")
         elif lookup[0] == "href":
-            add(links.href(lookup[1], lookup[2]) if lookup[1] in links.entries else "-")
+            parts.append(links.href(lookup[1], lookup[2]) if lookup[1] in links.entries else "-")
         elif lookup[0] == "category":
-            add(repr(links.category(lookup[1])))
+            parts.append(repr(links.category(lookup[1])))
         elif lookup[0] == "entry":
             entry(lookup[1])
-    return h.hexdigest()
+    return digest(*parts)
