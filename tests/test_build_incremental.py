@@ -63,6 +63,13 @@ def assert_same_site(project: Path, clean: Path) -> None:
     assert not differing, differing
 
 
+def add_setting(project: Path, line: str) -> None:
+    """``line`` added to the project's ``[tool.edition]``."""
+    settings = project / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("[tool.edition]\n", f"[tool.edition]\n{line}\n", 1), "utf-8")
+
+
 # --- the edits -----------------------------------------------------------------------------
 
 
@@ -109,12 +116,7 @@ def edit_template(project: Path) -> str:
     theme.mkdir()
     base = REPO / "pipeline" / "render" / "templates" / "base.html"
     shutil.copy(base, theme / "base.html")
-    settings = project / "pyproject.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        text.replace("[tool.edition]\n", '[tool.edition]\ntheme-dir = "theme"\n', 1),
-        encoding="utf-8",
-    )
+    add_setting(project, 'theme-dir = "theme"')
     build(project)
     template = (theme / "base.html").read_text(encoding="utf-8")
     assert "</footer>" in template
@@ -198,12 +200,7 @@ def test_a_rebuild_with_a_sharded_search_index_equals_a_clean_build(
     """Shards whose pages did not change keep their index: the bytes are still those of
     a clean build, and only the changed shard was indexed again."""
     project = copy_project(tmp_path / "project")
-    settings = project / "pyproject.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        text.replace("[tool.edition]\n", "[tool.edition]\nsearch-shard-pages = 15\n", 1),
-        encoding="utf-8",
-    )
+    add_setting(project, "search-shard-pages = 15")
     build(project)
     kept = project / ".site.cache" / "objects" / "pagefind"
     indexed = sum(1 for p in kept.rglob("*") if p.is_file())

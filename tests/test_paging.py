@@ -5,15 +5,13 @@ lists and with the default, and the paged lists are compared with the whole ones
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from browser import sites
-from browser.tools import vnu_command
+from browser.tools import html_errors
 from lxml import html
 
 from pipeline.build import build
@@ -213,14 +211,5 @@ def test_every_link_of_a_paged_site_lands(paged) -> None:
 
 
 def test_paged_pages_are_valid_html(paged) -> None:
-    command = [*vnu_command(), "--errors-only", "--format", "json", "--skip-non-html"]
-    result = subprocess.run(
-        [*command, *map(str, paged)], capture_output=True, text=True, check=False
-    )
-    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-    errors = [
-        f"{m.get('url', '')}:{m.get('lastLine')}: {m.get('message')}"
-        for m in messages
-        if m.get("type") == "error"
-    ]
+    errors = html_errors(*paged)
     assert not errors, "\n".join(errors[:20])

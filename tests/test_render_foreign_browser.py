@@ -59,21 +59,7 @@ def _context(browser, base_url: str, **options):
 
 
 def test_every_page_is_valid_html(site: Path) -> None:
-    command = [
-        *tools.vnu_command(),
-        "--errors-only",
-        "--format",
-        "json",
-        "--skip-non-html",
-        str(site),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-    errors = [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m.get('message')}"
-        for m in messages
-        if m.get("type") == "error"
-    ]
+    errors = tools.html_errors(site)
     assert not errors, "\n".join(errors[:30])
 
 

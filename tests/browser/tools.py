@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,24 @@ def vnu_command() -> list[str]:
     java = require_program("java", "Java (Debian package default-jre-headless)")
     jar = require_file(VNU_JAR, "The Nu Html Checker (npm package vnu-jar)")
     return [java, "-jar", str(jar)]
+
+
+def html_errors(*paths: Path) -> list[str]:
+    """The Nu Html Checker's errors on the pages of ``paths`` (files or folders), one
+    line each; a checker that fails without naming an error is an error too."""
+    command = [*vnu_command(), "--errors-only", "--format", "json", "--skip-non-html"]
+    result = subprocess.run(
+        [*command, *map(str, paths)], capture_output=True, text=True, check=False
+    )
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    errors = [
+        f"{m.get('url', '')}:{m.get('lastLine')}: {m.get('message')}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
+    if result.returncode != 0 and not errors:
+        errors.append(f"the checker failed: {result.stderr[-2000:]}")
+    return errors
 
 
 def axe_script() -> Path:
