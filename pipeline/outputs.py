@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
-from pipeline.errors import EditionError, os_error
+from pipeline.errors import EditionError, os_error, shown_path
 
 TEMP_SUFFIX = ".tmp"
 
@@ -191,10 +191,17 @@ def check_replaceable(folder: Path, marker: str, keep: list[Path]) -> None:
     target = Path(folder).resolve()
     for kept in keep:
         kept = Path(kept).resolve()
-        if target == kept or _is_within(kept, target):
+        if target == kept:
             raise EditionError(
-                "refusing to use this folder as an output: it holds "
-                f"{kept.name or kept}/, which the build must not replace",
+                "refusing to use this folder as an output: the build would replace it, "
+                "and it is a project, input or working folder; choose another --site",
+                folder,
+            )
+        if _is_within(kept, target):
+            held = "the working folder" if kept == Path.cwd().resolve() else shown_path(kept)
+            raise EditionError(
+                f"refusing to use this folder as an output: it holds {held}, "
+                "which the build must not replace",
                 folder,
             )
     if target.exists() and not target.is_dir():

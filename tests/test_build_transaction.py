@@ -183,11 +183,17 @@ def test_a_folder_that_is_not_a_site_is_never_replaced(project: Path) -> None:
     victim = project / "victim"
     victim.mkdir()
     (victim / "thesis.tex").write_text("years of work", encoding="utf-8")
-    for target in (str(victim), ".", str(project / "tei"), str(project.parent)):
+    says = {
+        str(victim): "is not a build of the edition",
+        ".": "the build would replace it",
+        str(project / "tei"): "the build would replace it",
+        str(project.parent): "it holds the working folder",
+    }
+    for target, reason in says.items():
         result = run_edition("build", "--no-search", "--site", target, cwd=project)
         assert result.returncode == 1, (target, result.stderr)
         [line] = result.stderr.splitlines()
-        assert "refusing" in line, line
+        assert "refusing" in line and reason in line, line
     assert (victim / "thesis.tex").read_text(encoding="utf-8") == "years of work"
     assert (project / "sources").is_dir() and (project / "tei").is_dir()
 

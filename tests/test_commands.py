@@ -3,6 +3,7 @@ are broken fail every command alike, with the file and line of the key."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -37,14 +38,30 @@ def test_build_then_nothing_to_do(project: Path) -> None:
 def test_build_other_projects_tei_reports_what_is_wrong(tmp_path: Path, tei_env: Path) -> None:
     their = tmp_path / "their-tei"
     their.mkdir()
-    for name in ("drama_sp.xml", "letter_correspdesc.xml", "invalid_letter_no_title.xml"):
+    names = (
+        "drama_sp.xml",
+        "letter_correspdesc.xml",
+        "invalid_letter_no_title.xml",
+        "xinclude.xml",
+    )
+    for name in names:
         shutil.copy(FOREIGN / name, their)
     (tmp_path / "pyproject.toml").write_text(MINIMAL_SETTINGS, encoding="utf-8")
     result = run_edition("build", "--tei", str(their), "--no-search", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert warnings and all("invalid_letter_no_title.xml:" in w for w in warnings), warnings
-    assert len(list((tmp_path / "site" / "texts").glob("*.html"))) == 3
+    # Each finding is one line as `edition validate` gives it: file:line:col: severity.
+    shown = str(their).removeprefix(str(tmp_path) + "/")
+    findings = [line for line in result.stderr.splitlines() if line.startswith(shown)]
+    errors = [f for f in findings if re.match(r"[^:]+:\d+:\d+: error: ", f)]
+    # The valid files give no error; the invalid one and the unexpanded xi:include do.
+    erring = {e.split(":", 1)[0].rsplit("/", 1)[1] for e in errors}
+    assert erring == {"invalid_letter_no_title.xml", "xinclude.xml"}, findings
+    assert any(
+        re.match(r"[^:]+/xinclude\.xml:\d+:\d+: warning: xi:include of '[^']+' is not followed", f)
+        for f in findings
+    ), findings
+    assert not [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(list((tmp_path / "site" / "texts").glob("*.html"))) == len(names)
     strict = run_edition(
         "build",
         "--tei",
@@ -58,7 +75,7 @@ def test_build_other_projects_tei_reports_what_is_wrong(tmp_path: Path, tei_env:
     assert strict.returncode == 1
     # Each error on a line of its own with its position; the summary borrows none.
     *details, summary = strict.stderr.splitlines()
-    assert summary == "error: 1 validation error(s) in 1 file; nothing was built (--strict)"
+    assert summary == "error: 2 validation error(s) in 2 files; nothing was built (--strict)"
     assert next(d for d in details if ": error: " in d).startswith(
         str(their / "invalid_letter_no_title.xml").removeprefix(str(tmp_path) + "/") + ":"
     )

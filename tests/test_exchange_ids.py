@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_vanished_ids_are_found_and_redirects_followed() -> None:
     assert resolve(redirects, "a#p2") == "a#p4"
     assert vanished_ids(published, current, redirects) == []
     assert vanished_ids(published, current, {"b": "gone"}) == ["a#p2", "a#p3", "b"]
-    assert broken_redirects({"b": "gone"}, current) == ["b -> gone"]
+    assert broken_redirects({"b": "gone"}, current) == [("b", "gone")]
     with pytest.raises(EditionError, match="circle"):
         resolve({"x": "y", "y": "x"}, "x")
 
@@ -144,9 +145,15 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
     tree.write(str(text), encoding="UTF-8", xml_declaration=True)
     result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 1
-    assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in (
-        result.output
-    )
+    gone = "speeches-at-the-central-committee#speeches-at-the-central-committee-p2"
+    # The line names the list, and the line and column where the vanished id is listed.
+    listed_lines = (tmp_path / "tei" / "published-ids.txt").read_text("utf-8").splitlines()
+    line = listed_lines.index(gone) + 1
+    assert re.search(
+        rf"published-ids\.txt:{line}:1: vanished without a redirect: {gone}$",
+        result.output,
+        re.MULTILINE,
+    ), result.output
 
     # A redirect entry makes it pass again; the list keeps the old id.
     (tmp_path / "tei" / "redirects.toml").write_text(
@@ -160,3 +167,15 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     kept = parse_id_list((tmp_path / "tei" / "published-ids.txt").read_text("utf-8"))
     assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in kept
+
+    # A redirect to an id that does not exist is named where redirects.toml gives it.
+    (tmp_path / "tei" / "redirects.toml").write_text(
+        f'[redirects]\n\n  "{gone}" = "speeches-at-the-central-committee#nowhere"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert re.search(
+        rf"redirects\.toml:3:3: redirect to an id that does not exist: {gone} -> ",
+        result.output,
+    ), result.output

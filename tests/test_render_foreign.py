@@ -86,11 +86,13 @@ def test_invalid_files_render_and_the_validation_page_says_why(site: Path, built
         assert "verdict-left-out" not in section.get("class"), path
         findings = [text_of(li) for li in by_class(section, "finding-error", "li")]
         if path in invalid:
-            # Each finding is file:line:col, and the console gave the same as a warning.
+            # Each finding is file:line:col, and the console gives the same line.
             assert findings and all(
                 re.match(rf"{re.escape(path)}:\d+:\d+ error", f) for f in findings
             )
-            assert any(w.startswith(f"{path}:") for w in report.warnings), path
+            assert any(
+                re.match(rf"{re.escape(path)}:\d+:\d+: error: ", w) for w in report.findings
+            ), path
         # Every rendered file's page is linked from its verdict.
         assert section.xpath(".//a[starts-with(@href, 'texts/')]"), path
 
@@ -516,7 +518,7 @@ def test_a_mixed_folder_builds_and_lists_what_it_left_out(tmp_path: Path) -> Non
     assert (site / "texts" / "letter-1843-03-12.html").is_file()
     assert (site / "texts" / "invalid_drama_speaker_outside_sp.html").is_file()
     assert any(
-        "invalid_drama_speaker_outside_sp.xml:23" in w and "<speaker>" in w for w in report.warnings
+        "invalid_drama_speaker_outside_sp.xml:23" in w and "<speaker>" in w for w in report.findings
     )
     validation = page(site, "validation.html")
     left_out = by_class(validation, "verdict-left-out", "section")

@@ -71,6 +71,7 @@ class BuildReport:
     converted: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # TEI whose source was removed
     warnings: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # validation lines, file:line:col first
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     search_seconds: float = 0.0

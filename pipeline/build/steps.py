@@ -456,12 +456,7 @@ def _check_foreign(
             check.registers.append(file)
         else:
             check.texts.append(file)
-    report.warnings += [
-        issue_line(issue)
-        for result in results
-        for issue in result.sorted_issues()
-        if issue.is_error
-    ]
+    report.findings += [issue_line(issue) for result in results for issue in result.sorted_issues()]
     for shown, why in sorted(check.left_out.items()):
         report.warnings.append(f"{shown}: left out of the site: {why}")
     if not check.texts:

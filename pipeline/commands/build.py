@@ -116,6 +116,8 @@ def build(
             click.echo(f"converted: {', '.join(report.converted)}")
         if report.removed:
             click.echo(f"removed (their source is gone): {', '.join(report.removed)}")
+    for finding in report.findings:
+        click.echo(finding, err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if report.up_to_date:

@@ -29,7 +29,14 @@ from pipeline.export.txt import txt_files
 from pipeline.outputs import write_if_changed
 from pipeline.structure import load_collection, read_path
 from pipeline.structure.reading import MODES
-from pipeline.structure.redirects import PUBLISHED_IDS, REDIRECTS, format_id_list, parse_id_list
+from pipeline.structure.redirects import (
+    PUBLISHED_IDS,
+    REDIRECTS,
+    format_id_list,
+    id_positions,
+    parse_id_list,
+    redirect_positions,
+)
 
 
 @click.group()
@@ -192,19 +199,34 @@ def ids(check: bool, config_path: Path | None) -> None:
     config, collection = _collection(config_path, "ids")
     current = current_ids(texts_by_id(collection, include_registers=True))
     list_path = config.tei_dir / PUBLISHED_IDS
-    published = []
+    listed = ""
     if list_path.exists():
         raw = read_path(list_path, config.max_input_bytes, config.tei_dir)
-        published = parse_id_list(raw.decode("utf-8", errors="replace"))
+        listed = raw.decode("utf-8", errors="replace")
+    published = parse_id_list(listed)
     redirects = collection.redirects
     vanished = vanished_ids(published, current, redirects)
     broken = broken_redirects(redirects, current)
     if not check:
         write_if_changed(list_path, format_id_list(updated_id_list(published, current)).encode())
+    listed_at = id_positions(listed)
     for item in vanished:
-        click.echo(f"vanished without a redirect: {item}", err=True)
-    for item in broken:
-        click.echo(f"redirect to an id that does not exist: {item}", err=True)
+        line, column = listed_at.get(item, (1, 1))
+        click.echo(
+            f"{shown_path(list_path)}:{line}:{column}: vanished without a redirect: {item}",
+            err=True,
+        )
+    if broken:
+        redirects_path = config.tei_dir / REDIRECTS
+        raw = read_path(redirects_path, config.max_input_bytes, config.tei_dir)
+        redirected_at = redirect_positions(raw.decode("utf-8", errors="replace"))
+        for old, new in broken:
+            line, column = redirected_at.get(old, (1, 1))
+            click.echo(
+                f"{shown_path(redirects_path)}:{line}:{column}: "
+                f"redirect to an id that does not exist: {old} -> {new}",
+                err=True,
+            )
     if vanished or broken:
         click.echo(
             f"{len(vanished) + len(broken)} problem(s): add them to "

@@ -39,11 +39,11 @@ def vanished_ids(
     )
 
 
-def broken_redirects(redirects: Mapping[str, str], current: Iterable[str]) -> list[str]:
-    """Redirects whose chain ends at an id that does not exist."""
+def broken_redirects(redirects: Mapping[str, str], current: Iterable[str]) -> list[tuple[str, str]]:
+    """Redirects whose chain ends at an id that does not exist: (old id, where it ends)."""
     present = set(current)
     return sorted(
-        f"{old} -> {resolve(redirects, old)}"
+        (old, resolve(redirects, old))
         for old in redirects
         if resolve(redirects, old) not in present
     )

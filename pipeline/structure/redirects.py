@@ -38,6 +38,28 @@ def parse_id_list(text: str) -> list[str]:
     ]
 
 
+def id_positions(text: str) -> dict[str, tuple[int, int]]:
+    """Where each id of a published-ids file is: its first line and column (from 1)."""
+    positions: dict[str, tuple[int, int]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        item = line.strip()
+        if item and not item.startswith("#"):
+            positions.setdefault(item, (number, len(line) - len(line.lstrip()) + 1))
+    return positions
+
+
+def redirect_positions(text: str) -> dict[str, tuple[int, int]]:
+    """Where each old id of a redirects file is given: its line and column (from 1)."""
+    positions: dict[str, tuple[int, int]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        key, equals, _ = line.partition("=")
+        item = key.strip()
+        if equals and item:
+            column = len(key) - len(key.lstrip()) + 1
+            positions.setdefault(item.strip("\"'"), (number, column))
+    return positions
+
+
 def format_id_list(ids: Iterable[str]) -> str:
     """The published-ids file: a short header, then the ids sorted, one a line."""
     return HEADER + "".join(f"{item}\n" for item in sorted(set(ids)))
