@@ -168,23 +168,28 @@ def test_a_register_s_list_shows_a_bounded_share_of_each_entry_s_mentions(whole)
 
 
 def test_an_entry_s_mentions_go_on_over_its_own_pages(paged, whole) -> None:
-    """Every entry's page, cut into pages of at most the bound in occurrences (a text
-    with more alone), lists the same occurrences as the whole page."""
+    """Every entry's page, cut into pages of at most the bound in occurrences and texts
+    written (a text with more alone), lists the same occurrences and the same texts
+    written as the whole page."""
     paged_corpus, whole_corpus = paged[0], whole[0]
-    longer = 0
+    longer = authors = 0
     for entry in sorted(whole_corpus.glob("*/*.html")):
         rel = entry.relative_to(whole_corpus).as_posix()
         if rel.split("/")[0] not in ("persons", "places", "organisations", "publications"):
             continue
         xpath = "//ul[@class='mention-list']/li//a/@href"
+        wrote = "//p[@class='authored']/a/@href"
         pages = _series(paged_corpus, rel)
         assert _targets(pages, paged_corpus, xpath) == _targets([entry], whole_corpus, xpath)
+        assert _targets(pages, paged_corpus, wrote) == _targets([entry], whole_corpus, wrote)
         for page in pages:
             texts = _tree(page).xpath("//ul[@class='mention-list']/li")
             occurrences = len(_items([page], xpath)) - len(texts)
-            assert occurrences <= BOUND or len(texts) == 1, page
+            written = len(_items([page], wrote))
+            assert occurrences + written <= BOUND or len(texts) + written == 1, page
         longer += len(pages) > 1
-    assert longer
+        authors += bool(_items([entry], wrote))
+    assert longer and authors
 
 
 def test_names_in_the_texts_lead_to_the_entry_s_own_page_when_its_register_is_paged(
@@ -213,3 +218,36 @@ def test_every_link_of_a_paged_site_lands(paged) -> None:
 def test_paged_pages_are_valid_html(paged) -> None:
     errors = html_errors(*paged)
     assert not errors, "\n".join(errors[:20])
+
+
+def test_the_collection_s_plain_text_goes_on_over_parts_of_at_most_the_bound(paged, whole) -> None:
+    """edition.txt, edition-2.txt...: each at most the bound in texts, together the
+    whole text's texts in the same order, each part listed on the home page and on the
+    Downloads page."""
+    rule = "\n\n" + "=" * 72 + "\n\n"
+    checked = 0
+    for paged_site, whole_site in zip(paged, whole, strict=True):
+        for folder in ("downloads", "downloads/original"):
+            whole_txt = whole_site / folder / "edition.txt"
+            if not whole_txt.exists():
+                continue
+            expected = whole_txt.read_text("utf-8").split(rule)[1:]
+            parts = [paged_site / folder / "edition.txt"]
+            while (more := paged_site / folder / f"edition-{len(parts) + 1}.txt").exists():
+                parts.append(more)
+            assert len(parts) == math.ceil(len(expected) / BOUND), folder
+            found = []
+            for number, part in enumerate(parts, 1):
+                texts = part.read_text("utf-8").split(rule)[1:]
+                assert 0 < len(texts) <= BOUND, part
+                assert f"Part {number} of {len(parts)}:" in part.read_text("utf-8"), part
+                found += texts
+            assert found == expected, folder
+            checked += 1
+            if folder == "downloads" and len(parts) > 1:
+                home = set(_tree(paged_site / "index.html").xpath("//a/@href"))
+                assert {f"downloads/{p.name}" for p in parts} <= home
+                if (paged_site / "downloads.html").exists():
+                    listed = _items(_series(paged_site, "downloads.html"), "//a/@href")
+                    assert {f"downloads/{p.name}" for p in parts} <= set(listed)
+    assert checked >= 2

@@ -507,3 +507,41 @@ def test_a_date_is_found_by_the_other_calendar_both_ways(browser, tmp_path: Path
             hrefs = _results(page)
             assert [h.rpartition("#")[2] for h in hrefs] == [passage], (typed, hrefs)
         context.close()
+
+
+def test_a_filter_longer_than_the_bound_takes_its_choices_from_the_index(
+    browser, site: Path, tmp_path: Path
+) -> None:
+    """With a bound below a filter's length, the search page lists no choice of it; the
+    search fills them from the index: the same choices as the whole page gives."""
+    whole = html.fromstring((site / "search.html").read_bytes())
+    choices = {
+        s.get("data-facet"): [o.get("value") for o in s.xpath("option") if o.get("value")]
+        for s in whole.xpath("//select[@data-facet]")
+    }
+    bound = max(len(values) for values in choices.values()) - 1
+    long = {facet for facet, values in choices.items() if len(values) > bound}
+    bounded = tmp_path / "site"
+    config = sites.project_config().replace(list_page_items=bound)
+    sites.build_corpus(bounded, config)
+    page_html = html.fromstring((bounded / "search.html").read_bytes())
+    for select in page_html.xpath("//select[@data-facet]"):
+        listed = [o for o in select.xpath("option") if o.get("value")]
+        assert (not listed) == (select.get("data-facet") in long), select.get("data-facet")
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        with serve(bounded) as url:
+            view = context.new_page()
+            facet = min(long)
+            wanted = choices[facet][len(choices[facet]) // 2]
+            view.goto(url + "search.html?" + f"{facet}={quote(wanted)}")
+            view.wait_for_function("() => !document.querySelector('select[data-from-index]')")
+            for name in long:
+                filled = view.locator(f"#filter-{name} option").evaluate_all(
+                    "els => els.map(o => o.value).filter(v => v)"
+                )
+                assert sorted(filled) == sorted(choices[name]), name
+            # A choice given in the address is taken once the choices are there.
+            assert view.locator(f"#filter-{facet}").input_value() == wanted
+    finally:
+        context.close()

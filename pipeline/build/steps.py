@@ -640,7 +640,7 @@ def _render(
         for name, data in tei_downloads.items():
             files[f"downloads/{name}.zip"] = zip_bytes({name: data}, Path(name).stem, stamp)
         offered = {d.slug: {"zip"} for d in documents}
-        txt = _foreign_txt(documents, info)
+        txt = _foreign_txt(documents, info, config.list_page_items)
     else:
         files.update({f"downloads/{name}": data for name, data in tei_downloads.items()})
         offered = {d.slug: {"xml"} for d in documents}
@@ -722,7 +722,7 @@ def _render(
     return staged
 
 
-def _foreign_txt(documents: Sequence, info: SiteInfo) -> dict[str, bytes]:
+def _foreign_txt(documents: Sequence, info: SiteInfo, part_size: int) -> dict[str, bytes]:
     """Plain text of other projects' documents in both modes, named as their pages."""
     files: dict[str, bytes] = {}
     for mode in MODES:
@@ -730,7 +730,8 @@ def _foreign_txt(documents: Sequence, info: SiteInfo) -> dict[str, bytes]:
             NamedDocument(doc.slug, str(doc.source), doc.plain[MODES.index(mode)])
             for doc in documents
         ]
-        for name, data in txt_files(named, info.title, info.subtitle).items():
+        made = txt_files(named, info.title, info.subtitle, part_size)
+        for name, data in made.items():
             files[f"{TXT_FOLDERS[mode]}{name}"] = data
     return files
 

@@ -79,10 +79,15 @@ def txt(
 ) -> None:
     """Plain text: one .txt per TEI document and edition.txt for all of them.
 
+    A collection of more texts than the setting list-page-items goes on in
+    edition-2.txt, edition-3.txt...
+
     PATHS are TEI files or folders (default: the configured tei/ folder).
     """
     config, collection = _collection(config_path, "txt", paths)
-    files = txt_files(named_documents(collection, mode), config.title, config.subtitle)
+    files = txt_files(
+        named_documents(collection, mode), config.title, config.subtitle, config.list_page_items
+    )
     target = out_dir or config.dist_dir / "txt" / ("original" if mode == "original" else "")
     _write(target, files, wait)
     click.echo(f"{len(files)} plain-text files ({mode} text) in {shown_path(target)}")

@@ -19,8 +19,8 @@ from pipeline.export.bundle import build_bundle, bundle_root, release_epoch
 from pipeline.export.cmif import build_cmif
 from pipeline.export.registers_data import register_rows, rows_to_csv, rows_to_json
 from pipeline.export.tei_corpus import corpus_bytes
-from pipeline.export.txt import txt_files
-from pipeline.structure import Collection, FileKind
+from pipeline.export.txt import COLLECTION_NAME, txt_files
+from pipeline.structure import Collection, FileKind, paging
 from pipeline.structure.reading import MODES
 from pipeline.xmltools import serialize
 
@@ -100,14 +100,22 @@ def cmif_file(collection: Collection, url: str | None = None) -> bytes:
 
 def txt_exports(collection: Collection) -> dict[str, bytes]:
     """Plain text in both modes: ``<name>.txt`` and ``original/<name>.txt``, with
-    ``edition.txt`` for the whole collection in each."""
+    ``edition.txt`` for the whole collection in each (in parts where it is long)."""
+    return _txt_exports(collection)[0]
+
+
+def _txt_exports(collection: Collection) -> tuple[dict[str, bytes], int]:
+    """The plain-text files, and how many documents they hold."""
     config = collection.config
     files: dict[str, bytes] = {}
+    count = 0
     for mode in MODES:
         documents = named_documents(collection, mode)
-        for name, data in txt_files(documents, config.title, config.subtitle).items():
+        count = len(documents)
+        made = txt_files(documents, config.title, config.subtitle, config.list_page_items)
+        for name, data in made.items():
             files[f"{TXT_FOLDERS[mode]}{name}"] = data
-    return files
+    return files, count
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,7 @@ class _Parts:
     registers: tuple[bytes, bytes] | None
     cmif: bytes | None
     txt: dict[str, bytes]
+    documents: int  # in the plain text
 
 
 def _parts(collection: Collection, notes: list[str] | None = None) -> _Parts:
@@ -129,11 +138,13 @@ def _parts(collection: Collection, notes: list[str] | None = None) -> _Parts:
             # An unset base URL is already reported with the settings.
             if notes is not None and collection.config.base_url:
                 notes.append(f"no CMIF file for the letters: {exc.message}")
+    txt, documents = _txt_exports(collection)
     return _Parts(
         corpus=corpus_file(collection),
         registers=registers_files(collection) if collection.registers_file else None,
         cmif=cmif,
-        txt=txt_exports(collection),
+        txt=txt,
+        documents=documents,
     )
 
 
@@ -224,16 +235,24 @@ def exchange_files(
                 parts.cmif,
             )
         )
+    texts = parts.documents
+    whole = paging.part_paths(f"{COLLECTION_NAME}.txt", texts, config.list_page_items)
     for mode, folder in TXT_FOLDERS.items():
         label = "as edited" if mode == "reading" else "as in the sources"
-        files.append(
-            ExchangeFile(
-                f"{folder}edition.txt",
-                f"All texts as plain text, {label}",
-                "every text with its notes, in order of writing",
-                parts.txt[f"{folder}edition.txt"],
+        for number, name in enumerate(whole, 1):
+            files.append(
+                ExchangeFile(
+                    f"{folder}{name}",
+                    f"All texts as plain text, {label}"
+                    + (f", part {number} of {len(whole)}" if len(whole) > 1 else ""),
+                    "every text with its notes, in order of writing"
+                    if len(whole) == 1
+                    else f"texts {(number - 1) * config.list_page_items + 1} to "
+                    f"{min(number * config.list_page_items, texts)} of {texts}, "
+                    "with their notes, in order of writing",
+                    parts.txt[f"{folder}{name}"],
+                )
             )
-        )
     files.append(
         ExchangeFile(
             bundle_name(config),

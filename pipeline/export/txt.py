@@ -1,4 +1,5 @@
-"""Plain-text export: one UTF-8 file per document and one for the whole collection.
+"""Plain-text export: one UTF-8 file per document and one for the whole collection
+(in parts, where it holds more texts than a list may: see ``structure.paging``).
 
 Each document is a header block (title, author, date in both calendars, source,
 licence, which text it is), a rule, the text with one line per paragraph (lines are never
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.export import NamedDocument, check_names, in_creation_order
+from pipeline.structure import paging
 from pipeline.structure.reading import UNKNOWN, ReadingDocument, date_label
 
 COLLECTION_NAME = "edition"
@@ -101,26 +103,61 @@ def document_text(doc: ReadingDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
-def collection_text(documents: Sequence[NamedDocument], title: str, subtitle: str = "") -> str:
-    """All documents in order of creation, after a list of contents."""
+def collection_text(
+    documents: Sequence[NamedDocument],
+    title: str,
+    subtitle: str = "",
+    part: tuple[int, int, int, int] | None = None,
+) -> str:
+    """All documents in order of creation, after a list of contents.
+
+    ``part`` is (number, parts, number of its first text, texts in all) where the
+    collection is cut into parts: the documents are then that part's.
+    """
     ordered = in_creation_order(documents)
     modes = sorted({doc.document.mode for doc in ordered})
+    number, parts, first, total = part or (1, 1, 1, len(ordered))
     lines = [title, *([subtitle] if subtitle else []), ""]
     lines.append(f"Text: {'; '.join(MODE_DESCRIPTIONS[mode] for mode in modes)}")
+    if parts > 1:
+        last = first + len(ordered) - 1
+        lines.extend(["", f"Part {number} of {parts}: texts {first} to {last} of {total}."])
     lines.extend(["", f"Contents ({len(ordered)} texts, in order of creation):", ""])
-    for number, doc in enumerate(ordered, start=1):
-        lines.append(f"{number}. {doc.document.title} — {date_label(doc.document.date)}")
-    parts = ["\n".join(lines) + "\n"]
+    for at, doc in enumerate(ordered, start=first):
+        lines.append(f"{at}. {doc.document.title} — {date_label(doc.document.date)}")
+    chunks = ["\n".join(lines) + "\n"]
     for doc in ordered:
-        parts.append(f"\n\n{DOUBLE_RULE}\n\n" + document_text(doc.document))
-    return "".join(parts)
+        chunks.append(f"\n\n{DOUBLE_RULE}\n\n" + document_text(doc.document))
+    return "".join(chunks)
+
+
+def collection_texts(
+    documents: Sequence[NamedDocument], title: str, subtitle: str = "", part_size: int = 0
+) -> dict[str, str]:
+    """The collection's plain text by file name: ``edition.txt`` and, where there are
+    more than ``part_size`` documents (0: no bound), ``edition-2.txt``... each holding
+    the next ``part_size`` in order of creation."""
+    ordered = in_creation_order(documents)
+    names = paging.part_paths(f"{COLLECTION_NAME}.txt", len(ordered), part_size)
+    size = part_size if len(names) > 1 else len(ordered)
+    return {
+        name: collection_text(
+            ordered[n * size : (n + 1) * size],
+            title,
+            subtitle,
+            (n + 1, len(names), n * size + 1, len(ordered)),
+        )
+        for n, name in enumerate(names)
+    }
 
 
 def txt_files(
-    documents: Sequence[NamedDocument], title: str, subtitle: str = ""
+    documents: Sequence[NamedDocument], title: str, subtitle: str = "", part_size: int = 0
 ) -> dict[str, bytes]:
-    """File name -> UTF-8 bytes: ``<name>.txt`` for each document and ``edition.txt``."""
-    check_names(documents, reserved=[COLLECTION_NAME])
+    """File name -> UTF-8 bytes: ``<name>.txt`` for each document and the collection's
+    ``edition.txt`` (in parts of ``part_size`` documents where it has more)."""
+    collection = collection_texts(documents, title, subtitle, part_size)
+    check_names(documents, reserved=[name.removesuffix(".txt") for name in collection])
     files = {f"{doc.name}.txt": document_text(doc.document).encode("utf-8") for doc in documents}
-    files[f"{COLLECTION_NAME}.txt"] = collection_text(documents, title, subtitle).encode("utf-8")
+    files.update({name: text.encode("utf-8") for name, text in collection.items()})
     return files

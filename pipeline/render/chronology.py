@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from pipeline.render import paging
 from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.documents import DocumentPage
 from pipeline.render.registers import KINDS, RegisterLinks
+from pipeline.structure import paging
 from pipeline.xmltools import NSMAP
 
 EVENT_KINDS = ("text", "note")  # the kinds of date that are events

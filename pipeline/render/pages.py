@@ -7,6 +7,7 @@ site by its path relative to the site folder.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from pipeline.config import EditionConfig
-from pipeline.render import about, chronology, paging, search
+from pipeline.render import about, chronology, search
 from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.documents import (
     DocumentPage,
@@ -39,6 +40,7 @@ from pipeline.render.ids import IdRegistry
 from pipeline.render.memo import AnalysisStore, digest
 from pipeline.render.registers import KINDS, RegisterKind, RegisterLinks
 from pipeline.render.tei_html import Renderer, TeiTemplates, plain
+from pipeline.structure import paging
 from pipeline.structure.identifiers import class_token, external_url
 from pipeline.structure.registers import RegisterEntry
 from pipeline.xmltools import NSMAP
@@ -487,6 +489,8 @@ def render_pages(
                 1 for e in registers.entries.values() if e.kind == kind.key
             )
     has_txt = any("txt" in kinds for kinds in downloads.values())
+    # The collection's plain text, in parts as the export cuts it.
+    txt_parts = paging.part_paths("edition.txt", len(documents), page_items) if has_txt else []
     text_pages = paging.split(documents, page_items)
     text_pagers = paging.pagers("index.html", len(text_pages))
     for pager, chunk in zip(text_pagers, text_pages, strict=True):
@@ -494,13 +498,13 @@ def render_pages(
             pager.path,
             "index.html",
             "home",
-            memo=_documents_key(chunk, repr((pager, register_counts, has_txt, len(documents)))),
+            memo=_documents_key(chunk, repr((pager, register_counts, txt_parts, len(documents)))),
             documents=chunk,
             total=len(documents),
             first_number=1 + (pager.number - 1) * page_items,
             pager=pager,
             nav_counts=register_counts,
-            has_txt=has_txt,
+            txt_parts=txt_parts,
             registers_file=registers.file_name
             if registers is not None and registers.root is not None
             else "",
@@ -604,13 +608,16 @@ def render_pages(
         )
 
     if has_search:
-        page(
-            SEARCH_PAGE,
-            "search.html",
-            "search",
-            facets=search.facet_options(documents, registers),
-            variants=search.name_variants(registers),
-        )
+        # A filter with more choices than a page lists is filled from the index itself
+        # when the search loads, so that the page stays within the bound.
+        facets = [
+            (facet, label, values if len(values) <= page_items else [], len(values) > page_items)
+            for facet, label, values in search.facet_options(documents, registers)
+        ]
+        pages[search.NAME_VARIANTS] = json.dumps(
+            search.name_variants(registers), ensure_ascii=False, sort_keys=True
+        ).encode("utf-8")
+        page(SEARCH_PAGE, "search.html", "search", facets=facets)
 
     if exchange:
         for pager, chunk in zip(
@@ -769,7 +776,9 @@ def _register_pages(
     for view in views.values():
         if not view.page:
             continue
-        chunks = paging.split(view.mentions, size, lambda mention: len(mention[1]))
+        # What it wrote, then where it is mentioned (each text by its occurrences).
+        items = [(doc, None) for doc in view.authored] + list(view.mentions)
+        chunks = paging.split(items, size, lambda item: len(item[1] or ()))
         folder = view.page.removesuffix(".html")
         pagers = paging.pagers(view.page, len(chunks))
         pagers = [
@@ -789,7 +798,8 @@ def _register_pages(
                     _entry_key(view, view.nested),
                 ),
                 view=view,
-                mentions=chunk,
+                mentions=[item for item in chunk if item[1] is not None],
+                authored=[doc for doc, occurrences in chunk if occurrences is None],
                 pager=pager,
                 list_page=list_pages.get(view.key, KINDS[view.entry.kind].page),
                 kind=KINDS[view.entry.kind],

@@ -174,6 +174,9 @@ def _variant(a: str, b: str) -> bool:
     return first < shortest - 2
 
 
+NAME_VARIANTS = "search-names.json"  # the registers' other spellings, which search asks too
+
+
 def name_variants(registers: RegisterLinks | None) -> dict[str, list[str]]:
     """Word -> the other spellings of it that the registers give for the same entry."""
     found: dict[str, set[str]] = {}

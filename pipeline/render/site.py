@@ -302,4 +302,5 @@ def render_site(
     )
     files.update(pages)
     files.update(static_files(theme))
-    return RenderedSite(files, pages=len(pages), documents=len(documents))
+    html_pages = sum(1 for path in pages if path.endswith(".html"))
+    return RenderedSite(files, pages=html_pages, documents=len(documents))

@@ -4,7 +4,8 @@
   by the rules of ``inputs``, read lazily;
 - ``registers``: the register index, parsed once;
 - ``reading``: what a reader sees of a TEI document, for every output;
-- ``identifiers`` and ``redirects``: safe names, and the ids the edition has published.
+- ``identifiers`` and ``redirects``: safe names, and the ids the edition has published;
+- ``paging``: long lists (pages, the collection's plain text) split into bounded parts.
 """
 
 from pipeline.structure.collection import (

@@ -25,9 +25,6 @@
   var KEY = /\bdt\d{6,8}\b\.?/g;
   var loading = null;
   var variants = {};
-  try {
-    variants = JSON.parse((document.getElementById("name-variants") || {}).textContent || "{}");
-  } catch (e) { variants = {}; }
 
   function shards() {
     return fetch(new URL("pagefind/shards.json", siteRoot).href)
@@ -36,9 +33,21 @@
       .catch(function () { return []; });
   }
 
+  // The registers' other spellings of the names (search-names.json, beside this page).
+  function loadVariants() {
+    return fetch(new URL("search-names.json", siteRoot).href)
+      .then(function (answer) { return answer.ok ? answer.json() : {}; })
+      .then(function (found) { variants = found || {}; })
+      .catch(function () { variants = {}; });
+  }
+
   function loadPagefind() {
     if (!loading) {
-      loading = import(new URL("pagefind/pagefind.js", siteRoot).href).then(function (pagefind) {
+      loading = Promise.all([
+        import(new URL("pagefind/pagefind.js", siteRoot).href),
+        loadVariants()
+      ]).then(function (loaded) {
+        var pagefind = loaded[0];
         // Results are addressed from the site's own folder, wherever it is served.
         return Promise.resolve(pagefind.options({ baseUrl: siteRoot.pathname }))
           .then(shards)
@@ -246,12 +255,13 @@
     if (!typed && !Object.keys(chosen).length) { status.textContent = ""; return; }
     status.textContent = "Searching…";
     var parsed = withDates(typed);
-    var queries = parsed.query ? spellings(parsed.query) : [null];
     var options = { filters: chosen };
     if (sort) { options.sort = sort; }
     var mine = ++asked;
     loadPagefind()
       .then(function (pagefind) {
+        // The spellings are known once the index (and the names beside it) is loaded.
+        var queries = parsed.query ? spellings(parsed.query) : [null];
         return Promise.all(queries.map(function (q) { return pagefind.search(q, options); }));
       })
       .then(function (answers) {
@@ -298,13 +308,43 @@
   });
 
   var params = new URL(window.location.href).searchParams;
-  facets.concat(sortSelect ? [sortSelect] : []).forEach(function (select) {
-    var value = params.get(select.name);
-    if (value && Array.prototype.some.call(select.options, function (o) { return o.value === value; })) {
-      select.value = value;
-    }
-  });
+  function chooseFromAddress() {
+    facets.concat(sortSelect ? [sortSelect] : []).forEach(function (select) {
+      var value = params.get(select.name);
+      if (value && Array.prototype.some.call(select.options, function (o) { return o.value === value; })) {
+        select.value = value;
+      }
+    });
+  }
+
+  // A filter with more choices than the page lists (data-from-index) takes them from
+  // the index: every value some page has, in alphabetical order.
+  function fillFromIndex() {
+    var empty = facets.filter(function (select) { return select.hasAttribute("data-from-index"); });
+    if (!empty.length) { return Promise.resolve(); }
+    return loadPagefind()
+      .then(function (pagefind) { return pagefind.filters(); })
+      .then(function (known) {
+        empty.forEach(function (select) {
+          var values = Object.keys(known[select.getAttribute("data-facet")] || {});
+          values.sort(function (a, b) { return a.localeCompare(b); });
+          values.forEach(function (value) {
+            var option = document.createElement("option");
+            option.value = value;
+            option.textContent = value;
+            select.appendChild(option);
+          });
+          select.removeAttribute("data-from-index");
+        });
+      })
+      .catch(function () { if (offline) { offline.hidden = false; } });
+  }
+
   var initial = params.get("q");
   if (initial) { input.value = initial; }
-  if (initial || Object.keys(chosenFilters()).length) { search(); }
+  chooseFromAddress();
+  fillFromIndex().then(function () {
+    chooseFromAddress();
+    if (initial || Object.keys(chosenFilters()).length) { search(); }
+  });
 }());

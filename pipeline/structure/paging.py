@@ -1,5 +1,8 @@
 """Long lists split over numbered pages, so that no page grows with the collection.
 
+The site's pages and the collection's plain text (``edition.txt``, ``edition-2.txt``...)
+are split by the same rule.
+
 A list of at most ``size`` items is one page, under its own name (``chronology.html``);
 a longer one continues on ``chronology-2.html``, ``chronology-3.html``... Items may
 weigh more than one (an entry with its mentions): a page holds items up to ``size`` in
@@ -70,3 +73,9 @@ def pagers(first: str, count: int) -> list[Pager]:
     """The pagers of a list of ``count`` pages whose first page is ``first``."""
     paths = tuple(page_path(first, n) for n in range(1, count + 1))
     return [Pager(paths, n) for n in range(1, count + 1)]
+
+
+def part_paths(first: str, items: int, size: int) -> list[str]:
+    """The paths of a list of ``items`` (each weighing one) cut into parts of ``size``."""
+    count = max(1, -(-items // size)) if size > 0 else 1
+    return [page_path(first, n) for n in range(1, count + 1)]
