@@ -166,11 +166,15 @@ def remove_leftovers(folder: Path) -> list[Path]:
         shutil.rmtree(stale, ignore_errors=True)
         removed.append(stale)
     if folder.is_dir():
-        for tmp in folder.rglob(f".*{TEMP_SUFFIX}"):
-            if tmp.is_file() and not tmp.is_symlink():
-                tmp.unlink(missing_ok=True)
-                removed.append(tmp)
-    return removed
+        # os.walk, names as strings: a site may hold tens of thousands of files.
+        for current, _, names in os.walk(folder):
+            for name in names:
+                if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                    tmp = Path(current, name)
+                    if tmp.is_file() and not tmp.is_symlink():
+                        tmp.unlink(missing_ok=True)
+                        removed.append(tmp)
+    return sorted(removed)
 
 
 def _is_within(inner: Path, outer: Path) -> bool:

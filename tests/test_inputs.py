@@ -3,6 +3,8 @@ are refused with one line each, before anything is read, by every command."""
 
 from __future__ import annotations
 
+import builtins
+import io
 import os
 import shutil
 import socket
@@ -243,3 +245,45 @@ def test_a_linked_source_named_on_the_command_line_is_refused_by_name(tmp_path: 
     assert line.startswith("sources/1917-12-01-secret.txt: error: refused as input"), line
     assert "symbolic link" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_the_tree_signature_sees_every_change_without_opening_a_file(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file added, removed, written to or replaced, a link's target written to: each
+    gives another signature; the FIFO, the device and the socket are never opened."""
+    opened: list[str] = []
+
+    def signature() -> list:
+        with monkeypatch.context() as watch:
+            for module, name in ((os, "open"), (builtins, "open"), (io, "open")):
+                real = getattr(module, name)
+                watch.setattr(
+                    module,
+                    name,
+                    lambda p, *a, _real=real, **k: opened.append(p) or _real(p, *a, **k),
+                )
+            return inputs.tree_signature([folder], (".xml",))
+
+    before = signature()
+    assert signature() == before
+    good = folder / "good.xml"
+    secret = tmp_path / "secret.xml"
+    changes = [
+        lambda: (folder / "new.xml").write_text("<x/>", encoding="utf-8"),
+        lambda: (folder / "new.xml").unlink(),
+        lambda: good.write_bytes(good.read_bytes().replace(b"<", b" <", 1)),
+        lambda: os.replace(folder / "sub" / "deeper.xml", good),
+        lambda: secret.write_text("<TEI>changed, and longer</TEI>", encoding="utf-8"),
+        lambda: (folder / "sub" / "deeper.xml").write_text("<y/>", encoding="utf-8"),
+    ]
+    seen = [before]
+    for change in changes:
+        change()
+        now = signature()
+        assert now != seen[-1]
+        seen.append(now)
+    # A hidden file is not an input: it changes nothing.
+    (folder / ".hidden.xml").write_text("<z/>", encoding="utf-8")
+    assert signature() == seen[-1]
+    assert not opened, opened

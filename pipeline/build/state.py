@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -19,7 +20,8 @@ from pipeline.config import EditionConfig
 from pipeline.errors import os_error
 from pipeline.outputs import output_lock, remove_leftovers, write_if_changed
 from pipeline.structure import load_collection
-from pipeline.structure.inputs import stat_signature
+from pipeline.structure.collection import TEI_SUFFIXES
+from pipeline.structure.inputs import stat_signature, tree_signature
 from pipeline.structure.redirects import REDIRECTS
 from pipeline.validate.teip5 import SchemaUnavailable, resolve_tei_dir
 
@@ -61,9 +63,10 @@ def up_to_date(site_dir: Path, print_: str) -> dict | None:
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if manifest.get("fingerprint") != print_ or not isinstance(files, dict) or not files:
         return None
+    base = os.path.join(site_dir, "")  # one stat a file, named as a string (many files)
     for rel, size in files.items():
         try:
-            if (site_dir / rel).stat().st_size != size:
+            if os.stat(base + rel).st_size != size:
                 return None
         except OSError:
             return None
@@ -107,11 +110,6 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
     settings, schemas, theme, style, code), and of the options: read from the file
     system's metadata alone, never from the files."""
     limit = config.max_input_bytes
-    foreign = options.tei_paths is not None
-    if foreign:
-        collection = load_collection(config, tei_paths=options.tei_paths, sources=False)
-    else:
-        collection = load_collection(config)
     parts: list[object] = [
         FORMAT,
         __version__,
@@ -122,13 +120,19 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
         epoch(options.environ),
         _pagefind_version() if options.search else "",
     ]
-    parts += [f.input.signature() for f in collection.files]
-    parts += [r.reason for r in collection.refused]
-    for source in collection.sources:
-        parts.append(source.input.signature())
-        parts.append(stat_signature([("sidecar", source.sidecar)], limit))
-    if collection.registers_file is not None:
-        parts.append(collection.registers_file.input.signature())
+    if options.tei_paths is not None:
+        # Other projects' files: looked at, never opened (which of them holds registers
+        # is a matter of content, and a file written to has another stat).
+        parts += tree_signature(options.tei_paths, TEI_SUFFIXES)
+    else:
+        collection = load_collection(config)
+        parts += [f.input.signature() for f in collection.files]
+        parts += [r.reason for r in collection.refused]
+        for source in collection.sources:
+            parts.append(source.input.signature())
+            parts.append(stat_signature([("sidecar", source.sidecar)], limit))
+        if collection.registers_file is not None:
+            parts.append(collection.registers_file.input.signature())
     try:
         tei_all = resolve_tei_dir(options.tei_schema_dir)
     except SchemaUnavailable:
@@ -150,7 +154,12 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
-def _pagefind_version() -> str:
-    from pipeline.render.search import pagefind_version
-
-    return pagefind_version()
+def _pagefind_version() -> list:
+    """What the installed Pagefind looks like (its packages' files), found without
+    importing it or reading package metadata: another version has other files."""
+    folders = []
+    for name in ("pagefind", "pagefind_bin"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            folders += [(name, Path(f)) for f in spec.submodule_search_locations]
+    return stat_signature(folders, 1 << 40) if folders else ["none"]

@@ -667,31 +667,40 @@ def _render(
                 slug = name[len(folder) :].removesuffix(".txt")
                 if slug in offered:
                     offered[slug].add("txt" if mode == "reading" else "original")
-    rendered = render_site(
-        documents,
-        registers,
-        info,
-        templates,
-        schema=None if foreign else _project_schema(config, report.warnings),
-        search=options.search,
-        downloads=offered,
-        redirects=None if foreign else collection.redirects,
-        exchange=exchange,
-        validation=_verdicts(checked, documents) if checked is not None else None,
-        theme=theme,
-        page_items=config.list_page_items,
-        store=store,
-    )
-    clash = sorted(set(files) & set(rendered.files))
-    if clash:
-        raise EditionError(f"two outputs would have the same path: {', '.join(clash)}")
-    files.update(rendered.files)
+    tei_downloads.clear()  # each is in ``files`` now, and goes with it once written
+    txt.clear()
     for rel in files:
         site_path(rel, frozenset({MARKER}))
     staged = StagedFolder(site_dir)
     try:
+        # Written as they are made, and let go of: a large site is never all in memory.
         for rel in sorted(files):
             staged.write(rel, files[rel])
+        written = set(files)
+        files.clear()
+
+        def write(rel: str, data: bytes) -> None:
+            if rel in written:
+                raise EditionError(f"two outputs would have the same path: {rel}")
+            staged.write(site_path(rel, frozenset({MARKER})), data)
+            written.add(rel)
+
+        rendered = render_site(
+            documents,
+            registers,
+            info,
+            templates,
+            schema=None if foreign else _project_schema(config, report.warnings),
+            search=options.search,
+            downloads=offered,
+            redirects=None if foreign else collection.redirects,
+            exchange=exchange,
+            validation=_verdicts(checked, documents) if checked is not None else None,
+            theme=theme,
+            page_items=config.list_page_items,
+            store=store,
+            sink=write,
+        )
         if options.search:
             began = time.perf_counter()
             run_pagefind(

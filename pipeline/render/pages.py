@@ -415,8 +415,12 @@ def render_pages(
     validation: Sequence[FileVerdict] | None = None,
     page_items: int = 250,
     store: AnalysisStore | None = None,
+    sink: Callable[[str, bytes], None] | None = None,
 ) -> dict[str, bytes]:
     """Every HTML page of the site by its path in the site folder.
+
+    With a ``sink``, each page is handed to it as soon as it is made and none is kept
+    (the dict returned is then empty): a large site is written as it is rendered.
 
     ``documents`` must be in reading order (by date). ``downloads`` maps a document's
     slug to what is offered for it ("xml", "zip", "txt", "original"); ``exchange`` lists
@@ -443,6 +447,7 @@ def render_pages(
         "introduction": list(site.introduction),
     }
     pages: dict[str, bytes] = {}
+    emit = sink if sink is not None else pages.__setitem__
     schema_docs = about.schema_docs(schema)
 
     # What every page shows of the site: a page is the same bytes when this and what
@@ -461,7 +466,7 @@ def render_pages(
         if key and store is not None:
             made = store.get("page", key)
             if isinstance(made, bytes):
-                pages[path] = made
+                emit(path, made)
                 return
         root = "../" * path.count("/")
         html = env.get_template(template).render(
@@ -478,9 +483,10 @@ def render_pages(
             ui_attr=Markup(f' lang="{UI_LANG}"') if (lang or UI_LANG) != UI_LANG else Markup(""),
             **context,
         )
-        pages[path] = html.encode("utf-8")
+        data = html.encode("utf-8")
+        emit(path, data)
         if key and store is not None:
-            store.put("page", key, pages[path])
+            store.put("page", key, data)
 
     register_counts = {}
     if registers is not None:
@@ -614,9 +620,11 @@ def render_pages(
             (facet, label, values if len(values) <= page_items else [], len(values) > page_items)
             for facet, label, values in search.facet_options(documents, registers)
         ]
-        pages[search.NAME_VARIANTS] = json.dumps(
-            search.name_variants(registers), ensure_ascii=False, sort_keys=True
-        ).encode("utf-8")
+        variants = search.name_variants(registers)
+        emit(
+            search.NAME_VARIANTS,
+            json.dumps(variants, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        )
         page(SEARCH_PAGE, "search.html", "search", facets=facets)
 
     if exchange:

@@ -12,7 +12,7 @@ keeps analyses and pages between builds.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import PurePosixPath
@@ -59,7 +59,7 @@ _RESERVED_NAMES = frozenset({"edition", "registers"})
 
 @dataclass(frozen=True)
 class RenderedSite:
-    files: dict[str, bytes]  # path in the site -> bytes
+    files: dict[str, bytes]  # path in the site -> bytes (none, when given to a sink)
     pages: int
     documents: int
 
@@ -268,8 +268,10 @@ def render_site(
     theme: Mapping[str, bytes] | None = None,
     page_items: int = 250,
     store: AnalysisStore | None = None,
+    sink: Callable[[str, bytes], None] | None = None,
 ) -> RenderedSite:
-    """Every page of the site, its static files and its redirect pages (path -> bytes).
+    """Every page of the site, its static files and its redirect pages (path -> bytes);
+    with a ``sink``, each is handed to it as soon as it is made, and none is kept.
 
     ``downloads`` maps a document's name to what its page offers ("xml", "zip", "txt",
     "original"); ``exchange`` lists the edition's exchange files for the Downloads page;
@@ -281,12 +283,22 @@ def render_site(
     """
     theme = theme or {}
     files: dict[str, bytes] = {}
+    made: list[str] = []
+
+    def keep(path: str, data: bytes) -> None:
+        made.append(path)
+        if sink is not None:
+            sink(path, data)
+        else:
+            files[path] = data
+
     moved: dict[str, str] = {}
     if redirects:
         for path, data in redirect_pages(redirects).items():
-            files[path] = data
+            keep(path, data)
         moved = redirect_anchors(redirects)
-    pages = render_pages(
+    redirecting = len(made)
+    render_pages(
         documents,
         registers,
         site,
@@ -299,8 +311,9 @@ def render_site(
         validation=validation,
         page_items=page_items,
         store=store,
+        sink=keep,
     )
-    files.update(pages)
-    files.update(static_files(theme))
-    html_pages = sum(1 for path in pages if path.endswith(".html"))
-    return RenderedSite(files, pages=html_pages, documents=len(documents))
+    pages = sum(1 for path in made[redirecting:] if path.endswith(".html"))
+    for path, data in static_files(theme).items():
+        keep(path, data)
+    return RenderedSite(files, pages=pages, documents=len(documents))

@@ -110,41 +110,46 @@ def _megabytes(size: int) -> str:
 
 
 def check_input(
-    path: Path, folder: Path, max_bytes: int, base: Path | None = None, *, relative: str = ""
+    path: str | Path, folder: Path, max_bytes: int, base: Path | None = None, *, relative: str = ""
 ) -> InputFile | Refusal:
     """Accept ``path`` as an input found in ``folder`` (resolved), or say why not.
 
     ``base`` is the folder as named, which the input's relative name is taken from
     (``relative``, when the caller knows it already).
     """
-    path = Path(os.path.abspath(path))
+    # The path stays a string until it is kept: pathlib's parsing, for each of many
+    # files, costs more than the system calls.
+    text = os.path.abspath(path)
     try:
-        info = os.lstat(path)
+        info = os.lstat(text)
     except OSError as exc:
-        return Refusal(path, f"cannot be read: {exc.strerror}")
+        return Refusal(Path(text), f"cannot be read: {exc.strerror}")
     if stat.S_ISLNK(info.st_mode):
-        target = Path(os.path.realpath(path))
+        target = Path(os.path.realpath(text))
         if not _within(target, folder):
-            return Refusal(path, f"it is a symbolic link to a file outside {shown_path(folder)}/")
+            return Refusal(
+                Path(text), f"it is a symbolic link to a file outside {shown_path(folder)}/"
+            )
         try:
-            info = os.stat(path)
+            info = os.stat(text)
         except OSError:
-            return Refusal(path, "it is a broken symbolic link")
+            return Refusal(Path(text), "it is a broken symbolic link")
     reason = _kind_of(info.st_mode)
     if reason is not None:
-        return Refusal(path, reason)
+        return Refusal(Path(text), reason)
     if info.st_size > max_bytes:
         return Refusal(
-            path,
+            Path(text),
             f"it is {_megabytes(info.st_size)}, over the limit of "
             f"{_megabytes(max_bytes)} (setting max-input-mb)",
         )
+    kept = Path(text)
     if not relative:
         try:
-            relative = path.relative_to(base if base is not None else folder).as_posix()
+            relative = kept.relative_to(base if base is not None else folder).as_posix()
         except ValueError:
-            relative = path.name
-    return InputFile(path, folder, relative, info.st_size, info.st_mtime_ns, max_bytes, info.st_ino)
+            relative = kept.name
+    return InputFile(kept, folder, relative, info.st_size, info.st_mtime_ns, max_bytes, info.st_ino)
 
 
 def _wanted(name: str, suffixes: Sequence[str]) -> bool:
@@ -211,7 +216,7 @@ def _walk(
             if name.startswith("."):
                 continue
             if suffixes != ANY_FILE and _wanted(name, suffixes):  # a folder named like a file
-                path = Path(current, name)
+                path = os.path.join(current, name)
                 refusal = check_input(path, folder, max_bytes, top, relative=prefix + name)
                 results.append((prefix + name, refusal))
                 continue
@@ -219,7 +224,7 @@ def _walk(
         dirs[:] = sorted(kept) if recursive else []
         for name in files:
             if _wanted(name, suffixes):
-                path = Path(current, name)
+                path = os.path.join(current, name)
                 checked = check_input(path, folder, max_bytes, top, relative=prefix + name)
                 results.append((prefix + name, checked))
     for _, result in sorted(results, key=lambda item: item[0]):
@@ -337,7 +342,65 @@ def stat_signature(
         if not os.path.lexists(path):
             signature.append((label, "missing"))
             continue
-        found = discover([path], ANY_FILE, max_bytes)
-        signature += [(label, *map(str, f.signature())) for f in found.files]
-        signature += [(label, r.path.name, r.reason) for r in found.refused]
+        signature += [(label, *map(str, entry)) for entry in tree_signature([path], ANY_FILE)]
     return signature
+
+
+def _stat_of(path: str) -> tuple[int, int, int, int]:
+    info = os.lstat(path)
+    return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def tree_signature(paths: Iterable[str | Path], suffixes: Sequence[str]) -> list[tuple]:
+    """What the files of ``paths`` (named by ``suffixes``, in folders and their
+    subfolders) look like to the file system, without opening any: each name with its
+    mode, size, modification time and inode, and for a link also its target's.
+
+    It is only compared with itself, between runs: any file added, removed, replaced or
+    written to (a link's target included) changes it. Which of the files are inputs is
+    decided when they are read (``discover``), never here.
+    """
+    entries: list[tuple] = []
+
+    def add(path: str, relative: str) -> None:
+        try:
+            own = _stat_of(path)
+        except OSError as exc:
+            entries.append((relative, "unreadable", exc.errno))
+            return
+        if stat.S_ISLNK(own[0]):
+            try:
+                target = os.stat(path)
+                followed: tuple = (target.st_mode, target.st_size, target.st_mtime_ns)
+            except OSError:
+                followed = ("broken",)
+            entries.append((relative, *own, os.readlink(path), *followed))
+        else:
+            entries.append((relative, *own))
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as found:
+                listed = sorted(found, key=lambda e: e.name)
+        except OSError as exc:
+            entries.append((prefix, "unreadable", exc.errno))
+            return
+        for entry in listed:
+            name = entry.name
+            if name.startswith(".") or name == "__pycache__":  # Python's own, made as it runs
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if suffixes != ANY_FILE and _wanted(name, suffixes):
+                    add(entry.path, prefix + name)  # a folder named like a file
+                walk(entry.path, f"{prefix}{name}/")
+            elif _wanted(name, suffixes):
+                add(entry.path, prefix + name)
+
+    for given in paths:
+        text = os.path.abspath(given)
+        if os.path.isdir(text) and not os.path.islink(text):
+            entries.append((text, "folder"))
+            walk(text, f"{text}/")
+        else:
+            add(text, text)
+    return entries
