@@ -185,12 +185,15 @@ def _is_within(inner: Path, outer: Path) -> bool:
     return True
 
 
-def check_replaceable(folder: Path, marker: str, keep: list[Path]) -> None:
+def check_replaceable(
+    folder: Path, marker: str, keep: list[Path], apart: list[Path] | None = None
+) -> None:
     """Refuse to replace ``folder`` unless it is missing, empty, or an output of ours.
 
     ``marker`` is the file every output of this kind holds; ``keep`` are folders that
     must survive (the project, the inputs, the working folder): the output may be
-    neither one of them nor hold one.
+    neither one of them nor hold one. Nor may it lie inside one of ``apart`` (inputs
+    it would be read with, exports of another command).
     """
     target = Path(folder).resolve()
     for kept in keep:
@@ -208,8 +211,24 @@ def check_replaceable(folder: Path, marker: str, keep: list[Path]) -> None:
                 "which the build must not replace",
                 folder,
             )
+    for outer in apart or []:
+        outer = Path(outer).resolve()
+        if _is_within(target, outer):
+            where = "is" if target == outer else "is inside"
+            raise EditionError(
+                f"refusing to use this folder as an output: it {where} {shown_path(outer)}, "
+                "whose files are inputs or another command's outputs; choose another --site",
+                folder,
+            )
     if target.exists() and not target.is_dir():
         raise EditionError("the output is not a folder", folder)
+    above = target.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise EditionError(
+            f"the output cannot be made: {shown_path(above)} is not a folder", folder
+        )
     if target.is_dir() and any(target.iterdir()) and not (target / marker).is_file():
         raise EditionError(
             f"this folder is not a build of the edition (no {marker}): "

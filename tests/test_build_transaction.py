@@ -188,12 +188,21 @@ def test_a_folder_that_is_not_a_site_is_never_replaced(project: Path) -> None:
         ".": "the build would replace it",
         str(project / "tei"): "the build would replace it",
         str(project.parent): "it holds the working folder",
+        str(project / "tei" / "site"): "it is inside tei",
+        str(project / "dist"): "it is dist",
+        "/": "it holds the working folder",
     }
+    listed = sorted(p.relative_to(project.parent) for p in project.parent.rglob("*"))
     for target, reason in says.items():
         result = run_edition("build", "--no-search", "--site", target, cwd=project)
         assert result.returncode == 1, (target, result.stderr)
         [line] = result.stderr.splitlines()
         assert "refusing" in line and reason in line, line
+    # A refused build leaves nothing behind, not even a lock file.
+    assert sorted(p.relative_to(project.parent) for p in project.parent.rglob("*")) == listed
+    result = run_edition("build", "--site", "pyproject.toml/site", cwd=project)
+    assert result.returncode == 1
+    assert "pyproject.toml is not a folder" in result.stderr, result.stderr
     assert (victim / "thesis.tex").read_text(encoding="utf-8") == "years of work"
     assert (project / "sources").is_dir() and (project / "tei").is_dir()
 

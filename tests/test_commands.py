@@ -62,6 +62,10 @@ def test_build_other_projects_tei_reports_what_is_wrong(tmp_path: Path, tei_env:
     ), findings
     assert not [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(list((tmp_path / "site" / "texts").glob("*.html"))) == len(names)
+    # Built again with nothing changed: up to date, and what the files hold is said again.
+    again = run_edition("build", "--tei", str(their), "--no-search", cwd=tmp_path)
+    assert again.returncode == 0 and "up to date" in again.stdout, again.stderr
+    assert [line for line in again.stderr.splitlines() if line.startswith(shown)] == findings
     strict = run_edition(
         "build",
         "--tei",

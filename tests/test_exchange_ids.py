@@ -150,7 +150,7 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
     listed_lines = (tmp_path / "tei" / "published-ids.txt").read_text("utf-8").splitlines()
     line = listed_lines.index(gone) + 1
     assert re.search(
-        rf"published-ids\.txt:{line}:1: vanished without a redirect: {gone}$",
+        rf"published-ids\.txt:{line}:1: error: vanished without a redirect: {gone}$",
         result.output,
         re.MULTILINE,
     ), result.output
@@ -176,6 +176,6 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
     result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 1
     assert re.search(
-        rf"redirects\.toml:3:3: redirect to an id that does not exist: {gone} -> ",
+        rf"redirects\.toml:3:3: error: redirect to an id that does not exist: {gone} -> ",
         result.output,
     ), result.output

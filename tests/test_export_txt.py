@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import project_collection
+from conftest import copy_project, project_collection
 from lxml import etree
 
 from pipeline.cli import main
@@ -402,3 +403,24 @@ def test_other_projects_structures() -> None:
     assert blocks("critical_app.xml") == [
         ("lg", "The river runs down to the sea,\nand never comes back to me.")
     ]
+
+
+def test_parts_a_shorter_collection_no_longer_has_are_removed(tmp_path: Path) -> None:
+    """Exported in parts of two texts, then in one part: only edition.txt is left of the
+    collection's text, and each text's own file stays."""
+    project = copy_project(tmp_path / "project")
+    settings = project / "pyproject.toml"
+    text = settings.read_text(encoding="utf-8")
+    out = tmp_path / "out"
+    parts = math.ceil(len(TEXTS) / 2)
+    for line, expected in (("list-page-items = 2", parts), ("", 1)):
+        settings.write_text(text.replace("[tool.edition]\n", f"[tool.edition]\n{line}\n", 1))
+        result = CliRunner().invoke(
+            main, ["export", "txt", "--config", str(settings), "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        collection = sorted(p.name for p in out.glob("edition*.txt"))
+        assert collection == sorted(
+            ["edition.txt", *(f"edition-{n}.txt" for n in range(2, expected + 1))]
+        )
+        assert {f"{p.stem}.txt" for p in TEXTS} <= {p.name for p in out.iterdir()}

@@ -182,11 +182,15 @@ def test_an_entry_s_mentions_go_on_over_its_own_pages(paged, whole) -> None:
         pages = _series(paged_corpus, rel)
         assert _targets(pages, paged_corpus, xpath) == _targets([entry], whole_corpus, xpath)
         assert _targets(pages, paged_corpus, wrote) == _targets([entry], whole_corpus, wrote)
+        in_all = len(_tree(entry).xpath("//ul[@class='mention-list']/li"))
         for page in pages:
             texts = _tree(page).xpath("//ul[@class='mention-list']/li")
             occurrences = len(_items([page], xpath)) - len(texts)
             written = len(_items([page], wrote))
             assert occurrences + written <= BOUND or len(texts) + written == 1, page
+            if 0 < len(texts) < in_all:  # the heading counts all the texts, not this page's
+                [heading] = _items([page], "//*[@class='mentions-heading']")
+                assert heading.endswith(f" in {in_all} texts, among them"), (page, heading)
         longer += len(pages) > 1
         authors += bool(_items([entry], wrote))
     assert longer and authors

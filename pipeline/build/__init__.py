@@ -83,6 +83,13 @@ def _keep(config: EditionConfig) -> list[Path]:
     return keep
 
 
+def _apart(config: EditionConfig, options: BuildOptions) -> list[Path]:
+    """Folders a site may never be inside: the inputs (a site's own XML would be read
+    as input) and the exports, which a build never replaces."""
+    inputs = [Path(p) for p in options.tei_paths or () if os.path.isdir(p)]
+    return [config.tei_dir, config.sources_dir, config.dist_dir, *inputs]
+
+
 def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildReport:
     """Convert, validate and render the edition (or other projects' TEI) to a site."""
     options = options or BuildOptions()
@@ -94,14 +101,17 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
         config.require_edition("build")
         report.warnings += responsibility_warnings(config)
     keep = _keep(config) + [Path(p) for p in options.tei_paths or ()]
+    apart = _apart(config, options)
     folders = [site_dir] if foreign else [site_dir, config.tei_dir]
+    check_replaceable(site_dir, MARKER, keep, apart)  # before any lock file is made
     with writing(*folders, wait=options.wait):
-        check_replaceable(site_dir, MARKER, keep)
+        check_replaceable(site_dir, MARKER, keep, apart)
         state = BuildState(site_dir)
         inputs = input_signature(config, options)
         manifest = state.unchanged(inputs)
         if manifest is not None:  # one stat pass: nothing to parse, validate or write
             report.up_to_date = True
+            report.findings = state.findings  # the inputs are as they were: so is what they hold
             report.documents = manifest.get("documents", 0)
             report.pages = manifest.get("pages", 0)
             report.files = len(manifest["files"])
@@ -115,7 +125,7 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
             # Other projects' files are never written here: their signature is the one
             # taken before the build (a file edited meanwhile is checked next time); the
             # edition's own TEI was written by the build, and is looked at again.
-            state.record(inputs if foreign else input_signature(config, options))
+            state.record(inputs if foreign else input_signature(config, options), report.findings)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -81,6 +81,7 @@ class BuildState:
     def __init__(self, site_dir: Path) -> None:
         self.site_dir = site_dir
         self.path = site_dir.parent / f".{site_dir.name}.cache" / "state.json"
+        self.findings: list[str] = []  # what the last build found, said again when unchanged
 
     def unchanged(self, inputs: str) -> dict | None:
         """The site's marker, if the inputs are as the last build left them and every
@@ -94,12 +95,18 @@ class BuildState:
             return None
         if state.get("inputs") != inputs or state.get("site") != manifest.get("fingerprint"):
             return None
+        found = state.get("findings", [])
+        self.findings = [f for f in found if isinstance(f, str)] if isinstance(found, list) else []
         return up_to_date(self.site_dir, manifest.get("fingerprint", ""))
 
-    def record(self, inputs: str) -> None:
+    def record(self, inputs: str, findings: list[str] | None = None) -> None:
         try:
             manifest = json.loads((self.site_dir / MARKER).read_text(encoding="utf-8"))
-            state = {"inputs": inputs, "site": manifest.get("fingerprint")}
+            state = {
+                "inputs": inputs,
+                "site": manifest.get("fingerprint"),
+                "findings": findings or [],
+            }
             write_if_changed(self.path, (json.dumps(state, sort_keys=True) + "\n").encode())
         except (OSError, ValueError):
             pass  # no state: the next run checks the inputs' content

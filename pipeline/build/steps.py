@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -458,7 +459,7 @@ def _check_foreign(
             check.texts.append(file)
     report.findings += [issue_line(issue) for result in results for issue in result.sorted_issues()]
     for shown, why in sorted(check.left_out.items()):
-        report.warnings.append(f"{shown}: left out of the site: {why}")
+        report.findings.append(f"{shown}: warning: left out of the site: {why}")
     if not check.texts:
         raise EditionError("no TEI texts to render: every file was left out")
     return check
@@ -749,19 +750,35 @@ def _foreign_txt(documents: Sequence, info: SiteInfo, part_size: int) -> dict[st
 
 
 def write_files(
-    folder: Path, files: Mapping[str, bytes], *, prune: bool = False, wait: float = 0.0
+    folder: Path,
+    files: Mapping[str, bytes],
+    *,
+    prune: bool = False,
+    wait: float = 0.0,
+    superseded: re.Pattern[str] | None = None,
 ) -> list[Path]:
     """Write ``files`` (path below ``folder`` -> bytes), each atomically and only when
     changed, under the folder's lock. Returns the paths.
 
     ``prune`` removes files of the same kinds (suffixes) in the subfolders written to
-    that are no longer among ``files`` (a DTS passage whose id went away).
+    that are no longer among ``files`` (a DTS passage whose id went away);
+    ``superseded`` removes the files directly in ``folder`` whose names it matches and
+    that are no longer among ``files`` (a part of a text that has fewer parts now).
     """
     folder = Path(folder)
     targets = {folder / site_path(rel): files[rel] for rel in sorted(files)}
     with writing(folder, wait=wait):
         for path, data in targets.items():
             write_if_changed(path, data)
+        if superseded is not None and folder.is_dir():
+            for stale in sorted(folder.iterdir()):
+                if (
+                    superseded.fullmatch(stale.name)
+                    and stale not in targets
+                    and stale.is_file()
+                    and not stale.is_symlink()
+                ):
+                    stale.unlink()
         if prune:
             suffixes = {p.suffix for p in targets}
             subfolders = {

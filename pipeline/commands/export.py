@@ -7,6 +7,7 @@ into the site: ``edition build`` publishes its own copies in ``site/downloads/``
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from pipeline.export.formats import (
     registers_files,
 )
 from pipeline.export.ids import broken_redirects, current_ids, updated_id_list, vanished_ids
-from pipeline.export.txt import txt_files
+from pipeline.export.txt import COLLECTION_NAME, txt_files
 from pipeline.outputs import write_if_changed
 from pipeline.structure import load_collection, read_path
 from pipeline.structure.reading import MODES
@@ -89,7 +90,9 @@ def txt(
         named_documents(collection, mode), config.title, config.subtitle, config.list_page_items
     )
     target = out_dir or config.dist_dir / "txt" / ("original" if mode == "original" else "")
-    _write(target, files, wait)
+    # Parts of the collection's text that a longer collection had are removed.
+    parts = re.compile(rf"{re.escape(COLLECTION_NAME)}-\d+\.txt")
+    write_files(target, files, wait=wait, superseded=parts)
     click.echo(f"{len(files)} plain-text files ({mode} text) in {shown_path(target)}")
 
 
@@ -218,7 +221,7 @@ def ids(check: bool, config_path: Path | None) -> None:
     for item in vanished:
         line, column = listed_at.get(item, (1, 1))
         click.echo(
-            f"{shown_path(list_path)}:{line}:{column}: vanished without a redirect: {item}",
+            f"{shown_path(list_path)}:{line}:{column}: error: vanished without a redirect: {item}",
             err=True,
         )
     if broken:
@@ -229,15 +232,17 @@ def ids(check: bool, config_path: Path | None) -> None:
             line, column = redirected_at.get(old, (1, 1))
             click.echo(
                 f"{shown_path(redirects_path)}:{line}:{column}: "
-                f"redirect to an id that does not exist: {old} -> {new}",
+                f"error: redirect to an id that does not exist: {old} -> {new}",
                 err=True,
             )
     if vanished or broken:
-        click.echo(
-            f"{len(vanished) + len(broken)} problem(s): add them to "
-            f"{shown_path(config.tei_dir / REDIRECTS)}",
-            err=True,
-        )
+        redirects_file = shown_path(config.tei_dir / REDIRECTS)
+        advice = []
+        if vanished:
+            advice.append(f"give each vanished id a redirect in {redirects_file}")
+        if broken:
+            advice.append(f"lead each broken redirect of {redirects_file} to an id that exists")
+        click.echo(f"{len(vanished) + len(broken)} problem(s): {'; '.join(advice)}", err=True)
         sys.exit(1)
     verb = "checked" if check else "listed"
     click.echo(f"{len(current)} ids present; {shown_path(list_path)} {verb}")
