@@ -116,7 +116,6 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
     """A digest of the stat signature of every input (sources, sidecars, TEI, registers,
     settings, schemas, theme, style, code), and of the options: read from the file
     system's metadata alone, never from the files."""
-    limit = config.max_input_bytes
     parts: list[object] = [
         FORMAT,
         __version__,
@@ -125,7 +124,7 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
         options.strict,
         options.site.as_data() if options.site is not None else None,
         epoch(options.environ),
-        _pagefind_version() if options.search else "",
+        _pagefind_signature() if options.search else "",
     ]
     if options.tei_paths is not None:
         # Other projects' files: looked at, never opened (which of them holds registers
@@ -137,7 +136,7 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
         parts += [r.reason for r in collection.refused]
         for source in collection.sources:
             parts.append(source.input.signature())
-            parts.append(stat_signature([("sidecar", source.sidecar)], limit))
+            parts.append(stat_signature([("sidecar", source.sidecar)]))
         if collection.registers_file is not None:
             parts.append(collection.registers_file.input.signature())
     try:
@@ -154,14 +153,13 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
                 ("style", config.archive_style),
                 ("tei-schemas", tei_all),
                 ("code", PACKAGE_DIR),  # the whole package: its templates too
-            ],
-            limit,
+            ]
         )
     )
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
-def _pagefind_version() -> list:
+def _pagefind_signature() -> list:
     """What the installed Pagefind looks like (its packages' files), found without
     importing it or reading package metadata: another version has other files."""
     folders = []
@@ -169,4 +167,4 @@ def _pagefind_version() -> list:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
             folders += [(name, Path(f)) for f in spec.submodule_search_locations]
-    return stat_signature(folders, 1 << 40) if folders else ["none"]
+    return stat_signature(folders) if folders else ["none"]

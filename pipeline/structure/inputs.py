@@ -330,11 +330,9 @@ def read_folder(folder: Path | None, max_bytes: int) -> dict[str, bytes]:
     return {file.relative: read_input(file) for file in found.files}
 
 
-def stat_signature(
-    named: Iterable[tuple[str, Path | None]], max_bytes: int
-) -> list[tuple[str, ...]]:
-    """The signatures of the input files of each named path (a file or a folder; a
-    missing one is recorded as missing), found by the usual rules but never read."""
+def stat_signature(named: Iterable[tuple[str, Path | None]]) -> list[tuple[str, ...]]:
+    """The ``tree_signature`` of each named path (a file or a folder, every file in it;
+    a missing one is recorded as missing), under its label: nothing is read."""
     signature: list[tuple[str, ...]] = []
     for label, path in named:
         if path is None:
