@@ -83,11 +83,11 @@ def _keep(config: EditionConfig) -> list[Path]:
     return keep
 
 
-def _apart(config: EditionConfig, options: BuildOptions) -> list[Path]:
-    """Folders a site may never be inside: the inputs (a site's own XML would be read
-    as input) and the exports, which a build never replaces."""
-    inputs = [Path(p) for p in options.tei_paths or () if os.path.isdir(p)]
-    return [config.tei_dir, config.sources_dir, config.dist_dir, *inputs]
+def _apart(config: EditionConfig) -> list[Path]:
+    """Folders a site may never be inside: the edition's inputs (the site's own XML and
+    plain text would be read as TEI and sources) and the exports, which a build never
+    replaces. (Other projects' folders may hold their site: it has no XML of theirs.)"""
+    return [config.tei_dir, config.sources_dir, config.dist_dir]
 
 
 def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildReport:
@@ -101,7 +101,7 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
         config.require_edition("build")
         report.warnings += responsibility_warnings(config)
     keep = _keep(config) + [Path(p) for p in options.tei_paths or ()]
-    apart = _apart(config, options)
+    apart = _apart(config)
     folders = [site_dir] if foreign else [site_dir, config.tei_dir]
     check_replaceable(site_dir, MARKER, keep, apart)  # before any lock file is made
     with writing(*folders, wait=options.wait):
