@@ -14,7 +14,7 @@ from lxml import etree, html
 from pipeline.cli import main
 from pipeline.errors import EditionError
 from pipeline.export import texts_by_id
-from pipeline.export.ids import broken_redirects, current_ids, vanished_ids
+from pipeline.export.ids import current_ids, problem_lines, redirect_problems, vanished_ids
 from pipeline.render.redirects import redirect_anchors, redirect_pages
 from pipeline.structure.redirects import format_id_list, parse_id_list, parse_redirects, resolve
 
@@ -43,8 +43,8 @@ def test_no_published_id_has_vanished_without_a_redirect() -> None:
     )
 
 
-def test_every_redirect_leads_to_an_existing_id() -> None:
-    assert broken_redirects(_redirects(), _current()) == []
+def test_every_redirect_leads_from_a_gone_id_to_an_existing_one() -> None:
+    assert redirect_problems(_redirects(), _current()) == []
 
 
 def test_the_published_list_is_sorted_and_well_formed() -> None:
@@ -64,9 +64,27 @@ def test_vanished_ids_are_found_and_redirects_followed() -> None:
     assert resolve(redirects, "a#p2") == "a#p4"
     assert vanished_ids(published, current, redirects) == []
     assert vanished_ids(published, current, {"b": "gone"}) == ["a#p2", "a#p3", "b"]
-    assert broken_redirects({"b": "gone"}, current) == [("b", "gone")]
     with pytest.raises(EditionError, match="circle"):
         resolve({"x": "y", "y": "x"}, "x")
+
+
+def test_each_wrong_redirect_is_found_on_its_own() -> None:
+    """A circle, a dead end and a redirect from an id still there: each is named, and
+    none hides another (nor a good redirect among them)."""
+    current = {"a", "a#p1", "c"}
+    redirects = {"x": "y", "y": "x", "b": "gone", "a#p1": "a#p9", "d": "c", "e": "d"}
+    found = {p.old: p.message for p in redirect_problems(redirects, current)}
+    assert sorted(found) == ["a#p1", "b", "x", "y"]
+    assert found["b"] == "redirect to an id that does not exist: b -> gone"
+    assert found["a#p1"] == "redirect from an id that still exists: a#p1"
+    assert found["x"] == "redirects go round in a circle: x -> y"
+    text = '[redirects]\n"x" = "y"\n  y = "x"\n"b" = "gone"\n'
+    lines = problem_lines(redirect_problems({"x": "y", "y": "x", "b": "gone"}, current), text, "r")
+    assert lines == [
+        "r:4:1: error: redirect to an id that does not exist: b -> gone",
+        "r:2:1: error: redirects go round in a circle: x -> y",
+        "r:3:3: error: redirects go round in a circle: y -> x",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -191,6 +191,12 @@ def test_an_entry_s_mentions_go_on_over_its_own_pages(paged, whole) -> None:
             if 0 < len(texts) < in_all:  # the heading counts all the texts, not this page's
                 [heading] = _items([page], "//*[@class='mentions-heading']")
                 assert heading.endswith(f" in {in_all} texts, among them"), (page, heading)
+        if len(pages) > 1:  # what search shows of the entry: its name, not the page count
+            heading = _tree(pages[0]).xpath("//h1")[0]
+            assert "(page 1 of" in heading.text_content()
+            for ignored in heading.xpath(".//*[@data-pagefind-ignore]"):
+                ignored.drop_tree()
+            assert heading.text_content() == _tree(entry).xpath("//h1")[0].text_content()
         longer += len(pages) > 1
         authors += bool(_items([entry], wrote))
     assert longer and authors

@@ -24,7 +24,7 @@ from pipeline.config.site import SiteConfig
 from pipeline.errors import EditionError
 from pipeline.render.tei_html import image_link, text_direction
 from pipeline.structure import document_name
-from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG, parse_file
+from pipeline.xmltools import NSMAP, TEI_NS, XML_ID, XML_LANG, parse_bytes, parse_file
 
 T = f"{{{TEI_NS}}}"
 
@@ -620,7 +620,37 @@ def test_an_unknown_element_keeps_every_word_and_its_name(tmp_path: Path) -> Non
 
 
 def test_no_site_when_nothing_is_tei(tmp_path: Path) -> None:
-    with pytest.raises(EditionError, match="every file was left out"):
+    with pytest.raises(EditionError, match="every file was left out") as info:
         sites.build_foreign(
             [sites.FOREIGN_DIR / "not_tei_docbook.xml"], tmp_path / "site", search=False
         )
+    # Why each file was left out is said with the error, not lost with the report.
+    assert any(
+        re.match(r"\S*not_tei_docbook\.xml:\d+:\d+: error: not a TEI document", line)
+        for line in info.value.details
+    ), info.value.details
+
+
+def test_a_repeated_id_is_reported_and_the_file_rendered_whole(tmp_path: Path) -> None:
+    """A repeated xml:id breaks validity, not well-formedness: the file is published."""
+    path = sites.FOREIGN_DIR / "duplicate_id.xml"
+    site = tmp_path / "site"
+    report = sites.build_foreign([path], site, search=False)
+    tei = parse_bytes(path.read_bytes(), path, repeated_ids=True).getroot()
+    name = document_name(tei, path.stem)
+    doc = text_page(site, name)
+    for mode in ("reading", "original"):
+        expected = source_words(tei, mode, description=True)
+        assert not missing(expected, page_words(doc, mode)), mode
+    repeated = tei.xpath("//*[@xml:id]", namespaces=NSMAP)
+    ids = [el.get(XML_ID) for el in repeated]
+    [again] = [el for i, el in enumerate(repeated) if ids[i] in ids[:i]]
+    assert any(
+        re.search(rf"duplicate_id\.xml:{again.sourceline}:\d+: error: duplicate xml:id", line)
+        for line in report.findings
+    ), report.findings
+    html_ids = page(site, f"texts/{name}.html").xpath("//@id")
+    assert len(html_ids) == len(set(html_ids))  # the page itself keeps its ids apart
+    validation = page(site, "validation.html")
+    assert "duplicate xml:id" in text_of(validation)
+    assert not by_class(validation, "verdict-left-out", "section")

@@ -423,6 +423,26 @@ def test_old_addresses_are_sent_on(tmp_path: Path) -> None:
     anchor = page_html.get_element_by_id(f"{doc}-old-p9")
     assert anchor.find(".//a").get("href").endswith(f"#{doc}-p1")
 
+    # Wrong redirects are refused, each named where it is given, and nothing is written.
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    (project / "tei" / "redirects.toml").write_text(
+        f'[redirects]\n"{doc}" = "an-old-text"\n"gone-a" = "gone-b"\n'
+        '"loop-a" = "loop-b"\n"loop-b" = "loop-a"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(EditionError, match=r"4 wrong redirect\(s\)") as info:
+        sites.build_corpus(site, search=False, config=load_config(project / "pyproject.toml"))
+    shown = [line[line.index("tei/redirects.toml") :] for line in info.value.details]
+    assert sorted(shown) == sorted(
+        [
+            f"tei/redirects.toml:2:1: error: redirect from an id that still exists: {doc}",
+            "tei/redirects.toml:3:1: error: redirect to an id that does not exist: gone-a -> gone-b",
+            "tei/redirects.toml:4:1: error: redirects go round in a circle: loop-a -> loop-b",
+            "tei/redirects.toml:5:1: error: redirects go round in a circle: loop-b -> loop-a",
+        ]
+    )
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
 
 def test_site_paths_stay_inside_the_site() -> None:
     assert site_path("dts/index.json") == "dts/index.json"

@@ -31,6 +31,7 @@ def project_validation(tei_schema_dir: Path) -> ValidationConfig:
 
 
 from pipeline.validate.teip5 import known_tei_all_version
+from pipeline.xmltools import parse_bytes
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -222,6 +223,26 @@ def test_validate_documents_in_memory(project: Path, tei_schema_dir: Path) -> No
     assert not result.valid and result.errors[0].line is None
 
 
+def test_a_tree_read_past_a_repeated_id_is_told_of_it(tei_schema_dir: Path) -> None:
+    """A file read with its repeated xml:id (to be rendered) still fails validation, at
+    the element that repeats it."""
+    text = tei('<p xml:id="a">one</p>\n<p xml:id="b">two</p>\n   <p xml:id="a">three</p>')
+    data = text.encode()
+    tree = parse_bytes(data, "repeated.xml", repeated_ids=True)
+    with pytest.raises(EditionError, match="ID a already defined"):
+        parse_bytes(data, "repeated.xml")  # read strictly, the parser stops at it
+    config = ValidationConfig(tei_schema_dir=tei_schema_dir)
+    (result,) = validate_documents([("repeated.xml", tree, data)], ["tei_all"], config)
+    (error,) = result.errors
+    lines = text.split("\n")
+    first, again = (
+        next(n for n, line in enumerate(lines, 1) if marker in line)
+        for marker in ('"a">one', '"a">three')
+    )
+    assert (error.line, error.column) == (again, lines[again - 1].index("<p") + 1)
+    assert error.message == f"duplicate xml:id 'a' (first given on line {first})"
+
+
 # --- xml-model, DOCTYPE, XInclude ---------------------------------------------------------
 
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
@@ -269,15 +290,29 @@ def test_xml_model_maps_to_local_copy(tmp_path: Path, tei_env: Path) -> None:
     warnings = [line for line in out.splitlines() if ": warning: " in line]
     assert len(warnings) == 3, out
     assert any(
-        "current.xml:3: warning: xml-model names the Schematron rules embedded in tei_all" in w
+        "current.xml:3:1: warning: xml-model names the Schematron rules embedded in tei_all" in w
         for w in warnings
     )
-    assert any("old.xml:2: warning:" in w and "TEI P5 3.6.0" in w for w in warnings)
+    assert any("old.xml:2:1: warning:" in w and "TEI P5 3.6.0" in w for w in warnings)
     assert any(
-        "custom.xml:2: warning:" in w and f"{server.url}/custom.rng" in w and "not fetched" in w
+        "custom.xml:2:1: warning:" in w and f"{server.url}/custom.rng" in w and "not fetched" in w
         for w in warnings
     )
     assert not any("pinned.xml" in w for w in warnings)
+
+
+def test_an_xml_model_over_several_lines_is_placed_where_it_starts(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    """The parser dates an instruction by its last line; the warning names its first."""
+    pi = '<!-- ä -->  <?xml-model href="https://example.org/a.rng"\n  type="application/xml"?>\n'
+    (tmp_path / "spread.xml").write_text(tei("<p>x</p>", before=pi), "utf-8")
+    code, out, _ = invoke(str(tmp_path / "spread.xml"))
+    assert code == 0, out
+    [warning] = [line for line in out.splitlines() if ": warning: " in line]
+    line = 1 + tei("", before=pi).split("\n").index(pi.split("\n")[0])
+    column = pi.index("<?xml-model") + 1  # in characters: the ä is one
+    assert f"spread.xml:{line}:{column}: warning: xml-model names" in warning, warning
 
 
 def test_doctype_is_never_loaded(tmp_path: Path, tei_env: Path) -> None:

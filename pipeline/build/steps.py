@@ -30,9 +30,10 @@ from pipeline.convert.segment import BUILT_IN_STYLE, built_in_style, load_style
 from pipeline.dts import collection_resources, dts_files, site_files
 from pipeline.errors import EditionError, shown_path
 from pipeline.executor import executor
-from pipeline.export import NamedDocument
+from pipeline.export import NamedDocument, texts_by_id
 from pipeline.export.bundle import zip_bytes
 from pipeline.export.formats import TXT_FOLDERS, exchange_files, txt_exports
+from pipeline.export.ids import current_ids, problem_lines, redirect_problems
 from pipeline.export.txt import txt_files
 from pipeline.outputs import (
     StagedFolder,
@@ -61,6 +62,7 @@ from pipeline.structure import (
     read_path,
 )
 from pipeline.structure.reading import MODES
+from pipeline.structure.redirects import REDIRECTS
 from pipeline.structure.registers import RegisterIndex
 from pipeline.validate import (
     SchemaUnavailable,
@@ -295,6 +297,7 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
             tei, collection = _next_tei(config, options, report)
             if tei is not None:
                 staging.enter_context(tei)
+            _check_redirects(config, collection)
         site = _render(collection, config, options, site_dir, report, checked)
         if site is not None:
             staging.enter_context(site)
@@ -344,6 +347,26 @@ def _next_tei(
         config, tei_paths=[staged.path], registers_path=registers, sources=False
     )
     return staged, collection
+
+
+def _check_redirects(config: EditionConfig, collection: Collection) -> None:
+    """Moved ids are checked before their pages are made: a redirect from an id the TEI
+    still has would replace its page, one to an id that does not exist leads nowhere."""
+    redirects = collection.redirects
+    if not redirects:
+        return
+    current = current_ids(texts_by_id(collection, include_registers=True))
+    problems = redirect_problems(redirects, current)
+    if not problems:
+        return
+    path = config.tei_dir / REDIRECTS
+    text = read_path(path, config.max_input_bytes, config.tei_dir).decode("utf-8", "replace")
+    error = EditionError(
+        f"{len(problems)} wrong redirect(s) in {shown_path(path)}: a redirect leads from an "
+        "id that is gone to one that exists; nothing was written"
+    )
+    error.details = tuple(problem_lines(problems, text, shown_path(path)))
+    raise error
 
 
 @dataclass
@@ -461,7 +484,9 @@ def _check_foreign(
     for shown, why in sorted(check.left_out.items()):
         report.findings.append(f"{shown}: warning: left out of the site: {why}")
     if not check.texts:
-        raise EditionError("no TEI texts to render: every file was left out")
+        error = EditionError("no TEI texts to render: every file was left out")
+        error.details = tuple(report.findings)  # why each was: said before the error
+        raise error
     return check
 
 
@@ -647,8 +672,9 @@ def _render(
         offered = {d.slug: {"xml"} for d in documents}
         if collection.registers_file is not None:
             files[f"downloads/{collection.registers_file.name}"] = collection.registers_file.data()
+        plain = txt_exports(collection)  # for the downloads, and for the bundle
         published = exchange_files(
-            collection, schema_files(config), options.environ, report.warnings
+            collection, schema_files(config), options.environ, report.warnings, plain
         )
         for item in published:
             files[f"downloads/{item.name}"] = item.data
@@ -657,7 +683,7 @@ def _render(
                     item.name, item.label, item.description, len(item.data), _sha256(item.data)
                 )
             )
-        txt = txt_exports(collection)
+        txt = plain.files
         resources = collection_resources(collection)
         files.update({f"dts/{name}": data for name, data in dts_files(resources, config).items()})
         files.update(site_files(resources, config))  # host configuration: media types, Link

@@ -123,10 +123,14 @@ def build(
     if report.up_to_date:
         state = "up to date"
     else:
-        state = f"{report.pages} pages, {report.files} files"
+        state = f"{_count(report.pages, 'page')}, {_count(report.files, 'file')}"
         if report.search_indexed:
             state += f" (search index in {report.search_seconds:.1f} s)"
     click.echo(
-        f"{shown_path(report.site_dir)}: {report.documents} documents, {state}; "
+        f"{shown_path(report.site_dir)}: {_count(report.documents, 'document')}, {state}; "
         f"{report.seconds:.1f} s"
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

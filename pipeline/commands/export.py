@@ -25,7 +25,13 @@ from pipeline.export.formats import (
     corpus_file,
     registers_files,
 )
-from pipeline.export.ids import broken_redirects, current_ids, updated_id_list, vanished_ids
+from pipeline.export.ids import (
+    current_ids,
+    problem_lines,
+    redirect_problems,
+    updated_id_list,
+    vanished_ids,
+)
 from pipeline.export.txt import COLLECTION_NAME, txt_files
 from pipeline.outputs import write_if_changed
 from pipeline.structure import load_collection, read_path
@@ -36,7 +42,6 @@ from pipeline.structure.redirects import (
     format_id_list,
     id_positions,
     parse_id_list,
-    redirect_positions,
 )
 
 
@@ -214,7 +219,7 @@ def ids(check: bool, config_path: Path | None) -> None:
     published = parse_id_list(listed)
     redirects = collection.redirects
     vanished = vanished_ids(published, current, redirects)
-    broken = broken_redirects(redirects, current)
+    broken = redirect_problems(redirects, current)
     if not check:
         write_if_changed(list_path, format_id_list(updated_id_list(published, current)).encode())
     listed_at = id_positions(listed)
@@ -227,21 +232,19 @@ def ids(check: bool, config_path: Path | None) -> None:
     if broken:
         redirects_path = config.tei_dir / REDIRECTS
         raw = read_path(redirects_path, config.max_input_bytes, config.tei_dir)
-        redirected_at = redirect_positions(raw.decode("utf-8", errors="replace"))
-        for old, new in broken:
-            line, column = redirected_at.get(old, (1, 1))
-            click.echo(
-                f"{shown_path(redirects_path)}:{line}:{column}: "
-                f"error: redirect to an id that does not exist: {old} -> {new}",
-                err=True,
-            )
+        text = raw.decode("utf-8", errors="replace")
+        for line in problem_lines(broken, text, shown_path(redirects_path)):
+            click.echo(line, err=True)
     if vanished or broken:
         redirects_file = shown_path(config.tei_dir / REDIRECTS)
         advice = []
         if vanished:
             advice.append(f"give each vanished id a redirect in {redirects_file}")
         if broken:
-            advice.append(f"lead each broken redirect of {redirects_file} to an id that exists")
+            advice.append(
+                f"in {redirects_file}, lead each redirect from an id that is gone "
+                "to one that exists"
+            )
         click.echo(f"{len(vanished) + len(broken)} problem(s): {'; '.join(advice)}", err=True)
         sys.exit(1)
     verb = "checked" if check else "listed"

@@ -98,14 +98,18 @@ def cmif_file(collection: Collection, url: str | None = None) -> bytes:
     return serialize(tree.getroot())
 
 
-def txt_exports(collection: Collection) -> dict[str, bytes]:
-    """Plain text in both modes: ``<name>.txt`` and ``original/<name>.txt``, with
-    ``edition.txt`` for the whole collection in each (in parts where it is long)."""
-    return _txt_exports(collection)[0]
+@dataclass(frozen=True)
+class PlainText:
+    """The plain-text files in both modes (``<name>.txt``, ``original/<name>.txt`` and the
+    whole collection's ``edition.txt``, in parts where it is long), and how many
+    documents they hold."""
+
+    files: dict[str, bytes]
+    documents: int
 
 
-def _txt_exports(collection: Collection) -> tuple[dict[str, bytes], int]:
-    """The plain-text files, and how many documents they hold."""
+def txt_exports(collection: Collection) -> PlainText:
+    """The plain text of every document and of the collection, in both modes."""
     config = collection.config
     files: dict[str, bytes] = {}
     count = 0
@@ -115,7 +119,7 @@ def _txt_exports(collection: Collection) -> tuple[dict[str, bytes], int]:
         made = txt_files(documents, config.title, config.subtitle, config.list_page_items)
         for name, data in made.items():
             files[f"{TXT_FOLDERS[mode]}{name}"] = data
-    return files, count
+    return PlainText(files, count)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,9 @@ class _Parts:
     documents: int  # in the plain text
 
 
-def _parts(collection: Collection, notes: list[str] | None = None) -> _Parts:
+def _parts(
+    collection: Collection, notes: list[str] | None = None, txt: PlainText | None = None
+) -> _Parts:
     cmif = None
     if has_letters(collection):
         try:
@@ -138,13 +144,13 @@ def _parts(collection: Collection, notes: list[str] | None = None) -> _Parts:
             # An unset base URL is already reported with the settings.
             if notes is not None and collection.config.base_url:
                 notes.append(f"no CMIF file for the letters: {exc.message}")
-    txt, documents = _txt_exports(collection)
+    txt = txt or txt_exports(collection)
     return _Parts(
         corpus=corpus_file(collection),
         registers=registers_files(collection) if collection.registers_file else None,
         cmif=cmif,
-        txt=txt,
-        documents=documents,
+        txt=txt.files,
+        documents=txt.documents,
     )
 
 
@@ -194,13 +200,15 @@ def exchange_files(
     schema_files: Mapping[str, bytes],
     environ: Mapping[str, str],
     notes: list[str] | None = None,
+    txt: PlainText | None = None,
 ) -> list[ExchangeFile]:
     """Every exchange file the edition offers, each made from the collection once.
 
-    ``notes`` collects why a file is not offered (CMIF without a base URL...).
+    ``notes`` collects why a file is not offered (CMIF without a base URL...); ``txt``
+    is the plain text, where the caller has already made it.
     """
     config = collection.config
-    parts = _parts(collection, notes)
+    parts = _parts(collection, notes, txt)
     files = [
         ExchangeFile(
             "corpus.xml",

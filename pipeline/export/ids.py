@@ -8,10 +8,12 @@ for ``edition export ids``. The site's redirect pages are made by the renderer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from lxml import etree
 
-from pipeline.structure.redirects import resolve
+from pipeline.errors import EditionError
+from pipeline.structure.redirects import redirect_positions, resolve
 from pipeline.xmltools import XML_ID
 
 
@@ -39,16 +41,45 @@ def vanished_ids(
     )
 
 
-def broken_redirects(redirects: Mapping[str, str], current: Iterable[str]) -> list[tuple[str, str]]:
-    """Redirects whose chain ends at an id that does not exist: (old id, where it ends)."""
-    present = set(current)
-    return sorted(
-        (old, resolve(redirects, old))
-        for old in redirects
-        if resolve(redirects, old) not in present
-    )
-
-
 def updated_id_list(published: Iterable[str], current: Iterable[str]) -> list[str]:
     """The new list: nothing published is ever dropped, new ids are added."""
     return sorted(set(published) | set(current))
+
+
+@dataclass(frozen=True)
+class RedirectProblem:
+    old: str  # the redirect's key in the redirects file
+    message: str
+
+
+def redirect_problems(
+    redirects: Mapping[str, str], current: Iterable[str]
+) -> list[RedirectProblem]:
+    """Every redirect that would publish a wrong link: from an id the TEI still has (its
+    redirect page would replace the real one), to an id that does not exist, or round in
+    a circle. Each is found on its own, so one never hides another."""
+    present = set(current)
+    problems = []
+    for old in sorted(redirects):
+        if old in present:
+            problems.append(RedirectProblem(old, f"redirect from an id that still exists: {old}"))
+            continue
+        try:
+            end = resolve(redirects, old)
+        except EditionError as exc:
+            problems.append(RedirectProblem(old, exc.message))
+            continue
+        if end not in present:
+            message = f"redirect to an id that does not exist: {old} -> {end}"
+            problems.append(RedirectProblem(old, message))
+    return problems
+
+
+def problem_lines(problems: Iterable[RedirectProblem], text: str, shown: str) -> list[str]:
+    """One line for each problem, ``file:line:col: error: ...`` where its key is given."""
+    at = redirect_positions(text)
+    lines = []
+    for problem in problems:
+        line, column = at.get(problem.old, (1, 1))
+        lines.append(f"{shown}:{line}:{column}: error: {problem.message}")
+    return lines

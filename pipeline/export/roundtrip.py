@@ -14,10 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import EditionError
-from pipeline.xmltools import indent_structure, safe_parser
-
-# libxml2 reports a repeated xml:id as an error, though the file is well-formed.
-_VALIDITY_ONLY = {"DTD_ID_REDEFINED"}
+from pipeline.xmltools import indent_structure, parse_bytes
 
 
 def read_tei(data: bytes, path: str | Path = "<bytes>") -> etree._ElementTree:
@@ -26,17 +23,7 @@ def read_tei(data: bytes, path: str | Path = "<bytes>") -> etree._ElementTree:
     A round trip carries a file with a duplicate xml:id through unchanged and leaves the
     verdict on it to validation; any well-formedness error is still refused.
     """
-    parser = safe_parser()
-    try:
-        return etree.fromstring(data, parser, base_url=str(path)).getroottree()
-    except etree.XMLSyntaxError as exc:
-        # The parser's own log: the exception's may hold errors of earlier parses.
-        kinds = {entry.type_name for entry in parser.error_log}
-        if not kinds or not kinds <= _VALIDITY_ONLY:
-            line, column = exc.position if exc.position else (None, None)
-            message = exc.msg or str(exc)
-            raise EditionError(f"not well-formed XML: {message}", path, line, column) from None
-    return etree.fromstring(data, safe_parser(recover=True), base_url=str(path)).getroottree()
+    return parse_bytes(data, path, repeated_ids=True)
 
 
 def _prolog_and_epilog(

@@ -247,7 +247,9 @@ def run_pagefind(
     marked = [p for p in pages if b"data-pagefind-body" in (site_dir / p).read_bytes()]
     pages = marked or pages
     if shard_pages <= 0 or len(pages) <= shard_pages:
-        return _indexed(site_dir, pages, site_dir / "pagefind", language, store, whole=True)
+        made = _indexed(site_dir, pages, site_dir / "pagefind", language, store, whole=True)
+        _write_listing(site_dir, {"shards": []})  # no shards: said, so search asks no further
+        return made
     groups = [pages[at : at + shard_pages] for at in range(0, len(pages), shard_pages)]
     reports, shards, keys = [], [], []
     for number, group in enumerate(groups):
@@ -260,11 +262,14 @@ def run_pagefind(
             first = group
     folders = [site_dir / "pagefind", *(site_dir / "pagefind" / s["path"] for s in shards)]
     _share_vocabulary(folders, keys, store)
-    listing = {"pages": first, "shards": shards}
+    _write_listing(site_dir, {"pages": first, "shards": shards})
+    return "".join(reports)
+
+
+def _write_listing(site_dir: Path, listing: dict) -> None:
     (site_dir / "pagefind" / SHARDS).write_text(
         json.dumps(listing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    return "".join(reports)
 
 
 def _indexed(

@@ -94,7 +94,7 @@ class TeiFile(_Input):
     def tree(self) -> etree._ElementTree:
         """The parsed file (safe parser); not well-formed XML is an EditionError."""
         if self._tree is None:
-            self._tree = parse_bytes(self.data(), self.path)
+            self._tree = parse_bytes(self.data(), self.path, repeated_ids=True)
         return self._tree
 
     def release(self) -> None:

@@ -26,7 +26,7 @@ from pipeline.validate.model import (
 from pipeline.validate.positions import ColumnFinder
 from pipeline.validate.tailor import Usage
 from pipeline.validate.teip5 import TEI_VERSION, known_tei_all_version
-from pipeline.xmltools import TEI_NS, XI_NS, parse_bytes
+from pipeline.xmltools import TEI_NS, XI_NS, XML_NS, parse_bytes
 
 TEI_ROOTS = ("TEI", "teiCorpus")
 _TEI_ROOT_TAGS = frozenset(f"{{{TEI_NS}}}{name}" for name in TEI_ROOTS)
@@ -117,7 +117,7 @@ def _parse_issue(exc: EditionError, shown: str) -> Issue:
 def preflight(doc: CheckedFile) -> list[Issue]:
     assert doc.tree is not None
     root = doc.tree.getroot()
-    issues = [*_doctype_issues(doc), *_root_issues(doc, root)]
+    issues = [*_doctype_issues(doc), *_root_issues(doc, root), *_repeated_ids(doc, root)]
     issues.extend(_xml_model_issues(doc, root))
     issues.extend(_xinclude_issues(doc, root))
     return issues
@@ -143,6 +143,39 @@ def _doctype_issues(doc: CheckedFile) -> list[Issue]:
             line = doc.source.count(b"\n", 0, at) + 1
             column = at - (doc.source.rfind(b"\n", 0, at) + 1) + 1
     return [Issue(doc.path, line, column, message, LAYER_XML, WARNING)]
+
+
+def _repeated_ids(doc: CheckedFile, root: etree._Element) -> list[Issue]:
+    """A repeated ``xml:id`` in a tree read past it (the parser stops at it otherwise)."""
+    first: dict[str, int | None] = {}
+    issues = []
+    for value in root.xpath("//@xml:id", namespaces={"xml": XML_NS}):
+        el = value.getparent()
+        if value not in first:
+            first[str(value)] = el.sourceline
+            continue
+        message = f"duplicate xml:id {str(value)!r} (first given on line {first[value]})"
+        issues.append(Issue(doc.path, el.sourceline, doc.column(el), message, LAYER_XML))
+    return issues
+
+
+def _started_at(source: bytes | None, line: int | None, needle: bytes) -> tuple[int | None, ...]:
+    """Where the last ``needle`` that starts by the end of ``line`` stands: the line and
+    column (in characters) of a node the parser dates by its last line."""
+    if source is None or line is None:
+        return line, None
+    end = -1
+    for _ in range(line):
+        end = source.find(b"\n", end + 1)
+        if end < 0:
+            end = len(source)
+            break
+    at = source.rfind(needle, 0, end)
+    if at < 0:
+        return line, None
+    start = source.rfind(b"\n", 0, at) + 1
+    column = len(source[start:at].decode("utf-8", errors="replace")) + 1
+    return source.count(b"\n", 0, at) + 1, column
 
 
 def _root_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
@@ -210,7 +243,8 @@ def _xml_model_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
             )
         else:
             continue  # names the tei_all we check against anyway: nothing to say
-        issues.append(Issue(doc.path, line, None, message, LAYER_XML, WARNING))
+        line, column = _started_at(doc.source, line, b"<?xml-model")
+        issues.append(Issue(doc.path, line, column, message, LAYER_XML, WARNING))
     return issues
 
 
