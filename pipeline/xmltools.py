@@ -40,6 +40,8 @@ def safe_parser(remove_blank_text: bool = False, recover: bool = False) -> etree
     )
 
 
+NOT_WELL_FORMED = "not well-formed XML"  # how a parse error's message begins
+
 # libxml2 reports a repeated xml:id while parsing, though the file is well-formed.
 _VALIDITY_ONLY = frozenset({"DTD_ID_REDEFINED"})
 
@@ -61,7 +63,7 @@ def parse_bytes(
         if not (repeated_ids and kinds and kinds <= _VALIDITY_ONLY):
             line, column = exc.position if exc.position else (None, None)
             message = exc.msg or str(exc)
-            raise EditionError(f"not well-formed XML: {message}", path, line, column) from None
+            raise EditionError(f"{NOT_WELL_FORMED}: {message}", path, line, column) from None
         root = etree.fromstring(data, safe_parser(recover=True), base_url=str(path))
     return root.getroottree()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import shutil
@@ -15,7 +16,7 @@ from lxml import etree
 from pipeline.cli import main
 from pipeline.errors import EditionError
 from pipeline.export import NamedDocument, documents_from, named_documents
-from pipeline.export.txt import RULE, collection_text, document_text, txt_files
+from pipeline.export.txt import RULE, collection_text, document_text, txt_files, txt_stream
 from pipeline.structure import source_slug
 from pipeline.structure.reading import (
     MODES,
@@ -318,6 +319,28 @@ def test_collection_is_in_order_of_creation() -> None:
     by_date = [source_slug(p.stem) for p in sorted((REPO / "sources").glob("*.txt"))]
     assert order == by_date
     assert text.startswith("Title\nSubtitle\n")
+
+
+def test_made_a_part_at_a_time_the_files_are_the_same() -> None:
+    """``txt_stream`` asks for the whole of one part's documents at a time (the rest may
+    be held as bare names and dates) and gives the same files as ``txt_files``."""
+    documents = named_documents(project_collection(), "reading")
+    size = max(1, len(documents) // 2)
+    bare = [
+        dataclasses.replace(d, document=dataclasses.replace(d.document, blocks=(), notes=()))
+        for d in documents
+    ]
+    by_name = {d.name: d for d in documents}
+    asked: list[list[str]] = []
+
+    def whole(part):
+        asked.append([d.name for d in part])
+        return [by_name[d.name] for d in part]
+
+    streamed = dict(txt_stream(bare, "Title", "Subtitle", size, whole))
+    assert streamed == txt_files(documents, "Title", "Subtitle", size)
+    assert all(len(names) <= size for names in asked)
+    assert sorted(n for names in asked for n in names) == sorted(by_name)
 
 
 def test_a_document_may_not_take_the_collection_name() -> None:

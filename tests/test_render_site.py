@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -451,3 +452,45 @@ def test_site_paths_stay_inside_the_site() -> None:
             site_path(bad)
     with pytest.raises(EditionError):
         site_path(MANIFEST, frozenset({MANIFEST}))
+
+
+class _Forgetful:
+    """A store that says it keeps what it is given, and keeps nothing."""
+
+    keeps = True
+
+    def get(self, kind: str, key: str) -> None:
+        return None
+
+    def put(self, kind: str, key: str, value: object) -> None:
+        pass
+
+
+def test_a_large_collection_is_held_as_summaries_that_give_the_whole_back() -> None:
+    """Where a store keeps the analyses, the collection holds each text without its
+    body, notes and plain text; its page gets them back, from the store or made again
+    when the store lost them, the same as the analysis never summarised."""
+    from pipeline.render.documents import complete
+    from pipeline.render.registers import RegisterLinks
+    from pipeline.render.site import analyse_collection, load_templates
+    from pipeline.structure import FileKind, load_collection
+
+    collection = load_collection(sites.config(), sources=False)
+    texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
+    templates = load_templates()
+
+    def analysed(store: object) -> list:
+        registers = RegisterLinks(collection.registers) if collection.registers else None
+        return analyse_collection(texts, registers, templates, store=store)[0]
+
+    whole = analysed(None)
+    held = analysed(_Forgetful())
+    assert [d.slug for d in held] == [d.slug for d in whole]
+    for summary, full in zip(held, whole, strict=True):
+        assert summary.whole is not None and full.whole is None
+        assert not summary.body and not summary.notes
+        assert not any(p.blocks for p in summary.plain)
+        assert full.body and any(p.blocks for p in full.plain)
+        got = complete(summary)
+        differ = [f.name for f in fields(got) if getattr(got, f.name) != getattr(full, f.name)]
+        assert differ == [], differ

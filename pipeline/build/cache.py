@@ -97,6 +97,7 @@ class ObjectStore:
     def __init__(self, cache: BuildCache, salt: str) -> None:
         self.cache = cache
         self.salt = salt
+        self.keeps = cache.folder is not None
 
     def get(self, kind: str, key: str) -> Any | None:
         data = self.cache.get_bytes(kind, digest(self.salt, key))

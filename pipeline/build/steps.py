@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +35,12 @@ from pipeline.export import NamedDocument, texts_by_id
 from pipeline.export.bundle import zip_bytes
 from pipeline.export.formats import TXT_FOLDERS, exchange_files, txt_exports
 from pipeline.export.ids import current_ids, problem_lines, redirect_problems
-from pipeline.export.txt import txt_files
+from pipeline.export.txt import collection_parts, part_files
 from pipeline.outputs import (
     StagedFolder,
     write_if_changed,
 )
+from pipeline.render.documents import DocumentPage, complete
 from pipeline.render.registers import RegisterLinks
 from pipeline.render.search import pagefind_version, run_pagefind
 from pipeline.render.site import (
@@ -73,7 +75,7 @@ from pipeline.validate import (
 )
 from pipeline.validate.model import FileResult, Issue
 from pipeline.validate.report import issue_line
-from pipeline.xmltools import parse_bytes
+from pipeline.xmltools import NOT_WELL_FORMED, parse_bytes
 
 
 class ValidationFailed(EditionError):
@@ -380,14 +382,22 @@ class ForeignCheck:
     left_out: dict[str, str]  # shown path -> why
 
 
-def _renderable(file: TeiFile) -> str | None:
-    """Why a file cannot be rendered, or None: only well-formed TEI P5 can be."""
+def _renderable(file: TeiFile, verdict: FileResult | None) -> str | None:
+    """Why a file cannot be rendered, or None: only well-formed TEI P5 can be. Whether
+    it is well-formed is the verdict's to say (a repeated xml:id is no bar); what it is,
+    its root's: so a TEI file is not parsed here (nor held: a collection may be large)."""
+    if verdict is not None:
+        for issue in verdict.issues:
+            if issue.is_error and (verdict.unreadable or issue.message.startswith(NOT_WELL_FORMED)):
+                return issue.message
+    if file.kind in (FileKind.TEXT, FileKind.CORPUS, FileKind.REGISTERS):
+        return None
     try:
         root = file.tree().getroot()
     except EditionError as exc:
         return exc.message
-    if file.kind in (FileKind.TEXT, FileKind.CORPUS, FileKind.REGISTERS):
-        return None
+    finally:
+        file.release()
     name = root.tag.rpartition("}")[2] if isinstance(root.tag, str) else "?"
     if name == "TEI.2":
         return "TEI P4 document (root <TEI.2>): only TEI P5 is rendered"
@@ -472,8 +482,8 @@ def _check_foreign(
     if options.strict:
         _fail_on_errors(results, "nothing was built (--strict)")
     check = ForeignCheck([], [], {r.path: r for r in results}, dict(refusals))
-    for file in collection.files:
-        why = _renderable(file)
+    for file, result in zip(collection.files, results, strict=True):
+        why = _renderable(file, result)
         if why is not None:
             check.left_out[file.shown] = why
         elif file.kind == FileKind.REGISTERS:
@@ -663,12 +673,16 @@ def _render(
         # Received files are offered packed: a browser never opens a ZIP as a page, so
         # nothing in them (an XHTML script in xenoData, say) can run from the site.
         stamp = epoch(options.environ)
-        for name, data in tei_downloads.items():
-            files[f"downloads/{name}.zip"] = zip_bytes({name: data}, Path(name).stem, stamp)
-        offered = {d.slug: {"zip"} for d in documents}
-        txt = _foreign_txt(documents, info, config.list_page_items)
+        # Each text's plain text is made in both modes; these, like the packed files,
+        # are written as they are made (a large collection is never all in memory).
+        offered = {d.slug: {"zip", "txt", "original"} for d in documents}
+        streamed = itertools.chain(
+            _packed(tei_downloads, stamp),
+            _foreign_txt(documents, info, config.list_page_items, store),
+        )
+        txt: dict[str, bytes] = {}
     else:
-        files.update({f"downloads/{name}": data for name, data in tei_downloads.items()})
+        files.update({f"downloads/{name}": f.data() for name, f in tei_downloads.items()})
         offered = {d.slug: {"xml"} for d in documents}
         if collection.registers_file is not None:
             files[f"downloads/{collection.registers_file.name}"] = collection.registers_file.data()
@@ -684,6 +698,7 @@ def _render(
                 )
             )
         txt = plain.files
+        streamed = iter(())
         resources = collection_resources(collection)
         files.update({f"dts/{name}": data for name, data in dts_files(resources, config).items()})
         files.update(site_files(resources, config))  # host configuration: media types, Link
@@ -694,7 +709,6 @@ def _render(
                 slug = name[len(folder) :].removesuffix(".txt")
                 if slug in offered:
                     offered[slug].add("txt" if mode == "reading" else "original")
-    tei_downloads.clear()  # each is in ``files`` now, and goes with it once written
     txt.clear()
     for rel in files:
         site_path(rel, frozenset({MARKER}))
@@ -711,6 +725,9 @@ def _render(
                 raise EditionError(f"two outputs would have the same path: {rel}")
             staged.write(site_path(rel, frozenset({MARKER})), data)
             written.add(rel)
+
+        for rel, data in streamed:
+            write(rel, data)
 
         rendered = render_site(
             documents,
@@ -758,18 +775,36 @@ def _render(
     return staged
 
 
-def _foreign_txt(documents: Sequence, info: SiteInfo, part_size: int) -> dict[str, bytes]:
-    """Plain text of other projects' documents in both modes, named as their pages."""
-    files: dict[str, bytes] = {}
-    for mode in MODES:
-        named = [
-            NamedDocument(doc.slug, str(doc.source), doc.plain[MODES.index(mode)])
-            for doc in documents
-        ]
-        made = txt_files(named, info.title, info.subtitle, part_size)
-        for name, data in made.items():
-            files[f"{TXT_FOLDERS[mode]}{name}"] = data
-    return files
+def _foreign_txt(
+    documents: Sequence[DocumentPage], info: SiteInfo, part_size: int, store: ObjectStore
+) -> Iterator[tuple[str, bytes]]:
+    """Plain text of other projects' documents in both modes, named as their pages: made
+    a part of the collection at a time, each text's whole analysis taken only then; a
+    part whose texts' analyses are as before is taken from the store."""
+    by_slug = {doc.slug: doc for doc in documents}
+    for at, mode in enumerate(MODES):
+        named = [NamedDocument(doc.slug, str(doc.source), doc.plain[at]) for doc in documents]
+        for name, part, where in collection_parts(named, part_size):
+            keys = [by_slug[d.name].key for d in part]
+            memo = digest(mode, info.title, info.subtitle, name, repr(where), *keys)
+            made = store.get("txt", memo) if all(keys) else None
+            if not isinstance(made, list):
+                full = [
+                    dataclasses.replace(d, document=complete(by_slug[d.name]).plain[at])
+                    for d in part
+                ]
+                made = part_files(full, name, info.title, info.subtitle, where)
+                if all(keys):
+                    store.put("txt", memo, made)
+            for file_name, data in made:
+                yield f"downloads/{TXT_FOLDERS[mode]}{file_name}", data
+
+
+def _packed(files: Mapping[str, TeiFile], stamp: int) -> Iterator[tuple[str, bytes]]:
+    """Other projects' files as offered: each in a ZIP of its own, read when packed."""
+    for name, file in files.items():
+        yield f"downloads/{name}.zip", zip_bytes({name: file.data()}, Path(name).stem, stamp)
+        file.release()
 
 
 # --- export ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ``pipeline.reading``, so the text is the same as in the HTML edition.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from pipeline.export import NamedDocument, check_names, in_creation_order
 from pipeline.structure import paging
@@ -137,18 +137,23 @@ def collection_texts(
     """The collection's plain text by file name: ``edition.txt`` and, where there are
     more than ``part_size`` documents (0: no bound), ``edition-2.txt``... each holding
     the next ``part_size`` in order of creation."""
+    return {
+        name: collection_text(part, title, subtitle, where)
+        for name, part, where in _parts(documents, part_size)
+    }
+
+
+def _parts(
+    documents: Sequence[NamedDocument], part_size: int
+) -> Iterator[tuple[str, Sequence[NamedDocument], tuple[int, int, int, int]]]:
+    """Each part of the collection's text: its file name, its documents and where it
+    stands (number, parts, number of its first text, texts in all)."""
     ordered = in_creation_order(documents)
     names = paging.part_paths(f"{COLLECTION_NAME}.txt", len(ordered), part_size)
     size = part_size if len(names) > 1 else len(ordered)
-    return {
-        name: collection_text(
-            ordered[n * size : (n + 1) * size],
-            title,
-            subtitle,
-            (n + 1, len(names), n * size + 1, len(ordered)),
-        )
-        for n, name in enumerate(names)
-    }
+    for n, name in enumerate(names):
+        where = (n + 1, len(names), n * size + 1, len(ordered))
+        yield name, ordered[n * size : (n + 1) * size], where
 
 
 def txt_files(
@@ -156,8 +161,43 @@ def txt_files(
 ) -> dict[str, bytes]:
     """File name -> UTF-8 bytes: ``<name>.txt`` for each document and the collection's
     ``edition.txt`` (in parts of ``part_size`` documents where it has more)."""
-    collection = collection_texts(documents, title, subtitle, part_size)
-    check_names(documents, reserved=[name.removesuffix(".txt") for name in collection])
-    files = {f"{doc.name}.txt": document_text(doc.document).encode("utf-8") for doc in documents}
-    files.update({name: text.encode("utf-8") for name, text in collection.items()})
+    return dict(txt_stream(documents, title, subtitle, part_size))
+
+
+def collection_parts(
+    documents: Sequence[NamedDocument], part_size: int
+) -> list[tuple[str, Sequence[NamedDocument], tuple[int, int, int, int]]]:
+    """The parts of the collection's text (see ``_parts``), once it is checked that no
+    document takes the name of one."""
+    parts = list(_parts(documents, part_size))
+    check_names(documents, reserved=[name.removesuffix(".txt") for name, _, _ in parts])
+    return parts
+
+
+def part_files(
+    documents: Sequence[NamedDocument],
+    name: str,
+    title: str,
+    subtitle: str,
+    where: tuple[int, int, int, int],
+) -> list[tuple[str, bytes]]:
+    """The files of one part of the collection: each document's own, then the part's
+    text (``name``, where it stands as ``collection_text`` takes it)."""
+    files = [(f"{doc.name}.txt", document_text(doc.document).encode("utf-8")) for doc in documents]
+    files.append((name, collection_text(documents, title, subtitle, where).encode("utf-8")))
     return files
+
+
+def txt_stream(
+    documents: Sequence[NamedDocument],
+    title: str,
+    subtitle: str = "",
+    part_size: int = 0,
+    whole: Callable[[Sequence[NamedDocument]], Sequence[NamedDocument]] | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """The files of ``txt_files``, a part of the collection at a time: each document's
+    own, then the part's. ``documents`` need only their names, titles and dates where
+    ``whole`` gives the documents of a part in full (only one part is held at once)."""
+    for name, part, where in collection_parts(documents, part_size):
+        full = whole(part) if whole is not None else part
+        yield from part_files(full, name, title, subtitle, where)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,6 +154,9 @@ class DocumentPage:
     header: bytes = field(default=b"", repr=False)  # the teiHeader, serialised
     plain: tuple[reading.ReadingDocument, ...] = ()  # in each of reading.MODES
     key: str = ""  # names all the analysis was made from (see render.site)
+    # Set where the collection keeps only a summary of the text (see ``summary``): gives
+    # the whole analysis again, for the text's own page and plain text.
+    whole: Callable[[], DocumentPage] | None = field(default=None, repr=False, compare=False)
 
     def header_root(self) -> etree._Element:
         """The teiHeader (an empty one where there is none): parsed again from
@@ -186,6 +190,35 @@ def kept(doc: DocumentPage) -> DocumentPage:
         header=etree.tostring(header) if header is not None else b"",
         plain=tuple(reading.detached(reading.read_document(doc.tei, m)) for m in reading.MODES),
     )
+
+
+def summary(doc: DocumentPage, whole: Callable[[], DocumentPage]) -> DocumentPage:
+    """What the pages that list the collection need of a text (its names, dates,
+    mentions, header, interventions), without what only its own page and plain text
+    show (body, notes, apparatus, the text in each mode); ``whole`` gives that back.
+    A large collection is held in memory as summaries."""
+
+    def bare(document: reading.ReadingDocument) -> reading.ReadingDocument:
+        return dataclasses.replace(document, blocks=(), notes=(), entries=(), apparatus=())
+
+    return dataclasses.replace(
+        doc,
+        body=Markup(""),
+        full_header=(),
+        notes=[],
+        apparatus=(),
+        toc=(),
+        images=(),
+        description=Markup(""),
+        reading=bare(doc.reading),
+        plain=tuple(bare(p) for p in doc.plain),
+        whole=whole,
+    )
+
+
+def complete(doc: DocumentPage) -> DocumentPage:
+    """The whole analysis of a text the collection may hold as a summary."""
+    return doc.whole() if doc.whole is not None else doc
 
 
 def _local(el: etree._Element) -> str:

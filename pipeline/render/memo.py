@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 
 class AnalysisStore(Protocol):
+    keeps: bool  # False where nothing put is kept (every lookup misses)
+
     def get(self, kind: str, key: str) -> Any | None: ...
 
     def put(self, kind: str, key: str, value: Any) -> None: ...

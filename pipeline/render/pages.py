@@ -7,6 +7,7 @@ site by its path relative to the site folder.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +32,7 @@ from pipeline.render.dates import DateInfo, date_info
 from pipeline.render.documents import (
     DocumentPage,
     Link,
+    complete,
     creation_label,
     date_html,
     header_label,
@@ -401,6 +403,17 @@ def _letter(entry: RegisterEntry) -> str:
     return first if first.isalpha() and first.isascii() else "#"
 
 
+def _whole_text(doc: DocumentPage) -> dict[str, object]:
+    """What a text's own page shows of its analysis (held as a summary in a large
+    collection, see ``documents.summary``)."""
+    whole = complete(doc)
+    return {
+        "doc": whole,
+        "footnotes": [n for n in whole.notes if n.foot],
+        "endnotes": [n for n in whole.notes if not n.foot],
+    }
+
+
 def render_pages(
     documents: list[DocumentPage],
     registers: RegisterLinks | None,
@@ -460,14 +473,19 @@ def render_pages(
         current: str,
         lang: str | None = None,
         memo: str = "",
+        late: Callable[[], dict[str, object]] | None = None,
         **context: object,
     ) -> None:
+        """Render a page (or take it from the store, by ``memo``); ``late`` gives what
+        only rendering needs, and is not asked for when the page is taken."""
         key = digest(memo, site_key, path, template, current, lang or "") if memo else ""
         if key and store is not None:
             made = store.get("page", key)
             if isinstance(made, bytes):
                 emit(path, made)
                 return
+        if late is not None:
+            context.update(late())
         root = "../" * path.count("/")
         html = env.get_template(template).render(
             edition=edition,
@@ -562,7 +580,7 @@ def render_pages(
             "text",
             lang=doc.lang,
             memo=memo,
-            doc=doc,
+            late=functools.partial(_whole_text, doc),
             previous=previous,
             following=following,
             citation_url=_citation_url(site, doc.page),
@@ -574,8 +592,6 @@ def render_pages(
             facets=search.document_facets(doc, registers),
             sort_keys=search.document_sort(doc),
             highlight=_highlight_kinds(entries),
-            footnotes=[n for n in doc.notes if n.foot],
-            endnotes=[n for n in doc.notes if not n.foot],
         )
 
     if registers is not None:
@@ -796,15 +812,13 @@ def _register_pages(
             )
             for q in pagers
         ]
+        shown = _entry_key(view, view.nested)  # once: a long entry has many pages
         for pager, chunk in zip(pagers, chunks, strict=True):
             page(
                 pager.path,
                 "entry.html",
                 view.entry.kind,
-                memo=digest(
-                    repr((pager, list_pages.get(view.key, ""))),
-                    _entry_key(view, view.nested),
-                ),
+                memo=digest(repr((pager, list_pages.get(view.key, ""))), shown),
                 view=view,
                 mentions=[item for item in chunk if item[1] is not None],
                 authored=[doc for doc, occurrences in chunk if occurrences is None],

@@ -15,13 +15,13 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import cast
 
 from lxml import etree
 
 from pipeline.errors import EditionError
-from pipeline.render.documents import DocumentPage, analyse, kept
+from pipeline.render.documents import DocumentPage, analyse, kept, summary
 from pipeline.render.memo import AnalysisStore, digest
 from pipeline.render.pages import (
     DownloadItem,
@@ -134,10 +134,11 @@ def analyse_collection(
     images_base: str = "",
     list_items: int = 250,
     store: AnalysisStore | None = None,
-) -> tuple[list[DocumentPage], dict[str, bytes], RegisterLinks | None]:
+) -> tuple[list[DocumentPage], dict[str, TeiFile], RegisterLinks | None]:
     """Every document of the files (texts and corpora), in date order, as the collection
-    keeps it (without its tree, see ``kept``); the TEI files to offer for download (file
-    name -> the bytes as received); and the registers with each text's own lists added
+    keeps it (without its tree, see ``kept``; a summary where the store keeps the
+    whole, see ``summary``); the TEI files to offer for download (file name -> the file,
+    whose bytes are read again when it is offered); and the registers with each text's own lists added
     (made when only the texts have lists).
 
     The texts' own lists are gathered first: where a link to an entry leads depends on
@@ -145,7 +146,7 @@ def analyse_collection(
     With a ``store``, a file whose bytes, names and registers are as before is not
     parsed again: its analysis is taken from the store.
     """
-    downloads: dict[str, bytes] = {}
+    downloads: dict[str, TeiFile] = {}
     used: set[str] = set()
     planned: list[tuple[TeiFile, str, int, str, str, str]] = []
     for file in files:
@@ -168,7 +169,7 @@ def analyse_collection(
             name = _unique(shape.name, used)
             download = f"{name}.xml"
             named = [(0, name, shape.members[0][1])]
-        downloads[download] = data
+        downloads[download] = file
         if any(has_lists for _, _, has_lists in shape.members):
             members = tei_members(file.tree().getroot())
             for i, name, _ in named:
@@ -183,6 +184,9 @@ def analyse_collection(
     if registers is not None:
         registers.assign_pages(list_items)
     documents: list[DocumentPage] = []
+    # Where the store keeps each analysis, the collection holds summaries (its memory
+    # does not grow with the texts' length), and a text's page takes the whole again.
+    summaries = store is not None and store.keeps
     for file, file_key, i, name, download, corpus_title in planned:
         # A text's analysis depends on its file, its names, and what it looked up in the
         # registers (noted as it was made): an edited entry makes again only the texts
@@ -192,12 +196,18 @@ def analyse_collection(
         doc = None
         if store is not None and isinstance(lookups, list):
             doc = store.get("document", digest(base, answers(registers, lookups)))
-        if isinstance(doc, DocumentPage):
-            doc = dataclasses.replace(doc, source=file.path)  # where it is read from now
-        else:
+
+        def make(
+            file: TeiFile = file,
+            i: int = i,
+            name: str = name,
+            download: str = download,
+            corpus_title: str = corpus_title,
+            base: str = base,
+        ) -> DocumentPage:
             recorder = RecordedLookups(registers) if registers is not None else None
             tei = tei_members(file.tree().getroot())[i][0]
-            doc = kept(
+            made = kept(
                 analyse(
                     tei,
                     source=file.path,
@@ -210,18 +220,42 @@ def analyse_collection(
                     scope=name,
                 )
             )
+            file.release()
             lookups = list(dict.fromkeys(recorder.lookups)) if recorder is not None else []
-            key = digest(base, answers(registers, lookups))
-            doc = dataclasses.replace(doc, key=key)
+            made = dataclasses.replace(made, key=digest(base, answers(registers, lookups)))
             if store is not None:
                 store.put("lookups", base, lookups)
-                store.put("document", key, doc)
+                store.put("document", made.key, made)
+            return made
+
+        if isinstance(doc, DocumentPage):
+            doc = dataclasses.replace(doc, source=file.path)  # where it is read from now
+        else:
+            doc = make()
+        if summaries:
+            assert store is not None
+            doc = summary(doc, _whole(store, doc.key, file.path, make))
         documents.append(doc)
         file.release()
     if not documents:
         raise EditionError("no TEI texts to render")
     documents.sort(key=lambda d: d.sort_key)
     return documents, downloads, registers
+
+
+def _whole(
+    store: AnalysisStore, key: str, source: Path, make: Callable[[], DocumentPage]
+) -> Callable[[], DocumentPage]:
+    """The whole analysis of a text held as a summary: from the store where it was put,
+    else made again (the store is a cache: never needed for the right output)."""
+
+    def whole() -> DocumentPage:
+        found = store.get("document", key)
+        if isinstance(found, DocumentPage) and found.key == key:
+            return dataclasses.replace(found, source=source)
+        return make()
+
+    return whole
 
 
 STATIC_PACKAGE = "pipeline.render"
