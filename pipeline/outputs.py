@@ -150,11 +150,13 @@ def _staging_names(folder: Path, kind: str) -> list[Path]:
     return sorted(p for p in parent.iterdir() if p.name.startswith(prefix))
 
 
-def remove_leftovers(folder: Path) -> list[Path]:
+def remove_leftovers(folder: Path, inside: bool = True) -> list[Path]:
     """Remove what killed runs left beside and inside ``folder``; call under its lock.
 
     If a run was killed between the two renames of the fallback swap, the folder is
     missing and the previous version waits under an ``old`` name: it is put back first.
+    ``inside=False`` leaves the folder's own files alone: a folder only ever replaced
+    whole (a site) has no temporary files of a single write in it, and may hold many.
     """
     folder = Path(folder)
     removed: list[Path] = []
@@ -165,8 +167,8 @@ def remove_leftovers(folder: Path) -> list[Path]:
     for stale in _staging_names(folder, "new") + _staging_names(folder, "old"):
         shutil.rmtree(stale, ignore_errors=True)
         removed.append(stale)
-    if folder.is_dir():
-        # os.walk, names as strings: a site may hold tens of thousands of files.
+    if inside and folder.is_dir():
+        # os.walk, names as strings: a folder may hold tens of thousands of files.
         for current, _, names in os.walk(folder):
             for name in names:
                 if name.startswith(".") and name.endswith(TEMP_SUFFIX):

@@ -179,6 +179,21 @@ def test_leftovers_of_a_killed_run_are_removed(project: Path) -> None:
     assert not (project / "tei" / ".speech.xml.1a2b.tmp").exists()
 
 
+def test_a_folder_replaced_whole_is_not_searched_for_temporary_files(tmp_path: Path) -> None:
+    """Beside any output, a killed run's versions are removed; inside, temporary files of
+    single writes are looked for only where files are written one by one."""
+    for inside in (True, False):
+        folder = tmp_path / f"out-{inside}"
+        (folder / "deep").mkdir(parents=True)
+        temporary = folder / "deep" / ".page.html.x1.tmp"
+        temporary.write_bytes(b"half")
+        (tmp_path / f".{folder.name}.new-abc").mkdir()
+        removed = outputs.remove_leftovers(folder, inside=inside)
+        assert not (tmp_path / f".{folder.name}.new-abc").exists()
+        assert temporary.exists() is not inside
+        assert (temporary in removed) is inside
+
+
 def test_a_folder_that_is_not_a_site_is_never_replaced(project: Path) -> None:
     victim = project / "victim"
     victim.mkdir()

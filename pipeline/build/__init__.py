@@ -104,7 +104,7 @@ def build(config: EditionConfig, options: BuildOptions | None = None) -> BuildRe
     apart = _apart(config)
     folders = [site_dir] if foreign else [site_dir, config.tei_dir]
     check_replaceable(site_dir, MARKER, keep, apart)  # before any lock file is made
-    with writing(*folders, wait=options.wait):
+    with writing(*folders, wait=options.wait, replaced_whole=site_dir):
         check_replaceable(site_dir, MARKER, keep, apart)
         state = BuildState(site_dir)
         inputs = input_signature(config, options)

@@ -36,14 +36,19 @@ FORMAT = "edition-site-2"
 
 
 @contextlib.contextmanager
-def writing(*folders: Path, wait: float = 0.0) -> Iterator[None]:
+def writing(
+    *folders: Path, wait: float = 0.0, replaced_whole: Path | None = None
+) -> Iterator[None]:
     """Lock the output folders (in a fixed order), remove what killed runs left, and
-    turn an ``OSError`` into one line with its path."""
+    turn an ``OSError`` into one line with its path. ``replaced_whole`` (a site) is
+    never written file by file: only the versions a killed run left beside it are
+    looked for, not temporary files in it (a no-change rebuild walks none of it)."""
+    whole = Path(os.path.abspath(replaced_whole)) if replaced_whole is not None else None
     try:
         with contextlib.ExitStack() as stack:
             for folder in sorted({Path(os.path.abspath(f)) for f in folders}):
                 stack.enter_context(output_lock(folder, wait=wait))
-                remove_leftovers(folder)
+                remove_leftovers(folder, inside=folder != whole)
             yield
     except OSError as exc:
         raise os_error(exc) from None
