@@ -58,9 +58,16 @@ def parse_bytes(
     try:
         root = etree.fromstring(data, parser, base_url=str(path))
     except etree.XMLSyntaxError as exc:
-        # The parser's own log: the exception's may hold errors of earlier parses.
-        kinds = {entry.type_name for entry in parser.error_log}
-        if not (repeated_ids and kinds and kinds <= _VALIDITY_ONLY):
+        # The parser's own log: the exception's may hold errors of earlier parses. A
+        # repeated id comes first in it where it comes first in the file: the error
+        # that breaks well-formedness is the one to report.
+        broken = [e for e in parser.error_log if e.type_name not in _VALIDITY_ONLY]
+        if broken:
+            first = broken[0]
+            raise EditionError(
+                f"{NOT_WELL_FORMED}: {first.message}", path, first.line, first.column
+            ) from None
+        if not repeated_ids:
             line, column = exc.position if exc.position else (None, None)
             message = exc.msg or str(exc)
             raise EditionError(f"{NOT_WELL_FORMED}: {message}", path, line, column) from None

@@ -12,10 +12,18 @@ from conftest import project_collection
 from lxml import etree, html
 
 from pipeline.cli import main
+from pipeline.config import load_config
 from pipeline.errors import EditionError
 from pipeline.export import texts_by_id
-from pipeline.export.ids import current_ids, problem_lines, redirect_problems, vanished_ids
+from pipeline.export.ids import (
+    collection_ids,
+    current_ids,
+    problem_lines,
+    redirect_problems,
+    vanished_ids,
+)
 from pipeline.render.redirects import redirect_anchors, redirect_pages
+from pipeline.structure import load_collection
 from pipeline.structure.redirects import format_id_list, parse_id_list, parse_redirects, resolve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -197,3 +205,25 @@ def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
         rf"redirects\.toml:3:3: error: redirect to an id that does not exist: {gone} -> ",
         result.output,
     ), result.output
+
+
+def test_the_members_of_a_corpus_are_published_ids_too(tmp_path: Path) -> None:
+    """Each TEI of a teiCorpus has a page of its own, named as the site names it: its id
+    (and the ids inside it) may be redirected to, or from."""
+    tei = "http://www.tei-c.org/ns/1.0"
+    header = "<teiHeader><fileDesc><titleStmt><title>T</title></titleStmt></fileDesc></teiHeader>"
+    member = "<TEI {}>" + header + '<text><body><p xml:id="{}">x</p></body></text></TEI>'
+    (tmp_path / "letters.xml").write_text(
+        f'<teiCorpus xmlns="{tei}">{header}'
+        + member.format('xml:id="first"', "p1")
+        + member.format("", "p2")
+        + "</teiCorpus>",
+        encoding="utf-8",
+    )
+    collection = load_collection(load_config(REPO / "pyproject.toml"), tei_paths=[tmp_path])
+    ids = collection_ids(collection)
+    assert {"first", "first#p1", "letters-2", "letters-2#p2"} <= ids
+    found = redirect_problems({"old": "letters-2#p2", "first": "letters-2"}, ids)
+    assert [(p.old, p.message) for p in found] == [
+        ("first", "redirect from an id that still exists: first")
+    ]

@@ -241,6 +241,12 @@ def test_a_tree_read_past_a_repeated_id_is_told_of_it(tei_schema_dir: Path) -> N
     )
     assert (error.line, error.column) == (again, lines[again - 1].index("<p") + 1)
     assert error.message == f"duplicate xml:id 'a' (first given on line {first})"
+    # Broken as well after the repeated id: the break is what is reported, read either way.
+    broken = text.replace('"a">three</p>', '"a">three</q>').encode()
+    for lenient in (True, False):
+        with pytest.raises(EditionError, match="mismatch") as info:
+            parse_bytes(broken, "broken.xml", repeated_ids=lenient)
+        assert info.value.line == again
 
 
 # --- xml-model, DOCTYPE, XInclude ---------------------------------------------------------

@@ -31,10 +31,10 @@ from pipeline.convert.segment import BUILT_IN_STYLE, built_in_style, load_style
 from pipeline.dts import collection_resources, dts_files, site_files
 from pipeline.errors import EditionError, shown_path
 from pipeline.executor import executor
-from pipeline.export import NamedDocument, texts_by_id
+from pipeline.export import NamedDocument
 from pipeline.export.bundle import zip_bytes
 from pipeline.export.formats import TXT_FOLDERS, exchange_files, txt_exports
-from pipeline.export.ids import current_ids, problem_lines, redirect_problems
+from pipeline.export.ids import collection_ids, problem_lines, redirect_problems
 from pipeline.export.txt import collection_parts, part_files
 from pipeline.outputs import (
     StagedFolder,
@@ -357,8 +357,7 @@ def _check_redirects(config: EditionConfig, collection: Collection) -> None:
     redirects = collection.redirects
     if not redirects:
         return
-    current = current_ids(texts_by_id(collection, include_registers=True))
-    problems = redirect_problems(redirects, current)
+    problems = redirect_problems(redirects, collection_ids(collection))
     if not problems:
         return
     path = config.tei_dir / REDIRECTS

@@ -17,7 +17,7 @@ from pipeline.build import schema_files, write_files
 from pipeline.commands import config_option, settings, wait_option
 from pipeline.dts import collection_resources, dts_files
 from pipeline.errors import shown_path
-from pipeline.export import named_documents, texts_by_id
+from pipeline.export import named_documents
 from pipeline.export.formats import (
     bundle_file,
     bundle_name,
@@ -26,7 +26,7 @@ from pipeline.export.formats import (
     registers_files,
 )
 from pipeline.export.ids import (
-    current_ids,
+    collection_ids,
     problem_lines,
     redirect_problems,
     updated_id_list,
@@ -210,7 +210,7 @@ def ids(check: bool, config_path: Path | None) -> None:
     dropped). An id that left the TEI needs an entry in tei/redirects.toml.
     """
     config, collection = _collection(config_path, "ids")
-    current = current_ids(texts_by_id(collection, include_registers=True))
+    current = collection_ids(collection)
     list_path = config.tei_dir / PUBLISHED_IDS
     listed = ""
     if list_path.exists():

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.errors import EditionError
+from pipeline.export import texts_by_id
+from pipeline.structure import Collection, FileKind, document_name
 from pipeline.structure.redirects import redirect_positions, resolve
-from pipeline.xmltools import XML_ID
+from pipeline.xmltools import TEI_NS, XML_ID
 
 
 def current_ids(documents: Mapping[str, etree._ElementTree]) -> set[str]:
@@ -26,6 +28,20 @@ def current_ids(documents: Mapping[str, etree._ElementTree]) -> set[str]:
             value = element.get(XML_ID) if isinstance(element.tag, str) else None
             if value and element is not tree.getroot():
                 ids.add(f"{doc_id}#{value}")
+    return ids
+
+
+def collection_ids(collection: Collection) -> set[str]:
+    """Every id the edition publishes: each text's and each member's of a corpus (named
+    as their pages are), with the ids inside them, and the registers'."""
+    ids = current_ids(texts_by_id(collection, include_registers=True))
+    for file in collection.files:
+        if file.kind != FileKind.CORPUS:
+            continue
+        members = list(file.tree().getroot().iter(f"{{{TEI_NS}}}TEI"))
+        for number, tei in enumerate(members, 1):
+            name = document_name(tei, file.stem, number, len(members))
+            ids |= current_ids({name: etree.ElementTree(tei)})
     return ids
 
 

@@ -89,7 +89,8 @@ def refused(shown: str, message: str) -> CheckedFile:
 
 def load_bytes(data: bytes, shown: str) -> CheckedFile:
     try:
-        tree = parse_bytes(data, shown)
+        # Read past a repeated xml:id: each is then an issue of its own (preflight).
+        tree = parse_bytes(data, shown, repeated_ids=True)
     except EditionError as exc:
         return CheckedFile(shown, None, data, [_parse_issue(exc, shown)])
     doc = CheckedFile(shown, tree, data)
