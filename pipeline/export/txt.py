@@ -131,18 +131,6 @@ def collection_text(
     return "".join(chunks)
 
 
-def collection_texts(
-    documents: Sequence[NamedDocument], title: str, subtitle: str = "", part_size: int = 0
-) -> dict[str, str]:
-    """The collection's plain text by file name: ``edition.txt`` and, where there are
-    more than ``part_size`` documents (0: no bound), ``edition-2.txt``... each holding
-    the next ``part_size`` in order of creation."""
-    return {
-        name: collection_text(part, title, subtitle, where)
-        for name, part, where in _parts(documents, part_size)
-    }
-
-
 def _parts(
     documents: Sequence[NamedDocument], part_size: int
 ) -> Iterator[tuple[str, Sequence[NamedDocument], tuple[int, int, int, int]]]:

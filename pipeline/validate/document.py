@@ -30,7 +30,6 @@ from pipeline.xmltools import TEI_NS, XI_NS, XML_NS, parse_bytes
 
 TEI_ROOTS = ("TEI", "teiCorpus")
 _TEI_ROOT_TAGS = frozenset(f"{{{TEI_NS}}}{name}" for name in TEI_ROOTS)
-_DUPLICATE_ID = re.compile(r"ID (\S+) already defined")
 _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
@@ -108,10 +107,6 @@ def from_tree(shown: str, tree: etree._ElementTree, source: bytes | None = None)
 def _parse_issue(exc: EditionError, shown: str) -> Issue:
     # The position is reported separately: drop libxml2's copy of it from the text.
     message = _POSITION_SUFFIX.sub("", exc.message)
-    # libxml2 reports a repeated xml:id while parsing; say what it means.
-    duplicate = _DUPLICATE_ID.search(message)
-    if duplicate:
-        message = f"duplicate xml:id {duplicate.group(1)!r} (parser: {duplicate.group(0)})"
     return Issue(shown, exc.line, exc.column, message, LAYER_XML)
 
 
