@@ -21,6 +21,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -38,6 +39,11 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def content_digest(data: bytes) -> str:
+    """What tells two outputs apart: a digest of their bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def atomic_write(path: str | Path, data: bytes) -> None:
@@ -245,9 +251,19 @@ class StagedFolder:
     With ``carry_over`` the new version starts as hard links to every file of the
     current one (a copy where links are impossible), so a caller only writes what
     changes; without it the new version starts empty.
+
+    ``spare`` names a folder kept between runs, beside the caches: the new version
+    starts as the version found there (moved, not copied), or where there is none as
+    hard links to the current one; and the version it replaces is moved there rather
+    than removed. A caller then writes only what differs from that earlier version
+    (``started_from`` says which: "spare", "target" or "" for none), and removes what
+    it no longer has: no run writes or removes every file. A killed run leaves the
+    spare under the staging name, removed as any leftover.
     """
 
-    def __init__(self, target: Path, *, carry_over: bool = False) -> None:
+    def __init__(
+        self, target: Path, *, carry_over: bool = False, spare: Path | None = None
+    ) -> None:
         self.target = Path(target)
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(
@@ -255,18 +271,48 @@ class StagedFolder:
         )
         os.chmod(self.path, 0o777 & ~_umask())
         self.committed = False
-        if carry_over and self.target.is_dir():
+        self.spare = Path(spare) if spare is not None else None
+        self.started_from = ""
+        if self.spare is not None and self.spare.is_dir() and not self.spare.is_symlink():
+            try:
+                os.rmdir(self.path)
+                os.rename(self.spare, self.path)
+                self.started_from = "spare"
+            except OSError:  # on another file system, say: start from the target
+                self.path.mkdir(exist_ok=True)
+        wanted = carry_over or self.spare is not None
+        current = self.target.is_dir() and not self.target.is_symlink()
+        if wanted and not self.started_from and current:
             _link_tree(self.target, self.path)
+            self.started_from = "target"
+
+    @property
+    def based(self) -> bool:
+        """Whether the new version started as an earlier one (and may hold its files)."""
+        return bool(self.started_from)
 
     def write(self, relative: str, data: bytes) -> None:
         path = self.path / relative
         try:
+            if self.based:
+                self._make_way(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists() or path.is_symlink():
                 path.unlink()  # never write through a carried-over hard link
             path.write_bytes(data)
         except OSError as exc:  # name the file the user knows, not the staging copy
             raise OSError(exc.errno, exc.strerror, str(self.target / relative)) from None
+
+    def _make_way(self, path: Path) -> None:
+        """In a version started from the spare, a file may stand where a folder is now
+        wanted, or a folder where a file is."""
+        for above in reversed(path.relative_to(self.path).parents[:-1]):
+            folder = self.path / above
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                folder.unlink()
+                break
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
 
     def remove(self, relative: str) -> None:
         (self.path / relative).unlink(missing_ok=True)
@@ -277,7 +323,7 @@ class StagedFolder:
         if not self.target.exists():
             os.rename(self.path, self.target)
         elif exchange(self.path, self.target):
-            shutil.rmtree(self.path, ignore_errors=True)
+            self._retire(self.path)
         else:
             # No atomic exchange here: the old version waits under an 'old' name until
             # the new one is in place; remove_leftovers repairs a run killed in between.
@@ -285,8 +331,19 @@ class StagedFolder:
             os.rmdir(old)
             os.rename(self.target, old)
             os.rename(self.path, self.target)
-            shutil.rmtree(old, ignore_errors=True)
+            self._retire(old)
         self.committed = True
+
+    def _retire(self, old: Path) -> None:
+        """The replaced version: kept as the spare, or removed."""
+        if self.spare is not None:
+            with contextlib.suppress(OSError):
+                if self.spare.exists() or self.spare.is_symlink():
+                    shutil.rmtree(self.spare, ignore_errors=True)
+                self.spare.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(old, self.spare)
+                return
+        shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
         if not self.committed:
@@ -300,20 +357,22 @@ class StagedFolder:
 
 
 def _link_tree(source: Path, target: Path) -> None:
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if any(part.startswith(".") and part.endswith(TEMP_SUFFIX) for part in relative.parts):
-            continue
-        destination = target / relative
-        if path.is_symlink():
-            os.symlink(os.readlink(path), destination)
-        elif path.is_dir():
-            destination.mkdir(exist_ok=True)
-        elif path.is_file():
-            try:
-                os.link(path, destination)
-            except OSError:
-                shutil.copy2(path, destination)
+    # os.scandir, names as strings: a site may hold tens of thousands of files.
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
+                continue
+            destination = os.path.join(target, entry.name)
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.path), destination)
+            elif entry.is_dir():
+                os.makedirs(destination, exist_ok=True)
+                _link_tree(Path(entry.path), Path(destination))
+            elif entry.is_file():
+                try:
+                    os.link(entry.path, destination)
+                except OSError:
+                    shutil.copy2(entry.path, destination)
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -24,6 +24,7 @@ import pytest
 from conftest import REPO, copy_project, run_edition
 from lxml import etree
 
+from pipeline.build import MARKER
 from pipeline.config import load_config
 from pipeline.convert.run import orphaned
 from pipeline.render.search import SHARDS
@@ -179,6 +180,8 @@ def test_a_rebuild_after_an_edit_equals_a_clean_build(
     project = copy_project(tmp_path / "project")
     build(project)
     before = tree(project / "site")
+    # Another version between: the edit's build starts from the first one, kept.
+    build(project, "--no-search")
     shown = EDITS[kind](project)
     build(project)
     after = tree(project / "site")
@@ -213,6 +216,87 @@ def test_a_rebuild_with_a_sharded_search_index_equals_a_clean_build(
     changed = [g for g in groups if any(before.get(page) != after[page] for page in g)]
     assert 0 < len(changed) < len(groups)
     assert sum(1 for p in kept.rglob("*") if p.is_file()) - indexed == len(changed)
+    assert_same_site(project, tmp_path / "clean")
+
+
+def test_a_rebuild_writes_only_what_differs_from_the_version_it_starts_from(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    """The version a build replaces is kept, and the build after starts from it: it
+    writes the files whose bytes differ from that version's (and the search index),
+    and no other."""
+    project = copy_project(tmp_path / "project")
+    build(project)
+    first = tree(project / "site")
+    edit_document(project)
+    build(project)  # the first version is kept
+    edit_register_entry(project)
+    result = run_edition(*BUILD, cwd=project)
+    assert result.returncode == 0, result.stderr
+    third = tree(project / "site")
+    differing = [n for n in third if n != MARKER and first.get(n) != third[n]]
+    written = re.search(r"\((\d+) written; the others as before\)", result.stdout)
+    assert written, result.stdout
+    index = [n for n in differing if n.startswith("pagefind/")]
+    unchanged_index = [n for n in third if n.startswith("pagefind/") and n not in differing]
+    assert int(written.group(1)) == len(differing) + len(unchanged_index)
+    assert 0 < len(differing) - len(index) < (len(third) - len(index)) / 2
+    assert_same_site(project, tmp_path / "clean")
+
+
+def test_a_kept_version_changed_by_hand_is_not_trusted(tmp_path: Path, tei_env: Path) -> None:
+    """A file of the kept version that is not as the build left it is written again,
+    even when the page it should hold is the same as before."""
+    project = copy_project(tmp_path / "project")
+    build(project)
+    edit_document(project)
+    build(project)
+    spare = project / ".site.cache" / "site" / "spare"
+    site = tree(project / "site")
+    same = [n for n, data in tree(spare).items() if n.endswith(".html") and site.get(n) == data]
+    assert same
+    for name in same:
+        data = (spare / name).read_bytes()
+        (spare / name).write_bytes(data.replace(b"<", b"[", 1))  # the same size
+    edit_register_entry(project)
+    build(project)
+    assert_same_site(project, tmp_path / "clean")
+
+
+def test_a_shard_whose_index_is_as_in_the_kept_version_is_not_written_again(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    """A shard's index (given every word of the site) that is the same as in the kept
+    version the build starts from is kept there: its files are not written again."""
+    project = copy_project(tmp_path / "project")
+    add_setting(project, "search-shard-pages = 15")
+    build(project)
+    edit_document(project)  # a new word: every shard's index is given it
+    build(project)
+    site = project / "site"
+    inodes = {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*")}
+    before = tree(site)
+    source = next(p for p in _sources(project) if MARK in p.read_text(encoding="utf-8"))
+    for repeat in (2, 3):  # no new word; the second build starts from the version above
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace(MARK, " ".join([MARK] * repeat), 1), encoding="utf-8")
+        build(project)
+    after = tree(site)
+    listing = json.loads(after[f"pagefind/{SHARDS}"])
+    groups = {"pagefind/": listing["pages"]}
+    groups.update({f"pagefind/{shard['path']}": shard["pages"] for shard in listing["shards"]})
+    unchanged = [f for f, pages in groups.items() if all(before[p] == after[p] for p in pages)]
+    assert 0 < len(unchanged) < len(groups)
+    for folder in unchanged:
+        own = [
+            name
+            for name in after
+            if name.startswith(folder)
+            and not re.match(r"shard-\d+/|" + re.escape(SHARDS), name[len(folder) :])
+        ]
+        assert own
+        now = {name: (site / name).stat().st_ino for name in own}
+        assert now == {name: inodes.get(name) for name in own}, folder
     assert_same_site(project, tmp_path / "clean")
 
 

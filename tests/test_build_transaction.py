@@ -119,6 +119,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_sets(project: Path) -> None:
         source.write_text(text, encoding="utf-8")
         started = time.monotonic()
         result = run_edition("build", cwd=project)
+        # The second build's time: a build after another, as each trial is.
         duration = time.monotonic() - started
         assert result.returncode == 0, result.stderr
         states.append((tree(project / "tei"), tree(project / "site")))

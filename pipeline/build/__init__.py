@@ -66,6 +66,7 @@ class BuildReport:
     documents: int = 0
     pages: int = 0
     files: int = 0
+    written: int = 0  # files of the site this build wrote (the others are as they were)
     up_to_date: bool = False
     search_indexed: bool = False
     converted: list[str] = field(default_factory=list)

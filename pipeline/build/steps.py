@@ -10,18 +10,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import itertools
 import json
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build import BuildOptions, BuildReport
 from pipeline.build.cache import BuildCache, ObjectStore, code_digest, digest
+from pipeline.build.generation import SiteWriter
 from pipeline.build.state import FORMAT, MARKER, epoch, up_to_date, writing
 from pipeline.config import EditionConfig
 from pipeline.config.site import SiteConfig
@@ -38,6 +38,7 @@ from pipeline.export.ids import collection_ids, problem_lines, redirect_problems
 from pipeline.export.txt import collection_parts, part_files
 from pipeline.outputs import (
     StagedFolder,
+    content_digest,
     write_if_changed,
 )
 from pipeline.render.documents import DocumentPage, complete
@@ -300,14 +301,16 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
             if tei is not None:
                 staging.enter_context(tei)
             _check_redirects(config, collection)
-        site = _render(collection, config, options, site_dir, report, checked)
-        if site is not None:
-            staging.enter_context(site)
+        rendered = _render(collection, config, options, site_dir, report, checked)
+        if rendered is not None:
+            staging.enter_context(rendered[0])
         # Everything is ready: the two sets are put in place, each in one step.
         if tei is not None:
             tei.commit()
-        if site is not None:
+        if rendered is not None:
+            site, writer = rendered
             site.commit()
+            writer.forget_others([site.target, *([site.spare] if site.spare else [])])
 
 
 def _next_tei(
@@ -453,12 +456,26 @@ def _tei_all_verdicts(
     return results
 
 
-def build_cache(options: BuildOptions, config: EditionConfig) -> BuildCache:
-    """The cache beside the site (``.site.cache``), unless the options turn it off."""
+def _cache_folder(options: BuildOptions, config: EditionConfig) -> Path | None:
+    """The folder beside the site (``.site.cache``) that the build keeps between runs,
+    unless the options turn it off."""
     if not options.cache:
-        return BuildCache(None)
+        return None
     site_dir = Path(os.path.abspath(options.site_dir or config.site_dir))
-    return BuildCache(site_dir.parent / f".{site_dir.name}.cache" / "objects")
+    return site_dir.parent / f".{site_dir.name}.cache"
+
+
+def build_cache(options: BuildOptions, config: EditionConfig) -> BuildCache:
+    """The cache of per-document results, beside the site."""
+    folder = _cache_folder(options, config)
+    return BuildCache(folder / "objects" if folder is not None else None)
+
+
+def _kept_versions(options: BuildOptions, config: EditionConfig) -> Path | None:
+    """Where the version of the site that a build replaces is kept (``spare/``), with
+    the records of what each version holds (see ``generation``)."""
+    folder = _cache_folder(options, config)
+    return folder / "site" if folder is not None else None
 
 
 def _check_foreign(
@@ -631,8 +648,9 @@ def _render(
     site_dir: Path,
     report: BuildReport,
     checked: ForeignCheck | None,
-) -> StagedFolder | None:
-    """The next version of the site, staged beside it (None when it is up to date)."""
+) -> tuple[StagedFolder, SiteWriter] | None:
+    """The next version of the site, staged beside it, and what it was written with
+    (None when the site is up to date)."""
     foreign = checked is not None
     theme = read_folder(config.theme_dir, config.max_input_bytes)
     print_ = fingerprint(
@@ -675,10 +693,11 @@ def _render(
         # Each text's plain text is made in both modes; these, like the packed files,
         # are written as they are made (a large collection is never all in memory).
         offered = {d.slug: {"zip", "txt", "original"} for d in documents}
-        streamed = itertools.chain(
-            _packed(tei_downloads, stamp),
-            _foreign_txt(documents, info, config.list_page_items, store),
-        )
+
+        def streamed(holds: Callable[[str, str], bool]) -> Iterator[tuple[str, bytes]]:
+            yield from _packed(tei_downloads, stamp, holds)
+            yield from _foreign_txt(documents, info, config.list_page_items, store)
+
         txt: dict[str, bytes] = {}
     else:
         files.update({f"downloads/{name}": f.data() for name, f in tei_downloads.items()})
@@ -697,7 +716,10 @@ def _render(
                 )
             )
         txt = plain.files
-        streamed = iter(())
+
+        def streamed(holds: Callable[[str, str], bool]) -> Iterator[tuple[str, bytes]]:
+            return iter(())
+
         resources = collection_resources(collection)
         files.update({f"dts/{name}": data for name, data in dts_files(resources, config).items()})
         files.update(site_files(resources, config))  # host configuration: media types, Link
@@ -711,21 +733,24 @@ def _render(
     txt.clear()
     for rel in files:
         site_path(rel, frozenset({MARKER}))
-    staged = StagedFolder(site_dir)
+    kept = _kept_versions(options, config)
+    staged = StagedFolder(site_dir, spare=kept / "spare" if kept is not None else None)
     try:
         # Written as they are made, and let go of: a large site is never all in memory.
+        writer = SiteWriter(staged, kept / "records" if kept is not None else None)
         for rel in sorted(files):
-            staged.write(rel, files[rel])
-        written = set(files)
+            writer.write(rel, files[rel])
         files.clear()
 
         def write(rel: str, data: bytes) -> None:
-            if rel in written:
-                raise EditionError(f"two outputs would have the same path: {rel}")
-            staged.write(site_path(rel, frozenset({MARKER})), data)
-            written.add(rel)
+            writer.write(site_path(rel, frozenset({MARKER})), data)
 
-        for rel, data in streamed:
+        def holds(rel: str, key: str) -> bool:
+            # A page's key names what it shows; salted as the store's are, with the
+            # code and the theme that made it.
+            return writer.holds(rel, digest(store.salt, key))
+
+        for rel, data in streamed(holds):
             write(rel, data)
 
         rendered = render_site(
@@ -743,35 +768,39 @@ def _render(
             page_items=config.list_page_items,
             store=store,
             sink=write,
+            holds=holds,
         )
+        # Before the index (Pagefind reads the folder), which looks after its own folder.
+        writer.prune(apart="pagefind" if options.search else "")
         if options.search:
             began = time.perf_counter()
             run_pagefind(
                 staged.path,
                 shard_pages=config.search_shard_pages,
                 store=build_cache(options, config),
+                pages=writer.pages(),
+                keeper=writer,
             )
             report.search_seconds = time.perf_counter() - began
-        listing = {
-            p.relative_to(staged.path).as_posix(): p.stat().st_size
-            for p in sorted(staged.path.rglob("*"))
-            if p.is_file()
-        }
+        stats = writer.listing()
+        stats.pop(MARKER, None)
         marker = {
             "fingerprint": print_,
             "documents": len(documents),
             "pages": rendered.pages,
-            "files": listing,
+            "files": {rel: stat.st_size for rel, stat in stats.items()},
         }
         staged.write(MARKER, (json.dumps(marker, indent=1, sort_keys=True) + "\n").encode())
+        writer.record(stats)
     except BaseException:
         staged.discard()
         raise
     report.documents = len(documents)
     report.pages = rendered.pages
-    report.files = len(listing)
+    report.files = len(marker["files"])
+    report.written = writer.written + sum(1 for rel in stats if rel not in writer.made)
     report.search_indexed = options.search
-    return staged
+    return staged, writer
 
 
 def _foreign_txt(
@@ -799,10 +828,16 @@ def _foreign_txt(
                 yield f"downloads/{TXT_FOLDERS[mode]}{file_name}", data
 
 
-def _packed(files: Mapping[str, TeiFile], stamp: int) -> Iterator[tuple[str, bytes]]:
-    """Other projects' files as offered: each in a ZIP of its own, read when packed."""
+def _packed(
+    files: Mapping[str, TeiFile], stamp: int, holds: Callable[[str, str], bool]
+) -> Iterator[tuple[str, bytes]]:
+    """Other projects' files as offered: each in a ZIP of its own, read when packed (and
+    not packed again where the site already holds the ZIP of the same bytes)."""
     for name, file in files.items():
-        yield f"downloads/{name}.zip", zip_bytes({name: file.data()}, Path(name).stem, stamp)
+        data = file.data()
+        rel = f"downloads/{name}.zip"
+        if not holds(rel, digest("zip", name, content_digest(data), str(stamp))):
+            yield rel, zip_bytes({name: data}, Path(name).stem, stamp)
         file.release()
 
 

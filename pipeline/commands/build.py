@@ -124,6 +124,8 @@ def build(
         state = "up to date"
     else:
         state = f"{_count(report.pages, 'page')}, {_count(report.files, 'file')}"
+        if report.written < report.files:
+            state += f" ({report.written} written; the others as before)"
         if report.search_indexed:
             state += f" (search index in {report.search_seconds:.1f} s)"
     click.echo(

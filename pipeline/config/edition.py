@@ -215,7 +215,7 @@ class EditionConfig(Config):
     )
     search_shard_pages = c.Type(
         int,
-        default=2000,
+        default=1000,
         help="the most pages one search index holds: a larger site is indexed in shards "
         "of this many pages, merged by the search page, so that indexing takes bounded "
         "memory",

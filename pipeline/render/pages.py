@@ -429,6 +429,7 @@ def render_pages(
     page_items: int = 250,
     store: AnalysisStore | None = None,
     sink: Callable[[str, bytes], None] | None = None,
+    holds: Callable[[str, str], bool] | None = None,
 ) -> dict[str, bytes]:
     """Every HTML page of the site by its path in the site folder.
 
@@ -441,7 +442,9 @@ def render_pages(
     verdict on each input file of other projects' TEI, for the validation page.
     ``page_items``: the most items a page listing the collection holds (see ``paging``).
     With a ``store``, a text's page made before from the same analysis, neighbours and
-    site is taken from it rather than rendered again.
+    site is taken from it rather than rendered again. ``holds(path, key)`` says whether
+    the site being written already has the page that ``key`` names at ``path`` (as an
+    earlier version of the site left it): such a page is neither made nor handed on.
     """
     env = templates.env
     downloads = downloads or {}
@@ -479,6 +482,8 @@ def render_pages(
         """Render a page (or take it from the store, by ``memo``); ``late`` gives what
         only rendering needs, and is not asked for when the page is taken."""
         key = digest(memo, site_key, path, template, current, lang or "") if memo else ""
+        if key and holds is not None and holds(path, key):
+            return
         if key and store is not None:
             made = store.get("page", key)
             if isinstance(made, bytes):

@@ -32,13 +32,14 @@ import shutil
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import cbor2
 
 from pipeline.errors import EditionError
+from pipeline.outputs import content_digest
 from pipeline.render.dates import parse_iso
 from pipeline.render.documents import DocumentPage
 from pipeline.render.registers import KINDS, RegisterLinks
@@ -221,11 +222,27 @@ class IndexStore(Protocol):
     def put_bytes(self, kind: str, key: str, data: bytes) -> None: ...
 
 
+class IndexKeeper(Protocol):
+    """The site being written, where it started as an earlier version: which files it
+    already holds as that version's index left them."""
+
+    def holds_files(self, files: Sequence[str], key: str) -> bool:
+        """Whether ``files`` (paths in the site) are exactly the files made under
+        ``key`` in the earlier version, each as it was left."""
+        ...
+
+    def made_files(self, files: Sequence[str], key: str) -> None:
+        """``files`` were made now, under ``key``."""
+        ...
+
+
 def run_pagefind(
     site_dir: Path,
     language: str = "en",
     shard_pages: int = 0,
     store: IndexStore | None = None,
+    pages: Mapping[str, tuple[str, bool]] | None = None,
+    keeper: IndexKeeper | None = None,
 ) -> str:
     """Index ``site_dir`` with Pagefind (the ``pagefind[bin]`` wheel) in ``language``
     (the pages' own words) whatever the languages of the texts; returns its report.
@@ -236,34 +253,130 @@ def run_pagefind(
     page to merge (Pagefind's ``mergeIndex``). Each Pagefind run then holds one shard,
     so its memory is bounded whatever the size of the site. With a ``store``, a shard
     whose pages are the same bytes as in an earlier build takes that build's index
-    instead of running Pagefind again."""
+    instead of running Pagefind again. ``pages``, where the caller wrote them, gives
+    each HTML page of the site with the digest of its bytes and whether it marks its
+    body (``data-pagefind-body``): no page is then read to learn it. A ``keeper``
+    says which indexes the site already holds, as an earlier version left them: those
+    are kept, and only the others are made."""
     if importlib.util.find_spec("pagefind") is None:
         raise EditionError(
             "Pagefind is not installed: pip install 'pagefind[bin]' (needed for the search page)"
         )
     site_dir = Path(site_dir)
-    pages = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html"))
+    if pages is None:
+        pages = {}
+        for path in sorted(site_dir.rglob("*.html")):
+            data = path.read_bytes()
+            pages[path.relative_to(site_dir).as_posix()] = (
+                content_digest(data),
+                b"data-pagefind-body" in data,
+            )
     # Where any page marks its body, Pagefind indexes only such pages: so must each shard.
-    marked = [p for p in pages if b"data-pagefind-body" in (site_dir / p).read_bytes()]
-    pages = marked or pages
-    if shard_pages <= 0 or len(pages) <= shard_pages:
-        made = _indexed(site_dir, pages, site_dir / "pagefind", language, store, whole=True)
+    names = sorted(p for p, (_, marked) in pages.items() if marked) or sorted(pages)
+    digests = {name: pages[name][0] for name in names}
+    root = site_dir / "pagefind"
+    if shard_pages <= 0 or len(names) <= shard_pages:
+        _remove_shards(root, 1)
+        key = _index_key(digests, names, language, True)
+        if _kept(site_dir, root, key, keeper):
+            made = "kept\n"
+        else:
+            made = _indexed(site_dir, names, root, language, store, True, key)
+            _made(site_dir, root, key, keeper)
         _write_listing(site_dir, {"shards": []})  # no shards: said, so search asks no further
         return made
-    groups = [pages[at : at + shard_pages] for at in range(0, len(pages), shard_pages)]
-    reports, shards, keys = [], [], []
-    for number, group in enumerate(groups):
-        output = site_dir / "pagefind" / (f"shard-{number}" if number else "")
-        keys.append(_index_key(site_dir, group, language, False))
-        reports.append(_indexed(site_dir, group, output, language, store, key=keys[-1]))
-        if number:
-            shards.append({"path": f"shard-{number}/", "pages": group})
-        else:
-            first = group
-    folders = [site_dir / "pagefind", *(site_dir / "pagefind" / s["path"] for s in shards)]
-    _share_vocabulary(folders, keys, store)
-    _write_listing(site_dir, {"pages": first, "shards": shards})
+    groups = [names[at : at + shard_pages] for at in range(0, len(names), shard_pages)]
+    _remove_shards(root, len(groups))
+    folders = [root / (f"shard-{n}" if n else "") for n in range(len(groups))]
+    keys = [_index_key(digests, group, language, False) for group in groups]
+    # Each shard's index, given the words of every other (see _share_vocabulary), is
+    # named by its own key and the whole vocabulary: a shard whose name is as in the
+    # version the site started from is kept as it is. The words of a shard not seen
+    # before are known only from its index: such shards are indexed first.
+    reports, redone = [], []
+    for number, (folder, key) in enumerate(zip(folders, keys, strict=True)):
+        if store is None or store.get_bytes("pagefind-words", key) is None:
+            _clear_own(folder)
+            reports.append(_indexed(site_dir, groups[number], folder, language, store, key=key))
+            redone.append(number)
+    vocabulary: dict[str, set[str]] = {}
+    for folder, key in zip(folders, keys, strict=True):
+        for language_, listed in _shard_words(folder, key, store).items():
+            vocabulary.setdefault(language_, set()).update(listed)
+    for number, (folder, key) in enumerate(zip(folders, keys, strict=True)):
+        if number not in redone and not _kept(
+            site_dir, folder, _final_key(key, vocabulary), keeper
+        ):
+            reports.append(_indexed(site_dir, groups[number], folder, language, store, key=key))
+            redone.append(number)
+    if redone:
+        again = [folders[number] for number in sorted(redone)]
+        finals = _share_vocabulary(folders, keys, again, store)
+        for number in sorted(redone):
+            _made(site_dir, folders[number], finals[number], keeper)
+    shards = [
+        {"path": f"shard-{number}/", "pages": group}
+        for number, group in enumerate(groups)
+        if number
+    ]
+    _write_listing(site_dir, {"pages": groups[0], "shards": shards})
     return "".join(reports)
+
+
+def _own_files(site_dir: Path, folder: Path) -> list[str]:
+    """The files of one index: those below ``folder``, not those of the shards inside it."""
+    found: list[str] = []
+    if not folder.is_dir():
+        return found
+    for current, subfolders, names in os.walk(folder):
+        if Path(current) == folder:
+            subfolders[:] = [d for d in subfolders if not _SHARD.fullmatch(d)]
+            names = [n for n in names if n != SHARDS]
+        found += [Path(current, n).relative_to(site_dir).as_posix() for n in names]
+    return sorted(found)
+
+
+def _clear_own(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            if not _SHARD.fullmatch(path.name) or folder.name != "pagefind":
+                shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _kept(site_dir: Path, folder: Path, key: str, keeper: IndexKeeper | None) -> bool:
+    """Whether the site holds the index ``key`` names in ``folder``, as an earlier version
+    left it; if not, the folder's own files are removed, to be made again."""
+    if keeper is not None:
+        files = _own_files(site_dir, folder)
+        if files and keeper.holds_files(files, key):
+            return True
+    _clear_own(folder)
+    return False
+
+
+def _made(site_dir: Path, folder: Path, key: str, keeper: IndexKeeper | None) -> None:
+    if keeper is not None:
+        keeper.made_files(_own_files(site_dir, folder), key)
+
+
+def _remove_shards(root: Path, count: int) -> None:
+    """Remove the shard folders an earlier version had beyond the ``count`` of this one."""
+    if not root.is_dir():
+        return
+    for path in root.iterdir():
+        found = _SHARD.fullmatch(path.name)
+        if found and int(found.group(1)) >= count:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+_SHARD = re.compile(r"shard-([1-9][0-9]*)")
 
 
 def _write_listing(site_dir: Path, listing: dict) -> None:
@@ -282,9 +395,8 @@ def _indexed(
     key: str = "",
 ) -> str:
     """Pagefind's index of ``pages`` in ``output``: from the store when the same pages
-    were indexed before (the index as Pagefind wrote it, settled again here), else made
-    now and kept there."""
-    key = key or _index_key(site_dir, pages, language, whole)
+    (``key``) were indexed before (the index as Pagefind wrote it, settled again
+    here), else made now and kept there."""
     kept = store.get_bytes("pagefind", key) if store is not None else None
     if kept is not None:
         try:
@@ -319,11 +431,12 @@ def _indexed(
     return report
 
 
-def _index_key(site_dir: Path, pages: Sequence[str], language: str, whole: bool) -> str:
-    """What an index is made from: Pagefind's version, the language, the pages' bytes."""
+def _index_key(digests: Mapping[str, str], pages: Sequence[str], language: str, whole: bool) -> str:
+    """What an index is made from: Pagefind's version, the language, the pages' names
+    and the digests of their bytes."""
     h = hashlib.sha256(f"{pagefind_version()}\0{language}\0{whole}".encode())
     for page in pages:
-        h.update(page.encode() + b"\0" + hashlib.sha256((site_dir / page).read_bytes()).digest())
+        h.update(f"{page}\0{digests[page]}\0".encode())
     return h.hexdigest()
 
 
@@ -397,10 +510,35 @@ def _index_parts(folder: Path) -> Iterator[tuple[str, dict, Path, list]]:
         yield language, info, meta_path, meta
 
 
+def _shard_words(folder: Path, key: str, store: IndexStore | None) -> dict[str, list[str]]:
+    """The words of a shard's own index (by language), kept in the store by its key."""
+    kept = store.get_bytes("pagefind-words", key) if store is not None else None
+    if kept is not None:
+        return json.loads(kept)
+    words = {
+        language: sorted({e[0] for part in _chunks(folder, meta) for e in part})
+        for language, _info, _path, meta in _index_parts(folder)
+    }
+    if store is not None:
+        store.put_bytes("pagefind-words", key, json.dumps(words).encode("utf-8"))
+    return words
+
+
+def _final_key(key: str, vocabulary: dict[str, set[str]]) -> str:
+    whole = hashlib.sha256(
+        json.dumps({k: sorted(v) for k, v in sorted(vocabulary.items())}).encode("utf-8")
+    ).hexdigest()
+    return hashlib.sha256(f"{key}\0{whole}".encode()).hexdigest()
+
+
 def _share_vocabulary(
-    folders: Sequence[Path], keys: Sequence[str], store: IndexStore | None = None
-) -> None:
-    """Give every shard every word of the site, each other shard's with no pages.
+    folders: Sequence[Path],
+    keys: Sequence[str],
+    redone: Sequence[Path] | None = None,
+    store: IndexStore | None = None,
+) -> list[str]:
+    """Give every shard every word of the site, each other shard's with no pages;
+    returns the key of each shard's index so given.
 
     Pagefind answers a word that an index lacks with its longest prefix that the index
     has ("archive" finds "a"): shards that lack a word would add pages that one index
@@ -408,28 +546,18 @@ def _share_vocabulary(
     theirs), each shard falls back only where one index would, to the same prefix.
 
     ``keys`` name each shard's own index (``_index_key``): with a ``store``, a shard's
-    words, and its index given a vocabulary, are kept by them and taken from it."""
-    words: dict[Path, dict[str, list[str]]] = {}
-    for folder, key in zip(folders, keys, strict=True):
-        kept = store.get_bytes("pagefind-words", key) if store is not None else None
-        if kept is not None:
-            words[folder] = json.loads(kept)
-            continue
-        words[folder] = {
-            language: sorted({e[0] for part in _chunks(folder, meta) for e in part})
-            for language, _info, _path, meta in _index_parts(folder)
-        }
-        if store is not None:
-            store.put_bytes("pagefind-words", key, json.dumps(words[folder]).encode("utf-8"))
+    words, and its index given a vocabulary, are kept by them and taken from it. Only
+    the shards in ``redone`` (all, if None) are given the words: the others are
+    already as they would be (their words must be in the store)."""
+    redone = list(folders) if redone is None else list(redone)
     vocabulary: dict[str, set[str]] = {}
-    for found in words.values():
-        for language, listed in found.items():
-            vocabulary.setdefault(language, set()).update(listed)
-    whole = hashlib.sha256(
-        json.dumps({k: sorted(v) for k, v in sorted(vocabulary.items())}).encode("utf-8")
-    ).hexdigest()
     for folder, key in zip(folders, keys, strict=True):
-        shared_key = hashlib.sha256(f"{key}\0{whole}".encode()).hexdigest()
+        for language, listed in _shard_words(folder, key, store).items():
+            vocabulary.setdefault(language, set()).update(listed)
+    finals = [_final_key(key, vocabulary) for key in keys]
+    for folder, shared_key in zip(folders, finals, strict=True):
+        if folder not in redone:
+            continue
         kept = store.get_bytes("pagefind-shared", shared_key) if store is not None else None
         if kept is not None:
             _replace_index(folder, {n: base64.b64decode(d) for n, d in json.loads(kept).items()})
@@ -441,6 +569,7 @@ def _share_vocabulary(
                 for name, data in _index_files(folder).items()
             }
             store.put_bytes("pagefind-shared", shared_key, json.dumps(made).encode("ascii"))
+    return finals
 
 
 def _chunks(folder: Path, meta: list) -> list[list]:

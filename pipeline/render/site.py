@@ -303,6 +303,7 @@ def render_site(
     page_items: int = 250,
     store: AnalysisStore | None = None,
     sink: Callable[[str, bytes], None] | None = None,
+    holds: Callable[[str, str], bool] | None = None,
 ) -> RenderedSite:
     """Every page of the site, its static files and its redirect pages (path -> bytes);
     with a ``sink``, each is handed to it as soon as it is made, and none is kept.
@@ -313,7 +314,8 @@ def render_site(
     ``validation`` adds the validation page; ``theme`` (file name -> bytes) holds the
     static files that replace the built-in ones (its templates are in ``templates``);
     ``page_items``: the most items a page that lists the collection holds; ``store``
-    keeps the texts' pages between builds (see ``render_pages``).
+    keeps the texts' pages between builds, and ``holds`` says which the site being
+    written already has (see ``render_pages``).
     """
     theme = theme or {}
     files: dict[str, bytes] = {}
@@ -325,6 +327,12 @@ def render_site(
             sink(path, data)
         else:
             files[path] = data
+
+    def held(path: str, key: str) -> bool:
+        if holds is None or not holds(path, key):
+            return False
+        made.append(path)
+        return True
 
     moved: dict[str, str] = {}
     if redirects:
@@ -346,6 +354,7 @@ def render_site(
         page_items=page_items,
         store=store,
         sink=keep,
+        holds=held,
     )
     pages = sum(1 for path in made[redirecting:] if path.endswith(".html"))
     for path, data in static_files(theme).items():
