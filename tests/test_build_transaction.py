@@ -270,3 +270,39 @@ def test_no_space_left_is_one_line_naming_the_path(
     assert "error: cannot write: No space left on device" in line, line
     assert not (project / "site").exists()
     assert not [p for p in project.iterdir() if p.name.startswith(".site.new")]
+
+
+@pytest.mark.parametrize("start", ["site", "spare"])
+def test_a_failed_build_leaves_every_file_of_the_site_as_it_was(
+    start: str, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build starts from hard links to the site (or from the version kept beside it):
+    it never writes through them, so a build that fails at its last step, the search
+    index made, leaves every file of the site with its bytes and its time."""
+    assert run_edition("build", cwd=project).returncode == 0
+    source = a_sidecar(project)
+    if start == "spare":  # another version first, so that one is kept
+        source.write_text(genre_changed(source), encoding="utf-8")
+        assert run_edition("build", cwd=project).returncode == 0
+    site = project / "site"
+    before = {
+        p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in site.rglob("*")
+        if p.is_file()
+    }
+    source.write_text(genre_changed(source), encoding="utf-8")
+
+    def fails(*_: object) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO), "record")
+
+    monkeypatch.setattr("pipeline.build.generation.SiteWriter.record", fails)
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1, result.output
+    after = {
+        p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in site.rglob("*")
+        if p.is_file()
+    }
+    assert any(name.startswith("pagefind/") for name in after)
+    assert after == before

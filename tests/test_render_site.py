@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
+from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -494,3 +496,52 @@ def test_a_large_collection_is_held_as_summaries_that_give_the_whole_back() -> N
         got = complete(summary)
         differ = [f.name for f in fields(got) if getattr(got, f.name) != getattr(full, f.name)]
         assert differ == [], differ
+
+
+class _Kept:
+    """A store that keeps what it is given (pickled, as the build's is), and counts
+    what is asked of it by kind."""
+
+    keeps = True
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], bytes] = {}
+        self.asked: Counter[str] = Counter()
+
+    def get(self, kind: str, key: str) -> object:
+        self.asked[kind] += 1
+        data = self.entries.get((kind, key))
+        return pickle.loads(data) if data is not None else None
+
+    def put(self, kind: str, key: str, value: object) -> None:
+        self.entries[(kind, key)] = pickle.dumps(value)
+
+
+def test_a_kept_collection_is_read_back_as_summaries_alone() -> None:
+    """A build after another reads each text's summary, not its whole analysis; a
+    text's page still gets the whole back, the same as the analysis never kept."""
+    from pipeline.render.documents import complete
+    from pipeline.render.registers import RegisterLinks
+    from pipeline.render.site import analyse_collection, load_templates
+    from pipeline.structure import FileKind, load_collection
+
+    collection = load_collection(sites.config(), sources=False)
+    texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
+    templates = load_templates()
+
+    def analysed(store: object) -> list:
+        registers = RegisterLinks(collection.registers) if collection.registers else None
+        return analyse_collection(texts, registers, templates, store=store)[0]
+
+    store = _Kept()
+    whole = analysed(None)
+    analysed(store)
+    store.asked.clear()
+    held = analysed(store)
+    assert store.asked["summary"] == len(held) and store.asked["document"] == 0
+    for summary, full in zip(held, whole, strict=True):
+        assert not summary.body and not any(p.blocks for p in summary.plain)
+        got = complete(summary)
+        differ = [f.name for f in fields(got) if getattr(got, f.name) != getattr(full, f.name)]
+        assert differ == [], differ
+    assert store.asked["document"] == len(held)

@@ -10,7 +10,9 @@ Pagefind falls back to its longest known prefix): the results are the same pages
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
@@ -20,7 +22,7 @@ from browser import sites
 from browser.server import serve
 from lxml import html
 
-from pipeline.render.search import SHARDS
+from pipeline.render.search import SHARDS, run_pagefind
 
 SHARD_PAGES = 15
 
@@ -100,3 +102,46 @@ def test_a_sharded_index_finds_a_word_of_every_shard_as_one_index_does(
     context.close()
     assert checked == len(groups)
     assert refused == []
+
+
+class _Store(dict):
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        return self.get((kind, key))
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        self[(kind, key)] = data
+
+
+class _HoldsAll:
+    """A site that holds every index as an earlier version left it."""
+
+    def holds_files(self, files: list[str], key: str) -> bool:
+        return True
+
+    def made_files(self, files: list[str], key: str) -> None:
+        raise AssertionError(f"made again: {files[:3]}")
+
+
+def test_an_index_kept_in_place_is_never_written_through(sharded: Path, tmp_path: Path) -> None:
+    """A site being written may start as hard links to the current one: where every
+    shard is kept, indexing it writes no file that the current site shares."""
+    linked = tmp_path / "linked"
+    for path in sorted(sharded.rglob("*")):
+        target = linked / path.relative_to(sharded)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in sharded.rglob("*") if p.is_file()}
+    listing = json.loads((sharded / "pagefind" / SHARDS).read_text(encoding="utf-8"))
+    store = _Store()
+    copy = tmp_path / "copy"
+    shutil.copytree(sharded, copy)
+    run_pagefind(copy, shard_pages=len(listing["pages"]), store=store)  # the words known
+    run_pagefind(linked, shard_pages=len(listing["pages"]), store=store, keeper=_HoldsAll())
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in sharded.rglob("*") if p.is_file()}
+    assert after == before
+    assert (linked / "pagefind" / SHARDS).read_bytes() == (
+        sharded / "pagefind" / SHARDS
+    ).read_bytes()

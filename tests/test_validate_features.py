@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -319,6 +320,22 @@ def test_an_xml_model_over_several_lines_is_placed_where_it_starts(
     line = 1 + tei("", before=pi).split("\n").index(pi.split("\n")[0])
     column = pi.index("<?xml-model") + 1  # in characters: the ä is one
     assert f"spread.xml:{line}:{column}: warning: xml-model names" in warning, warning
+
+
+def test_two_xml_models_on_one_line_are_each_placed_where_they_start(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    first = '<?xml-model href="https://example.org/a.rng" type="application/xml"?>'
+    second = '<?xml-model href="https://example.org/b.rng" type="application/xml"?>'
+    pi = f"{first} {second}\n"
+    (tmp_path / "pair.xml").write_text(tei("<p>x</p>", before=pi), "utf-8")
+    code, out, _ = invoke(str(tmp_path / "pair.xml"))
+    assert code == 0, out
+    warnings = [line for line in out.splitlines() if ": warning: xml-model names" in line]
+    line = 1 + tei("", before=pi).split("\n").index(pi.rstrip("\n"))
+    columns = [pi.index(first) + 1, pi.index(second) + 1]
+    placed = [re.search(r"pair\.xml:(\d+):(\d+): warning", w).groups() for w in warnings]
+    assert placed == [(str(line), str(column)) for column in columns], warnings
 
 
 def test_doctype_is_never_loaded(tmp_path: Path, tei_env: Path) -> None:

@@ -59,12 +59,14 @@ def epoch(environ: Mapping[str, str]) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def up_to_date(site_dir: Path, print_: str) -> dict | None:
-    """The marker of ``site_dir`` if it was built from exactly these inputs and is whole."""
-    try:
-        manifest = json.loads((site_dir / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def up_to_date(site_dir: Path, print_: str, manifest: dict | None = None) -> dict | None:
+    """The marker of ``site_dir`` (read here unless given) if it was built from exactly
+    these inputs and is whole."""
+    if manifest is None:
+        try:
+            manifest = json.loads((site_dir / MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if manifest.get("fingerprint") != print_ or not isinstance(files, dict) or not files:
         return None
@@ -102,7 +104,7 @@ class BuildState:
             return None
         found = state.get("findings", [])
         self.findings = [f for f in found if isinstance(f, str)] if isinstance(found, list) else []
-        return up_to_date(self.site_dir, manifest.get("fingerprint", ""))
+        return up_to_date(self.site_dir, manifest.get("fingerprint", ""), manifest)
 
     def record(self, inputs: str, findings: list[str] | None = None) -> None:
         try:

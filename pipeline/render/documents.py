@@ -192,11 +192,12 @@ def kept(doc: DocumentPage) -> DocumentPage:
     )
 
 
-def summary(doc: DocumentPage, whole: Callable[[], DocumentPage]) -> DocumentPage:
+def summary(doc: DocumentPage, whole: Callable[[], DocumentPage] | None) -> DocumentPage:
     """What the pages that list the collection need of a text (its names, dates,
     mentions, header, interventions), without what only its own page and plain text
-    show (body, notes, apparatus, the text in each mode); ``whole`` gives that back.
-    A large collection is held in memory as summaries."""
+    show (body, notes, apparatus, the text in each mode); ``whole`` gives that back
+    (None: a summary as it is kept, to be given one when read). A large collection is
+    held in memory as summaries."""
 
     def bare(document: reading.ReadingDocument) -> reading.ReadingDocument:
         return dataclasses.replace(document, blocks=(), notes=(), entries=(), apparatus=())

@@ -380,9 +380,10 @@ _SHARD = re.compile(r"shard-([1-9][0-9]*)")
 
 
 def _write_listing(site_dir: Path, listing: dict) -> None:
-    (site_dir / "pagefind" / SHARDS).write_text(
-        json.dumps(listing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
+    path = site_dir / "pagefind" / SHARDS
+    # Never written through: the file may be a hard link to the site being replaced.
+    path.unlink(missing_ok=True)
+    path.write_text(json.dumps(listing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def _indexed(

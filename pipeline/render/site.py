@@ -194,8 +194,13 @@ def analyse_collection(
         base = digest(file_key, str(i), name, download, corpus_title, images_base)
         lookups = store.get("lookups", base) if store is not None else None
         doc = None
+        short = False  # taken from the store as a summary
         if store is not None and isinstance(lookups, list):
-            doc = store.get("document", digest(base, answers(registers, lookups)))
+            key = digest(base, answers(registers, lookups))
+            # A summary is kept apart from the whole: the collection reads only it.
+            found = store.get("summary", key) if summaries else None
+            short = isinstance(found, DocumentPage) and found.key == key
+            doc = found if short else store.get("document", key)
 
         def make(
             file: TeiFile = file,
@@ -234,6 +239,8 @@ def analyse_collection(
             doc = make()
         if summaries:
             assert store is not None
+            if not short:
+                store.put("summary", doc.key, summary(doc, None))
             doc = summary(doc, _whole(store, doc.key, file.path, make))
         documents.append(doc)
         file.release()

@@ -174,6 +174,24 @@ def _started_at(source: bytes | None, line: int | None, needle: bytes) -> tuple[
     return source.count(b"\n", 0, at) + 1, column
 
 
+def _nth_start(
+    source: bytes | None, line: int | None, needle: bytes, number: int
+) -> tuple[int | None, ...]:
+    """Where the ``number``-th ``needle`` of the source starts (two instructions may
+    share a line), if it ends by ``line``; else as ``_started_at`` finds it."""
+    at = -1
+    if source is not None and line is not None:
+        for _ in range(number + 1):
+            at = source.find(needle, at + 1)
+            if at < 0:
+                break
+    if at < 0 or source is None or line is None or source.count(b"\n", 0, at) + 1 > line:
+        return _started_at(source, line, needle)
+    start = source.rfind(b"\n", 0, at) + 1
+    column = len(source[start:at].decode("utf-8", errors="replace")) + 1
+    return source.count(b"\n", 0, at) + 1, column
+
+
 def _root_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
     if root.tag in _TEI_ROOT_TAGS:
         return []
@@ -217,7 +235,7 @@ def xml_model_hrefs(tree: etree._ElementTree) -> list[etree._ProcessingInstructi
 def _xml_model_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
     assert doc.tree is not None
     issues: list[Issue] = []
-    for pi in xml_model_hrefs(doc.tree):
+    for number, pi in enumerate(xml_model_hrefs(doc.tree)):
         href = (pi.get("href") or "").strip()
         typens = (pi.get("schematypens") or "").strip()
         line = pi.sourceline
@@ -239,7 +257,7 @@ def _xml_model_issues(doc: CheckedFile, root: etree._Element) -> list[Issue]:
             )
         else:
             continue  # names the tei_all we check against anyway: nothing to say
-        line, column = _started_at(doc.source, line, b"<?xml-model")
+        line, column = _nth_start(doc.source, line, b"<?xml-model", number)
         issues.append(Issue(doc.path, line, column, message, LAYER_XML, WARNING))
     return issues
 
