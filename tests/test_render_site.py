@@ -468,25 +468,26 @@ class _Forgetful:
         pass
 
 
-def test_a_large_collection_is_held_as_summaries_that_give_the_whole_back() -> None:
-    """Where a store keeps the analyses, the collection holds each text without its
-    body, notes and plain text; its page gets them back, from the store or made again
-    when the store lost them, the same as the analysis never summarised."""
-    from pipeline.render.documents import complete
+def _analysed(store: object) -> list:
+    """The bundled corpus's texts as the collection holds them, with ``store``."""
     from pipeline.render.registers import RegisterLinks
     from pipeline.render.site import analyse_collection, load_templates
     from pipeline.structure import FileKind, load_collection
 
     collection = load_collection(sites.config(), sources=False)
     texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
-    templates = load_templates()
+    registers = RegisterLinks(collection.registers) if collection.registers else None
+    return analyse_collection(texts, registers, load_templates(), store=store)[0]
 
-    def analysed(store: object) -> list:
-        registers = RegisterLinks(collection.registers) if collection.registers else None
-        return analyse_collection(texts, registers, templates, store=store)[0]
 
-    whole = analysed(None)
-    held = analysed(_Forgetful())
+def test_a_large_collection_is_held_as_summaries_that_give_the_whole_back() -> None:
+    """Where a store keeps the analyses, the collection holds each text without its
+    body, notes and plain text; its page gets them back, from the store or made again
+    when the store lost them, the same as the analysis never summarised."""
+    from pipeline.render.documents import complete
+
+    whole = _analysed(None)
+    held = _analysed(_Forgetful())
     assert [d.slug for d in held] == [d.slug for d in whole]
     for summary, full in zip(held, whole, strict=True):
         assert summary.whole is not None and full.whole is None
@@ -521,23 +522,12 @@ def test_a_kept_collection_is_read_back_as_summaries_alone() -> None:
     """A build after another reads each text's summary, not its whole analysis; a
     text's page still gets the whole back, the same as the analysis never kept."""
     from pipeline.render.documents import complete
-    from pipeline.render.registers import RegisterLinks
-    from pipeline.render.site import analyse_collection, load_templates
-    from pipeline.structure import FileKind, load_collection
-
-    collection = load_collection(sites.config(), sources=False)
-    texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
-    templates = load_templates()
-
-    def analysed(store: object) -> list:
-        registers = RegisterLinks(collection.registers) if collection.registers else None
-        return analyse_collection(texts, registers, templates, store=store)[0]
 
     store = _Kept()
-    whole = analysed(None)
-    analysed(store)
+    whole = _analysed(None)
+    _analysed(store)
     store.asked.clear()
-    held = analysed(store)
+    held = _analysed(store)
     assert store.asked["summary"] == len(held) and store.asked["document"] == 0
     for summary, full in zip(held, whole, strict=True):
         assert not summary.body and not any(p.blocks for p in summary.plain)
