@@ -255,12 +255,28 @@ def test_a_kept_version_changed_by_hand_is_not_trusted(tmp_path: Path, tei_env: 
     site = tree(project / "site")
     same = [n for n, data in tree(spare).items() if n.endswith(".html") and site.get(n) == data]
     assert same
-    for name in same:
+    edited, linked, narrowed = same[0::3], same[1::3], same[2::3]
+    for name in edited:
         data = (spare / name).read_bytes()
         (spare / name).write_bytes(data.replace(b"<", b"[", 1))  # the same size
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for n, name in enumerate(linked):  # the same file, through a link
+        (spare / name).rename(moved / f"{n}.html")
+        (spare / name).symlink_to(moved / f"{n}.html")
+    for name in narrowed:  # a mode changed keeps the file's time
+        (spare / name).chmod(0o600)
+    (spare / "pagefind" / "stray").mkdir(parents=True)
+    (spare / "pagefind" / "stray.js").write_text("alert(1)", encoding="utf-8")
     edit_register_entry(project)
     build(project)
     assert_same_site(project, tmp_path / "clean")
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in narrowed:
+        assert (project / "site" / name).stat().st_mode & 0o777 == 0o666 & ~mask
+    assert not any(p.is_symlink() for p in (project / "site").rglob("*"))
+    assert not (project / "site" / "pagefind" / "stray").exists()
 
 
 def test_a_shard_whose_index_is_as_in_the_kept_version_is_not_written_again(

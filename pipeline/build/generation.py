@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -47,16 +48,25 @@ class SiteWriter:
             self.base = _read_record(path)
             if spare:
                 path.unlink(missing_ok=True)
+        if staged.based:
+            # A link in an earlier version (made by hand) is never followed or kept.
+            _unlink_links(str(staged.path))
+        self.mode = 0o666 & ~_umask()  # what every file written gets
+        self.recorded: Path | None = None
         self.made: dict[str, tuple[str, str, bool]] = {}  # path -> digest, page key, marked
         self.pending: dict[str, str] = {}  # path -> key of a page being made
         self.written = 0
 
     def _intact(self, rel: str, entry: list) -> bool:
+        """Whether the file is a plain file exactly as recorded (a change of its mode
+        leaves its time as it was: the mode is checked too)."""
         try:
-            stat = os.stat(os.path.join(self.staged.path, rel))
+            found = os.lstat(os.path.join(self.staged.path, rel))
         except OSError:
             return False
-        return [stat.st_size, stat.st_mtime_ns, stat.st_ino] == entry[:3]
+        if not stat.S_ISREG(found.st_mode) or stat.S_IMODE(found.st_mode) != self.mode:
+            return False
+        return [found.st_size, found.st_mtime_ns, found.st_ino] == entry[:3]
 
     def holds(self, rel: str, key: str) -> bool:
         """Whether the version being written already holds the page ``key`` made at
@@ -87,6 +97,7 @@ class SiteWriter:
         if not key or not files:
             return False
         prefix = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
+        prefix = f"{prefix}/" if prefix else ""
         recorded = sum(1 for rel, e in self.base.items() if e[4] == key and rel.startswith(prefix))
         if recorded != len(files):
             return False
@@ -129,14 +140,21 @@ class SiteWriter:
         if self.records is None:
             return
         files = {}
-        for rel, stat in listing.items():
+        for rel, found in listing.items():
             digest, key, marked = self.made.get(rel, ("", "", False))
-            files[rel] = [stat.st_size, stat.st_mtime_ns, stat.st_ino, digest, key, marked]
+            files[rel] = [found.st_size, found.st_mtime_ns, found.st_ino, digest, key, marked]
         data = json.dumps({"files": files}, separators=(",", ":")).encode()
+        path = self.records / f"{_folder_id(self.staged.path)}.json"
         try:
-            atomic_write(self.records / f"{_folder_id(self.staged.path)}.json", data)
+            atomic_write(path, data)
+            self.recorded = path
         except OSError:
             pass  # no record: the next build writes every file
+
+    def discard(self) -> None:
+        """The new version is not put in place: its record goes with it."""
+        if self.recorded is not None:
+            self.recorded.unlink(missing_ok=True)
 
     def forget_others(self, keep: list[Path]) -> None:
         """After the new version is in place, only its record and the spare's are kept."""
@@ -165,6 +183,21 @@ def _read_record(path: Path) -> dict[str, list]:
         for rel, entry in files.items()
         if isinstance(entry, list) and len(entry) == 6 and isinstance(rel, str)
     }
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _unlink_links(folder: str) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                os.unlink(entry.path)
+            elif entry.is_dir():
+                _unlink_links(entry.path)
 
 
 def _prune(folder: str, prefix: str, made: Mapping[str, object], apart: str) -> bool:

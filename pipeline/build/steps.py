@@ -735,6 +735,7 @@ def _render(
         site_path(rel, frozenset({MARKER}))
     kept = _kept_versions(options, config)
     staged = StagedFolder(site_dir, spare=kept / "spare" if kept is not None else None)
+    writer: SiteWriter | None = None
     try:
         # Written as they are made, and let go of: a large site is never all in memory.
         writer = SiteWriter(staged, kept / "records" if kept is not None else None)
@@ -794,6 +795,8 @@ def _render(
         writer.record(stats)
     except BaseException:
         staged.discard()
+        if writer is not None:
+            writer.discard()
         raise
     report.documents = len(documents)
     report.pages = rendered.pages

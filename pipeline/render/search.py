@@ -296,7 +296,7 @@ def run_pagefind(
     reports, redone = [], []
     for number, (folder, key) in enumerate(zip(folders, keys, strict=True)):
         if store is None or store.get_bytes("pagefind-words", key) is None:
-            _clear_own(folder)
+            _clear_own(folder, folder == root)
             reports.append(_indexed(site_dir, groups[number], folder, language, store, key=key))
             redone.append(number)
     vocabulary: dict[str, set[str]] = {}
@@ -324,24 +324,35 @@ def run_pagefind(
 
 
 def _own_files(site_dir: Path, folder: Path) -> list[str]:
-    """The files of one index: those below ``folder``, not those of the shards inside it."""
+    """The files of one index: those below ``folder``, not those of the shards inside the
+    site's top index folder. None at all where the folder holds a link or an empty
+    folder (not as an index leaves it): the index is then made again."""
+    top = folder == site_dir / "pagefind"
     found: list[str] = []
-    if not folder.is_dir():
+    if folder.is_symlink() or not folder.is_dir():
         return found
     for current, subfolders, names in os.walk(folder):
-        if Path(current) == folder:
+        if top and Path(current) == folder:
             subfolders[:] = [d for d in subfolders if not _SHARD.fullmatch(d)]
             names = [n for n in names if n != SHARDS]
+        if not names and not subfolders:
+            return []
+        for name in [*names, *subfolders]:
+            if os.path.islink(os.path.join(current, name)):
+                return []
         found += [Path(current, n).relative_to(site_dir).as_posix() for n in names]
     return sorted(found)
 
 
-def _clear_own(folder: Path) -> None:
+def _clear_own(folder: Path, top: bool) -> None:
+    if folder.is_symlink():
+        folder.unlink()
+        return
     if not folder.is_dir():
         return
     for path in folder.iterdir():
         if path.is_dir() and not path.is_symlink():
-            if not _SHARD.fullmatch(path.name) or folder.name != "pagefind":
+            if not (top and _SHARD.fullmatch(path.name)):
                 shutil.rmtree(path)
         else:
             path.unlink()
@@ -354,7 +365,7 @@ def _kept(site_dir: Path, folder: Path, key: str, keeper: IndexKeeper | None) ->
         files = _own_files(site_dir, folder)
         if files and keeper.holds_files(files, key):
             return True
-    _clear_own(folder)
+    _clear_own(folder, folder == site_dir / "pagefind")
     return False
 
 
