@@ -326,10 +326,11 @@ def test_an_edited_text_is_the_only_one_analysed_again(tmp_path: Path, tei_env: 
     def entries(kind: str) -> set[Path]:
         return {p for p in (kept / kind).rglob("*") if p.is_file()}
 
-    analyses, pages = entries("document"), entries("page")
+    analyses, pages, fields = entries("document"), entries("page"), entries("entry-fields")
     texts = len(list((project / "site" / "texts").glob("*.html")))
-    assert len(analyses) == texts
+    assert len(analyses) == texts and len(fields) == 1
     before = tree(project / "site")
+    headers = _headers(project)
     edit_document(project)
     build(project)
     after = tree(project / "site")
@@ -337,8 +338,23 @@ def test_an_edited_text_is_the_only_one_analysed_again(tmp_path: Path, tei_env: 
     changed = {name for name in after if name.endswith(".html") and before.get(name) != after[name]}
     assert any(name.startswith("texts/") for name in changed)
     # A page is made again only under a new key; most keep theirs.
-    assert 0 < len(entries("page") - pages) < len(pages) / 2
+    made = entries("page") - pages
+    assert 0 < len(made) < len(pages) / 2
+    # The registers are as they were: no entry's fields are made again. Nor is the guide,
+    # which shows the texts' headers, where the edit left them as they were.
+    assert entries("entry-fields") == fields
+    assert _headers(project) == headers
+    assert not [p for p in made if b'<h1 id="ed-title">About the edition' in p.read_bytes()]
     assert_same_site(project, tmp_path / "clean")
+
+
+def _headers(project: Path) -> list[bytes]:
+    """The teiHeader of each text of the edition."""
+    return [
+        etree.tostring(header)
+        for tei in sorted((project / "tei").glob("*.xml"))
+        for header in etree.parse(tei).getroot().iterfind("tei:teiHeader", NSMAP)
+    ]
 
 
 def test_an_edited_register_entry_analyses_again_only_the_texts_that_reach_it(
@@ -357,7 +373,11 @@ def test_an_edited_register_entry_analyses_again_only_the_texts_that_reach_it(
     entry = next(el for el in edited.iter() if MARK in (el.text or "")).getparent()
     entry_id = entry.get("{http://www.w3.org/XML/1998/namespace}id")
     assert entry_id and entry_id in registers
+    fields = kept.parent / "entry-fields"
+    assert len([p for p in fields.rglob("*") if p.is_file()]) == 1
     build(project)
+    # The entries' fields are made again, once for all: an entry may be shown in another's.
+    assert len([p for p in fields.rglob("*") if p.is_file()]) == 2
     again = len({p for p in kept.rglob("*") if p.is_file()} - analyses)
     texts = sorted((project / "site" / "texts").glob("*.html"))
     linking = sum(

@@ -199,6 +199,7 @@ class EntryView:
     page: str = ""  # the entry's own page, from the site root
     href: str = ""  # where a link to the entry leads, from the site root
     nested: list[tuple[str, list[Markup | Link]]] = field(default_factory=list)  # ../ links
+    shown: str = ""  # a digest of the entry and of both its fields
 
     @property
     def anchor(self) -> str:
@@ -352,7 +353,10 @@ def _authority(idno: etree._Element) -> Markup | Link:
 
 
 def _entries(
-    documents: list[DocumentPage], registers: RegisterLinks, templates: TeiTemplates
+    documents: list[DocumentPage],
+    registers: RegisterLinks,
+    templates: TeiTemplates,
+    store: AnalysisStore | None,
 ) -> dict[str, EntryView]:
     # Each entry's fields for the pages at the site's root (the registers) and for the
     # pages a folder down (the texts' indexes, the entries' own pages).
@@ -368,10 +372,23 @@ def _entries(
         )
         for root in ("", "../")
     )
+    # Every entry's fields depend on the registers alone (and the templates and code
+    # the store's keys are salted with): made once for all entries, in their order (the
+    # ids given on the way are then the same), and kept while the registers are.
+    made = store.get("entry-fields", registers.digest()) if store is not None else None
+    if not isinstance(made, dict) or made.keys() != registers.entries.keys():
+        made = {}
+        for key, e in registers.entries.items():
+            shown, inner = _entry_fields(e, top, templates), _entry_fields(e, nested, templates)
+            made[key] = (
+                shown,
+                inner,
+                digest(etree.tostring(e.element), e.kind, repr(shown), repr(inner)),
+            )
+        if store is not None:
+            store.put("entry-fields", registers.digest(), made)
     views = {
-        key: EntryView(
-            key, e, _entry_fields(e, top, templates), nested=_entry_fields(e, nested, templates)
-        )
+        key: EntryView(key, e, made[key][0], nested=made[key][1], shown=made[key][2])
         for key, e in registers.entries.items()
     }
     for doc in documents:
@@ -547,7 +564,7 @@ def render_pages(
         for doc in chunk
     }
 
-    views = _entries(documents, registers, templates) if registers is not None else {}
+    views = _entries(documents, registers, templates, store) if registers is not None else {}
     if registers is not None:
         for key, view in views.items():
             view.page = registers.entry_pages.get(key, "")
@@ -671,59 +688,32 @@ def render_pages(
     if validation is not None:
         _validation_pages(page, validation, page_items)
 
-    about_ids = IdRegistry()
-    about_render = Renderer(
-        templates=templates,
-        slug="about",
-        root="",
-        registers=registers,
-        ids=about_ids,
-        record_mentions=False,
-        record_dates=False,
-    )
-
-    def render_block(el: etree._Element) -> Markup:
-        return about_render.inline(el, header=True)
-
     # The guide is on the first page; what each text declares, and its interventions,
     # go on over pages of texts (a text weighing one, and one more per intervention).
-    principles = about.principles(documents, render_block)
-    other_declarations = about.other_declarations(
-        documents, lambda el, skip: header_tree(el, about_render, skip)
+    # What they show of the texts comes from the headers alone (and the registers, for
+    # names in them): a page whose texts, headers and registers are as before is not
+    # made, and nothing of the headers is read when none is.
+    about_context = functools.cache(
+        lambda: _about_context(documents, registers, templates, schema_docs)
     )
-    interventions = about.interventions(documents)
+    about_key = digest(
+        *(_header_bytes(doc) for doc in documents),
+        registers.digest() if registers is not None else "",
+        repr(schema_docs),
+    )
     for pager, chunk in zip(about_pagers, about_pages, strict=True):
-        shown = {doc.slug for doc in chunk}
         page(
             pager.path,
             "about.html",
             "about",
+            memo=digest(
+                about_key,
+                repr(pager),
+                *(repr((doc.slug, doc.title, doc.interventions)) for doc in chunk),
+            ),
+            late=functools.partial(_about_page, about_context, pager, chunk),
             pager=pager,
             documents=chunk,
-            projects=about.shared_sections(
-                documents, "tei:encodingDesc/tei:projectDesc/tei:p", render_block
-            )
-            if pager.first
-            else [],
-            principles=about.principles_of(principles, shown, common=pager.first),
-            other_declarations=[(d, t) for d, t in other_declarations if d.slug in shown],
-            calendars=about.shared_sections(
-                documents,
-                "tei:profileDesc/tei:calendarDesc/tei:calendar",
-                render_block,
-            )
-            if pager.first
-            else [],
-            cite_structures=about.cite_structures(documents) if pager.first else [],
-            interventions=interventions,
-            genres=sorted(registers.categories.values(), key=lambda c: c.label.lower())
-            if registers and pager.first
-            else [],
-            register_principles=about.registers_principles(
-                registers.root if registers else None, render_block
-            )
-            if pager.first
-            else [],
             schema=schema_docs,
         )
     if schema_docs is not None:
@@ -791,7 +781,7 @@ def _register_pages(
                     repr((pager, letter_pages, len(entries), _mention_texts(size))),
                     registers.file_name if registers.root is not None else "",
                     repr(kind.key in registers.long_kinds),
-                    *(_entry_key(view, view.fields) for view in chunk),
+                    *(_entry_key(view) for view in chunk),
                 ),
                 kind=kind,
                 letters=letters,
@@ -817,7 +807,7 @@ def _register_pages(
             )
             for q in pagers
         ]
-        shown = _entry_key(view, view.nested)  # once: a long entry has many pages
+        shown = _entry_key(view)  # once: a long entry has many pages
         for pager, chunk in zip(pagers, chunks, strict=True):
             page(
                 pager.path,
@@ -839,6 +829,91 @@ def _mention_texts(size: int) -> int:
     """How many texts' mentions an entry shows on its register's list (the rest are on
     its own page): a list page holds at most ``size`` entries, each bounded so."""
     return max(1, -(-size // 25))
+
+
+@dataclass(frozen=True)
+class _AboutContext:
+    """What the pages of the guide take from every text's header, made once for all."""
+
+    render: Callable[[etree._Element], Markup]
+    principles: list[about.Principle]
+    other_declarations: list[tuple[DocumentPage, Markup]]
+    interventions: dict[str, list[about.InterventionRow]]
+    documents: list[DocumentPage]
+    registers: RegisterLinks | None
+
+
+def _header_bytes(doc: DocumentPage) -> bytes:
+    return doc.header if doc.tei is None else etree.tostring(doc.header_root())
+
+
+def _about_context(
+    documents: list[DocumentPage],
+    registers: RegisterLinks | None,
+    templates: TeiTemplates,
+    schema_docs: about.SchemaDocs | None,
+) -> _AboutContext:
+    about_render = Renderer(
+        templates=templates,
+        slug="about",
+        root="",
+        registers=registers,
+        ids=IdRegistry(),
+        record_mentions=False,
+        record_dates=False,
+    )
+
+    def render_block(el: etree._Element) -> Markup:
+        return about_render.inline(el, header=True)
+
+    # In this order whatever pages are made: the ids given on the way are the same.
+    principles = about.principles(documents, render_block)
+    other_declarations = about.other_declarations(
+        documents, lambda el, skip: header_tree(el, about_render, skip)
+    )
+    return _AboutContext(
+        render_block,
+        principles,
+        other_declarations,
+        about.interventions(documents),
+        documents,
+        registers,
+    )
+
+
+def _about_page(
+    made: Callable[[], _AboutContext], pager: paging.Pager, chunk: list[DocumentPage]
+) -> dict[str, object]:
+    """What one page of the guide shows besides its texts: the first page has the guide
+    itself and what all texts share."""
+    context = made()
+    shown = {doc.slug for doc in chunk}
+    documents, registers, render = context.documents, context.registers, context.render
+    first = pager.first
+    return {
+        "projects": about.shared_sections(
+            documents, "tei:encodingDesc/tei:projectDesc/tei:p", render
+        )
+        if first
+        else [],
+        "principles": about.principles_of(context.principles, shown, common=first),
+        "other_declarations": [(d, t) for d, t in context.other_declarations if d.slug in shown],
+        "calendars": about.shared_sections(
+            documents, "tei:profileDesc/tei:calendarDesc/tei:calendar", render
+        )
+        if first
+        else [],
+        "cite_structures": about.cite_structures(documents) if first else [],
+        "interventions": context.interventions,
+        "genres": sorted(registers.categories.values(), key=lambda c: c.label.lower())
+        if registers and first
+        else [],
+        "register_principles": about.registers_principles(
+            registers.root if registers else None, render
+        )
+        if first
+        else [],
+    }
 
 
 def _documents_key(documents: Sequence[DocumentPage], context: str) -> str:
@@ -878,14 +953,13 @@ def _chronology_key(part: chronology.ChronologyPage, context: str) -> str:
     return digest(*lines, *(doc.key for doc in part.written))
 
 
-def _entry_key(view: EntryView, fields: list) -> str:
-    """All an entry's page or article shows: the entry, its fields as shown (with the
-    links to other entries in them), where it is mentioned, and what it wrote."""
+def _entry_key(view: EntryView) -> str:
+    """All an entry's page or article shows: the entry and its fields as shown (with
+    the links to other entries in them: ``shown``), where it is mentioned, and what it
+    wrote."""
     return repr(
         (
-            etree.tostring(view.entry.element),
-            view.entry.kind,
-            fields,
+            view.shown,
             view.key,
             view.page,
             view.href,
