@@ -9,6 +9,7 @@ Every edit is found in the project's own files, never named.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -392,6 +393,70 @@ def test_an_edited_register_entry_analyses_again_only_the_texts_that_reach_it(
     )
     assert linking <= again <= naming, (linking, again, naming)
     assert again < len(texts) or naming == len(texts)
+
+
+def test_a_build_after_another_reads_only_the_files_that_changed(
+    tmp_path: Path, tei_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a build learnt of each file (its digest, its kind) is kept: the next build
+    reads only the files whose size, time or inode changed (and those it parses for the
+    registers), and gives the same site as a build that reads everything."""
+    from browser import sites
+
+    from pipeline.render.site import tei_members
+    from pipeline.structure import inputs
+    from pipeline.structure.reading import register_lists
+    from pipeline.structure.registers import is_register_file
+
+    folder = tmp_path / "projects"
+    shutil.copytree(sites.PROJECTS_DIR, folder)
+    site = tmp_path / "site"
+    sites.build_foreign([folder], site, search=False)
+    edited = min(folder.glob("*.xml"))
+    edited.write_bytes(edited.read_bytes() + b"<!-- edited -->\n")
+    read: list[str] = []
+    original = inputs.read_input
+
+    def noting(file: inputs.InputFile) -> bytes:
+        if file.path.parent == folder:
+            read.append(file.path.name)
+        return original(file)
+
+    monkeypatch.setattr(inputs, "read_input", noting)
+    sites.build_foreign([folder], site, search=False)
+    # Registers, and texts with lists of their own, are parsed for every build.
+    with_lists = {
+        p.name
+        for p in folder.glob("*.xml")
+        if is_register_file(root := etree.parse(p).getroot())
+        or any(register_lists(tei) for tei, _ in tei_members(root))
+    }
+    assert edited.name in read
+    assert set(read) <= {edited.name} | with_lists, sorted(set(read))
+    assert len(with_lists) < len(list(folder.glob("*.xml"))) - 1
+    # The same site as one made without anything kept.
+    monkeypatch.setattr(inputs, "read_input", original)
+    fresh = tmp_path / "fresh"
+    sites.build_foreign([folder], fresh, search=False, cache=False)
+    assert tree(site) == tree(fresh)
+
+
+def test_a_file_changed_under_a_known_digest_stops_the_build(tmp_path: Path) -> None:
+    """A file read after its digest was taken as known (from an earlier run) is checked
+    against it: what was made under that digest would not be of these bytes."""
+    from pipeline.errors import EditionError
+    from pipeline.structure import KnownInput, TeiFile, discover
+
+    path = tmp_path / "a.xml"
+    path.write_bytes(b'<TEI xmlns="http://www.tei-c.org/ns/1.0"/>')
+    [found] = discover([tmp_path], (".xml",), 1 << 20).files
+    stale = TeiFile(found, known=KnownInput("0" * 64, "text", None))
+    assert stale.digest() == "0" * 64
+    with pytest.raises(EditionError, match="changed while the build ran") as caught:
+        stale.data()
+    assert caught.value.path == str(path)
+    fresh = TeiFile(found)
+    assert fresh.digest() == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_one_job_and_two_give_the_same_site(tmp_path: Path, tei_env: Path) -> None:

@@ -38,7 +38,7 @@ from pipeline.export.ids import collection_ids, problem_lines, redirect_problems
 from pipeline.export.txt import collection_parts, part_files
 from pipeline.outputs import (
     StagedFolder,
-    content_digest,
+    atomic_write,
     write_if_changed,
 )
 from pipeline.render.documents import DocumentPage, complete
@@ -58,9 +58,11 @@ from pipeline.render.site import (
 from pipeline.structure import (
     Collection,
     FileKind,
+    KnownInput,
     SourceFile,
     TeiFile,
     load_collection,
+    memo_key,
     read_folder,
     read_path,
 )
@@ -290,14 +292,17 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
     """Everything a build does when its inputs changed: convert and validate (our own
     edition), check (other projects' TEI), render; then put the new sets in place."""
     foreign = options.tei_paths is not None
+    known = _known_inputs(options, config)
     with contextlib.ExitStack() as staging:
         tei = None
         checked = None
         if foreign:
-            collection = load_collection(config, tei_paths=options.tei_paths, sources=False)
+            collection = load_collection(
+                config, tei_paths=options.tei_paths, sources=False, known=known
+            )
             checked = _check_foreign(collection, config, options, report)
         else:
-            tei, collection = _next_tei(config, options, report)
+            tei, collection = _next_tei(config, options, report, known)
             if tei is not None:
                 staging.enter_context(tei)
             _check_redirects(config, collection)
@@ -311,15 +316,52 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
             site, writer = rendered
             site.commit()
             writer.forget_others([site.target, *([site.spare] if site.spare else [])])
+    _learn_inputs(options, config, collection)
+
+
+_KNOWN_INPUTS = "inputs.json"
+
+
+def _known_inputs(options: BuildOptions, config: EditionConfig) -> dict[str, KnownInput]:
+    """What the last build learnt of its TEI files (see ``KnownInput``); nothing where
+    there is no cache, or its record cannot be read."""
+    folder = _cache_folder(options, config)
+    if folder is None:
+        return {}
+    try:
+        rows = json.loads((folder / _KNOWN_INPUTS).read_bytes())
+        return {row[0]: KnownInput(row[1], row[2], row[3]) for row in rows}
+    except (OSError, ValueError, TypeError, IndexError, KeyError):
+        return {}
+
+
+def _learn_inputs(options: BuildOptions, config: EditionConfig, collection: Collection) -> None:
+    """Keep what this build learnt of its TEI files, for the next one."""
+    folder = _cache_folder(options, config)
+    if folder is None:
+        return
+    files = [*collection.files]
+    if collection.registers_file is not None and collection.registers_file not in files:
+        files.append(collection.registers_file)
+    rows = sorted(
+        [memo_key(file.input), learnt.digest, learnt.kind, learnt.root_id]
+        for file in files
+        if (learnt := file.learnt()) is not None
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / _KNOWN_INPUTS, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
 
 
 def _next_tei(
-    config: EditionConfig, options: BuildOptions, report: BuildReport
+    config: EditionConfig,
+    options: BuildOptions,
+    report: BuildReport,
+    known: Mapping[str, KnownInput],
 ) -> tuple[StagedFolder | None, Collection]:
     """Convert, and validate the collection as it would be; the changed documents are
     staged as the next ``tei/`` (None when nothing changed), and the collection read from
     there is what the site is made of."""
-    collection = load_collection(config)
+    collection = load_collection(config, known=known)
     results = _converted(config, collection, None, options)
     layers = ["edition", *_tei_layers(options.tei_schema_dir, report.notes)]
     names = {r.output_name for r in results}
@@ -343,13 +385,13 @@ def _next_tei(
     report.converted = [r.output_name for r in changed]
     report.removed = removed
     if not changed and not removed:
-        return None, load_collection(config, sources=False)
+        return None, load_collection(config, sources=False, known=known)
     staged = _stage_tei(changed, config.tei_dir, removed)
     registers = config.registers_path
     if registers is not None and registers.is_relative_to(config.tei_dir):
         registers = staged.path / registers.relative_to(config.tei_dir)
     collection = load_collection(
-        config, tei_paths=[staged.path], registers_path=registers, sources=False
+        config, tei_paths=[staged.path], registers_path=registers, sources=False, known=known
     )
     return staged, collection
 
@@ -429,12 +471,18 @@ def _tei_all_verdicts(
     cache = build_cache(options, config)
     schema = resolve_tei_dir(options.tei_schema_dir) / "tei_all.rng"
     schema_id = digest(schema.read_bytes())
-    keys = []
-    for file in files:
-        keys.append(digest("tei_all", code_digest(), schema_id, file.shown, file.data()))
-        file.release()  # read again when rendered: the collection never holds every file
+    code = code_digest()
+
+    def key(file: TeiFile) -> str:
+        return digest("tei_all", code, schema_id, file.shown, file.digest())
+
+    keys = [key(file) for file in files]
     found = [cache.get("verdicts", key) for key in keys]
     todo = [file for file, hit in zip(files, found, strict=True) if hit is None]
+    for file in todo:
+        # Read now, not as an earlier run knew it: its verdict is kept under this key.
+        file.data()
+        file.release()  # read again when rendered: the collection never holds every file
     fresh: dict[str, FileResult] = {}
     if todo:
         run = validate_inputs(
@@ -591,10 +639,13 @@ def fingerprint(
     def add(label: str, data: bytes) -> None:
         digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
 
+    def add_file(label: str, file: TeiFile) -> None:
+        digest.update(label.encode() + b"\0" + bytes.fromhex(file.digest()))
+
     for file in collection.files:
-        add("tei:" + file.input.relative, file.data())
+        add_file("tei:" + file.input.relative, file)
     if collection.registers_file is not None and collection.registers_file not in collection.files:
-        add("registers", collection.registers_file.data())
+        add_file("registers", collection.registers_file)
     add("redirects", json.dumps(collection.redirects, sort_keys=True).encode())
     add("config", json.dumps(config.as_data(config.root), sort_keys=True, default=str).encode())
     add("flags", json.dumps([foreign, search], sort_keys=True).encode())
@@ -837,10 +888,9 @@ def _packed(
     """Other projects' files as offered: each in a ZIP of its own, read when packed (and
     not packed again where the site already holds the ZIP of the same bytes)."""
     for name, file in files.items():
-        data = file.data()
         rel = f"downloads/{name}.zip"
-        if not holds(rel, digest("zip", name, content_digest(data), str(stamp))):
-            yield rel, zip_bytes({name: data}, Path(name).stem, stamp)
+        if not holds(rel, digest("zip", name, file.digest(), str(stamp))):
+            yield rel, zip_bytes({name: file.data()}, Path(name).stem, stamp)
         file.release()
 
 

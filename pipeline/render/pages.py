@@ -658,11 +658,16 @@ def render_pages(
             (facet, label, values if len(values) <= page_items else [], len(values) > page_items)
             for facet, label, values in search.facet_options(documents, registers)
         ]
-        variants = search.name_variants(registers)
-        emit(
-            search.NAME_VARIANTS,
-            json.dumps(variants, ensure_ascii=False, sort_keys=True).encode("utf-8"),
-        )
+        # The registers' spellings, kept by the registers' digest: the same while they are.
+        names_key = registers.digest() if registers is not None else ""
+        variants = store.get("name-variants", names_key) if store is not None else None
+        if not isinstance(variants, bytes):
+            variants = json.dumps(
+                search.name_variants(registers), ensure_ascii=False, sort_keys=True
+            ).encode("utf-8")
+            if store is not None:
+                store.put("name-variants", names_key, variants)
+        emit(search.NAME_VARIANTS, variants)
         page(SEARCH_PAGE, "search.html", "search", facets=facets)
 
     if exchange:

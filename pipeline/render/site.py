@@ -150,9 +150,9 @@ def analyse_collection(
     used: set[str] = set()
     planned: list[tuple[TeiFile, str, int, str, str, str]] = []
     for file in files:
-        data = file.data()
-        # Not the path: the edition's own TEI is read from a new folder each build.
-        file_key = digest(data, file.stem, file.name)
+        # Not the path: the edition's own TEI is read from a new folder each build. Nor
+        # the bytes: an unchanged file is known by its digest, and not read at all.
+        file_key = digest(file.digest(), file.stem, file.name)
         shape = store.get("outline", file_key) if store is not None else None
         if not isinstance(shape, Outline):
             _check_root(file)

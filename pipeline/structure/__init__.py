@@ -11,10 +11,12 @@
 from pipeline.structure.collection import (
     Collection,
     FileKind,
+    KnownInput,
     SourceFile,
     TeiFile,
     document_name,
     load_collection,
+    memo_key,
     source_slug,
 )
 from pipeline.structure.inputs import (
@@ -32,6 +34,7 @@ __all__ = [
     "Collection",
     "FileKind",
     "InputFile",
+    "KnownInput",
     "Refusal",
     "RegisterEntry",
     "RegisterIndex",
@@ -40,6 +43,7 @@ __all__ = [
     "discover",
     "document_name",
     "load_collection",
+    "memo_key",
     "read_folder",
     "read_input",
     "read_path",

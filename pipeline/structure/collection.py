@@ -16,10 +16,11 @@ Each TEI file has a kind:
 from __future__ import annotations
 
 import enum
+import hashlib
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -75,21 +76,63 @@ class _Input:
         return self.input.stem
 
 
+@dataclass(frozen=True)
+class KnownInput:
+    """What an earlier run learnt of a file (the digest of its bytes, its kind and its
+    root's ``xml:id``): trusted while the file is as it was then (``memo_key``), as the
+    check that nothing changed trusts it, so that an unchanged file is not read."""
+
+    digest: str
+    kind: str
+    root_id: str | None
+
+
+def memo_key(file: InputFile) -> str:
+    """The file as found (where it is, its size, time and inode): the key of what is
+    known of it."""
+    return "\0".join(str(part) for part in (file.path, *file.signature()[1:]))
+
+
 @dataclass(eq=False)
 class TeiFile(_Input):
     """A TEI (or other XML) input: its bytes and tree on demand."""
 
     input: InputFile
     registers: bool = False  # named as the registers file by the settings
+    known: KnownInput | None = None  # what an earlier run learnt of the file as it is
     _data: bytes | None = field(default=None, repr=False)
     _tree: etree._ElementTree | None = field(default=None, repr=False)
     _kind: FileKind | None = field(default=None, repr=False)
     _root_id: str | None = field(default=None, repr=False)
+    _digest: str | None = field(default=None, repr=False)
+    _sniffed: str = field(default="", repr=False)  # the kind read from the file itself
 
     def data(self) -> bytes:
         if self._data is None:
-            self._data = self.input.read_bytes()
+            data = self.input.read_bytes()
+            found = hashlib.sha256(data).hexdigest()
+            if self._digest is not None and found != self._digest:
+                # Its digest was given out before it was read (an earlier run's): what
+                # was made under it would not be of these bytes.
+                raise EditionError("changed while the build ran: run it again", self.path)
+            self._data, self._digest = data, found
         return self._data
+
+    def digest(self) -> str:
+        """The SHA-256 of the file's bytes (hex): without reading it, where it is known."""
+        if self._digest is None:
+            if self.known is not None:
+                self._digest = self.known.digest
+            else:
+                self.data()
+        assert self._digest is not None
+        return self._digest
+
+    def learnt(self) -> KnownInput | None:
+        """What a later run may take as known of the file, where this one learnt it."""
+        if self._digest is None or not self._sniffed:
+            return None
+        return KnownInput(self._digest, self._sniffed, self._root_id)
 
     def tree(self) -> etree._ElementTree:
         """The parsed file (safe parser); not well-formed XML is an EditionError."""
@@ -109,7 +152,10 @@ class TeiFile(_Input):
         return self._kind
 
     def _find_kind(self) -> FileKind:
-        if self._tree is not None:
+        if self.known is not None and self._tree is None:
+            kind, self._root_id = FileKind(self.known.kind), self.known.root_id
+            self._sniffed = kind.value
+        elif self._tree is not None:
             root = self._tree.getroot()
             kind, self._root_id = kind_of_root(root), root.get(XML_ID)
         else:
@@ -117,6 +163,7 @@ class TeiFile(_Input):
                 kind, self._root_id = sniff(self.data())
             except EditionError:
                 kind = FileKind.OTHER
+            self._sniffed = kind.value
         return FileKind.REGISTERS if self.registers else kind
 
     @property
@@ -292,14 +339,17 @@ def load_collection(
     registers_path: Path | None = None,
     sources: bool = True,
     recursive: bool = True,
+    known: Mapping[str, KnownInput] | None = None,
 ) -> Collection:
     """Find the inputs: by default the configured folders; or the paths given.
 
     ``tei_paths`` replaces the TEI folder (for other projects' TEI: the registers are
     then found by content; ``recursive=False`` takes only the files directly in the
     folders); ``registers_path`` replaces the registers setting; ``sources=False``
-    leaves the sources out.
+    leaves the sources out. ``known`` (by ``memo_key``) is what an earlier run learnt of
+    the TEI files, from ``learnt``.
     """
+    known = known or {}
     limit = config.max_input_bytes
     foreign = tei_paths is not None
     if registers_path is None and not foreign:
@@ -313,7 +363,11 @@ def load_collection(
     )
     refused = list(found_tei.refused)
     files = [
-        TeiFile(f, registers=registers_path is not None and _same(f.path, registers_path))
+        TeiFile(
+            f,
+            registers=registers_path is not None and _same(f.path, registers_path),
+            known=known.get(memo_key(f)),
+        )
         for f in found_tei.files
     ]
     registers_file = next((f for f in files if f.registers), None)
@@ -325,7 +379,9 @@ def load_collection(
             if isinstance(checked, Refusal):
                 refused.append(checked)
             else:
-                registers_file = TeiFile(checked, registers=True)
+                registers_file = TeiFile(
+                    checked, registers=True, known=known.get(memo_key(checked))
+                )
         elif not foreign and registers_path != config.registers_path:
             raise EditionError("registers file not found", registers_path)
     if registers_file is None and foreign:
