@@ -154,6 +154,8 @@ class DocumentPage:
     header: bytes = field(default=b"", repr=False)  # the teiHeader, serialised
     plain: tuple[reading.ReadingDocument, ...] = ()  # in each of reading.MODES
     key: str = ""  # names all the analysis was made from (see render.site)
+    # The @ref of each name within the header's authors: the registers' "Author of".
+    author_refs: tuple[str, ...] = ()
     # Set where the collection keeps only a summary of the text (see ``summary``): gives
     # the whole analysis again, for the text's own page and plain text.
     whole: Callable[[], DocumentPage] | None = field(default=None, repr=False, compare=False)
@@ -774,6 +776,10 @@ def analyse(
         description=description,
         scope=scope,
         has_text=any(t.strip() for part in texts for t in part.itertext()),
+        author_refs=tuple(
+            el.get("ref", "")
+            for el in header.iterfind("tei:fileDesc/tei:titleStmt/tei:author//*[@ref]", NSMAP)
+        ),
     )
 
 

@@ -406,10 +406,8 @@ def _entries(
             )
         for key, occurrences in grouped.items():
             views[key].mentions.append((doc, occurrences))
-        for author in doc.header_root().iterfind(
-            "tei:fileDesc/tei:titleStmt/tei:author//*[@ref]", NSMAP
-        ):
-            found = registers.resolve(author.get("ref"), doc.scope)
+        for ref in doc.author_refs:
+            found = registers.resolve(ref, doc.scope)
             if found is not None and doc not in views[found[0]].authored:
                 views[found[0]].authored.append(doc)
     return views
@@ -968,8 +966,10 @@ def _entry_key(view: EntryView) -> str:
             view.key,
             view.page,
             view.href,
+            # A text's occurrences of the entry are named by its analysis, where it has
+            # a key: the same analysis gives the same occurrences.
             [
-                (doc.page, doc.title, [(o.label, o.href, o.title) for o in occurrences])
+                (doc.page, doc.title, doc.key or [(o.label, o.href, o.title) for o in occurrences])
                 for doc, occurrences in view.mentions
             ],
             [(doc.page, doc.title) for doc in view.authored],

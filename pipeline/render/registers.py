@@ -55,6 +55,7 @@ class RegisterLinks:
         self.entry_pages: dict[str, str] = {}  # key -> its own page (see assign_pages)
         self.long_kinds: frozenset[str] = frozenset()  # kinds listed over several pages
         self._digest = ""  # made again once anything changed
+        self._serialised: dict[str, bytes] = {}  # an entry's element, as digests take it
         for index in self.indexes:
             self.categories.update(index.categories)
             for entry in index:
@@ -144,11 +145,17 @@ class RegisterLinks:
         parts: list[str | bytes] = [self.file_name, ",".join(sorted(self.long_kinds))]
         for index in self.indexes:
             parts.append(etree.tostring(index.root) if index.root is not None else b"")
-        for key, entry in self.entries.items():
-            parts += [key, self.sources[key], self.entry_pages.get(key, "")]
-            parts.append(etree.tostring(entry.element))
+        for key in self.entries:
+            parts += [key, self.sources[key], self.entry_pages.get(key, ""), self.serialised(key)]
         self._digest = digest(*parts)
         return self._digest
+
+    def serialised(self, key: str) -> bytes:
+        """The entry's element as bytes (made once: every text's analysis asks)."""
+        found = self._serialised.get(key)
+        if found is None:
+            found = self._serialised[key] = etree.tostring(self.entries[key].element)
+        return found
 
     def href(self, key: str, root: str = "") -> str:
         if self.entries[key].kind in self.long_kinds and key in self.entry_pages:
@@ -210,9 +217,8 @@ def answers(links: RegisterLinks | None, lookups: list[tuple[str, ...]]) -> str:
     parts: list[str | bytes] = []
 
     def entry(key: str) -> None:
-        found = links.entries.get(key)
         parts.append(key)
-        parts.append(etree.tostring(found.element) if found is not None else b"-")
+        parts.append(links.serialised(key) if key in links.entries else b"-")
 
     for lookup in dict.fromkeys(lookups):
         parts.append("\0".join(lookup))

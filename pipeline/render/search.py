@@ -311,7 +311,7 @@ def run_pagefind(
             redone.append(number)
     if redone:
         again = [folders[number] for number in sorted(redone)]
-        finals = _share_vocabulary(folders, keys, again, store)
+        finals = _share_vocabulary(folders, keys, again, store, vocabulary)
         for number in sorted(redone):
             _made(site_dir, folders[number], finals[number], keeper)
     shards = [
@@ -331,8 +331,10 @@ def _own_files(site_dir: Path, folder: Path) -> list[str]:
     found: list[str] = []
     if folder.is_symlink() or not folder.is_dir():
         return found
-    for current, subfolders, names in os.walk(folder):
-        if top and Path(current) == folder:
+    start = str(folder)
+    base = folder.relative_to(site_dir).as_posix()
+    for current, subfolders, names in os.walk(start):
+        if top and current == start:
             subfolders[:] = [d for d in subfolders if not _SHARD.fullmatch(d)]
             names = [n for n in names if n != SHARDS]
         if not names and not subfolders:
@@ -340,7 +342,9 @@ def _own_files(site_dir: Path, folder: Path) -> list[str]:
         for name in [*names, *subfolders]:
             if os.path.islink(os.path.join(current, name)):
                 return []
-        found += [Path(current, n).relative_to(site_dir).as_posix() for n in names]
+        # Strings, not paths: a shard holds thousands of files.
+        below = current[len(start) :].replace(os.sep, "/")
+        found += [f"{base}{below}/{n}" for n in names]
     return sorted(found)
 
 
@@ -548,6 +552,7 @@ def _share_vocabulary(
     keys: Sequence[str],
     redone: Sequence[Path] | None = None,
     store: IndexStore | None = None,
+    vocabulary: dict[str, set[str]] | None = None,
 ) -> list[str]:
     """Give every shard every word of the site, each other shard's with no pages;
     returns the key of each shard's index so given.
@@ -560,12 +565,14 @@ def _share_vocabulary(
     ``keys`` name each shard's own index (``_index_key``): with a ``store``, a shard's
     words, and its index given a vocabulary, are kept by them and taken from it. Only
     the shards in ``redone`` (all, if None) are given the words: the others are
-    already as they would be (their words must be in the store)."""
+    already as they would be (their words must be in the store). ``vocabulary``: every
+    shard's words, where the caller gathered them already."""
     redone = list(folders) if redone is None else list(redone)
-    vocabulary: dict[str, set[str]] = {}
-    for folder, key in zip(folders, keys, strict=True):
-        for language, listed in _shard_words(folder, key, store).items():
-            vocabulary.setdefault(language, set()).update(listed)
+    if vocabulary is None:
+        vocabulary = {}
+        for folder, key in zip(folders, keys, strict=True):
+            for language, listed in _shard_words(folder, key, store).items():
+                vocabulary.setdefault(language, set()).update(listed)
     finals = [_final_key(key, vocabulary) for key in keys]
     for folder, shared_key in zip(folders, finals, strict=True):
         if folder not in redone:
