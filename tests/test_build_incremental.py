@@ -328,6 +328,7 @@ def test_an_edited_text_is_the_only_one_analysed_again(tmp_path: Path, tei_env: 
         return {p for p in (kept / kind).rglob("*") if p.is_file()}
 
     analyses, pages, fields = entries("document"), entries("page"), entries("entry-fields")
+    assert (kept / "outline.pack").is_file() and not (kept / "outline").exists()
     texts = len(list((project / "site" / "texts").glob("*.html")))
     assert len(analyses) == texts and len(fields) == 1
     before = tree(project / "site")
@@ -457,6 +458,36 @@ def test_a_file_changed_under_a_known_digest_stops_the_build(tmp_path: Path) -> 
     assert caught.value.path == str(path)
     fresh = TeiFile(found)
     assert fresh.digest() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_small_entries_are_kept_in_one_pack_of_what_the_last_build_used(
+    tmp_path: Path,
+) -> None:
+    """Entries every build asks of every text are one file per kind, written when the
+    build ends, holding what it asked for or made: what it did not ask goes."""
+    from pipeline.build.cache import PACKED, BuildCache
+
+    kind = min(PACKED)
+    cache = BuildCache(tmp_path)
+    cache.put_bytes(kind, "a1", b"first")
+    cache.put_bytes(kind, "b2", b"second")
+    assert cache.get_bytes(kind, "b2") == b"second"
+    assert not list(tmp_path.iterdir())  # nothing before the end of the build
+    cache.flush()
+    assert [p.name for p in tmp_path.iterdir()] == [f"{kind}.pack"]
+    again = BuildCache(tmp_path)
+    assert again.get_bytes(kind, "a1") == b"first"
+    again.flush()  # "b2" was not asked for
+    third = BuildCache(tmp_path)
+    assert third.get_bytes(kind, "a1") == b"first" and third.get_bytes(kind, "b2") is None
+    # A build that does not end (killed, failed) leaves the pack as it was.
+    third.put_bytes(kind, "c3", b"third")
+    assert BuildCache(tmp_path).get_bytes(kind, "c3") is None
+    (tmp_path / f"{kind}.pack").write_bytes(b"damaged")
+    assert BuildCache(tmp_path).get_bytes(kind, "a1") is None
+    # Other kinds are a file each, written at once.
+    cache.put_bytes("page", "cd12", b"page")
+    assert (tmp_path / "page" / "cd" / "12").read_bytes() == b"page"
 
 
 def test_one_job_and_two_give_the_same_site(tmp_path: Path, tei_env: Path) -> None:

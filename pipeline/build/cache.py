@@ -42,19 +42,42 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-class BuildCache:
-    """Entries under ``folder/KIND/ab/cdef…``; with ``folder`` None, a cache that keeps
-    nothing (every lookup misses)."""
+# Kinds of small entries that every build asks of every text: kept together, one file
+# per kind (``KIND.pack``), read once, so that a build does not open a file per text to
+# learn what it knew already.
+PACKED = frozenset({"outline", "lookups", "verdicts"})
 
-    def __init__(self, folder: Path | None) -> None:
+
+class BuildCache:
+    """Entries under ``folder/KIND/ab/cdef…`` (those of a ``packed`` kind in one file,
+    written by ``flush``); with ``folder`` None, a cache that keeps nothing (every
+    lookup misses)."""
+
+    def __init__(self, folder: Path | None, packed: frozenset[str] = PACKED) -> None:
         self.folder = folder
+        self.packed = packed
+        self._packs: dict[str, dict[str, bytes]] = {}  # kind -> as the last flush left it
+        self._used: dict[str, dict[str, bytes]] = {}  # kind -> what this run asked or put
 
     def _path(self, kind: str, key: str) -> Path | None:
         if self.folder is None:
             return None
         return self.folder / kind / key[:2] / key[2:]
 
+    def _pack(self, kind: str) -> dict[str, bytes]:
+        pack = self._packs.get(kind)
+        if pack is None:
+            assert self.folder is not None
+            pack = self._packs[kind] = _read_pack(self.folder / f"{kind}.pack")
+        return pack
+
     def get_bytes(self, kind: str, key: str) -> bytes | None:
+        if self.folder is not None and kind in self.packed:
+            used = self._used.setdefault(kind, {})
+            data = used.get(key) or self._pack(kind).get(key)
+            if data is not None:
+                used[key] = data
+            return data
         path = self._path(kind, key)
         if path is None:
             return None
@@ -64,6 +87,9 @@ class BuildCache:
             return None
 
     def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        if self.folder is not None and kind in self.packed:
+            self._used.setdefault(kind, {})[key] = data
+            return
         path = self._path(kind, key)
         if path is None:
             return
@@ -71,6 +97,20 @@ class BuildCache:
             atomic_write(path, data)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
+
+    def flush(self) -> None:
+        """Write each pack with the entries this run asked for or put, and no others:
+        what the collection no longer has goes. A run that never flushes (killed, or
+        failed) leaves the packs as they were, which only makes the next one slower."""
+        if self.folder is None:
+            return
+        for kind, used in sorted(self._used.items()):
+            data = pickle.dumps(dict(sorted(used.items())), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                atomic_write(self.folder / f"{kind}.pack", data)
+            except OSError:
+                pass
+            self._packs[kind] = dict(used)
 
     def get(self, kind: str, key: str) -> Any | None:
         data = self.get_bytes(kind, key)
@@ -83,6 +123,17 @@ class BuildCache:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_bytes(kind, key, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def _read_pack(path: Path) -> dict[str, bytes]:
+    """A pack as ``flush`` wrote it; empty where there is none, or it cannot be read."""
+    try:
+        pack = pickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - missing, damaged, or of another version: made again
+        return {}
+    if not isinstance(pack, dict):
+        return {}
+    return {k: v for k, v in pack.items() if isinstance(k, str) and isinstance(v, bytes)}
 
 
 class ObjectStore:

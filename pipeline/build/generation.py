@@ -56,6 +56,7 @@ class SiteWriter:
         self.made: dict[str, tuple[str, str, bool]] = {}  # path -> digest, page key, marked
         self.pending: dict[str, str] = {}  # path -> key of a page being made
         self.written = 0
+        self._by_key: dict[str, list[str]] | None = None  # the base's files by their key
 
     def _intact(self, rel: str, entry: list) -> bool:
         """Whether the file is a plain file exactly as recorded (a change of its mode
@@ -98,7 +99,11 @@ class SiteWriter:
             return False
         prefix = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
         prefix = f"{prefix}/" if prefix else ""
-        recorded = sum(1 for rel, e in self.base.items() if e[4] == key and rel.startswith(prefix))
+        if self._by_key is None:  # once: a site may have many indexes, each asked here
+            self._by_key = {}
+            for rel, entry in self.base.items():
+                self._by_key.setdefault(entry[4], []).append(rel)
+        recorded = sum(1 for rel in self._by_key.get(key, ()) if rel.startswith(prefix))
         if recorded != len(files):
             return False
         for rel in files:

@@ -501,6 +501,7 @@ def _tei_all_verdicts(
             result = fresh[file.shown]
             cache.put("verdicts", key, _result_data(result))
             results.append(result)
+    cache.flush()
     return results
 
 
@@ -854,6 +855,7 @@ def _render(
     report.files = len(marker["files"])
     report.written = writer.written + sum(1 for rel in stats if rel not in writer.made)
     report.search_indexed = options.search
+    store.cache.flush()
     return staged, writer
 
 

@@ -483,7 +483,7 @@ def render_pages(
 
     # What every page shows of the site: a page is the same bytes when this and what
     # its ``memo`` names (everything else it shows) are.
-    site_key = repr((edition, nav, has_search, foreign, schema_docs is not None, UI_LANG))
+    site_key = digest(repr((edition, nav, has_search, foreign, schema_docs is not None, UI_LANG)))
 
     def page(
         path: str,
