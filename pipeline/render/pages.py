@@ -383,7 +383,7 @@ def _entries(
             made[key] = (
                 shown,
                 inner,
-                digest(etree.tostring(e.element), e.kind, repr(shown), repr(inner)),
+                digest(registers.serialised(key), e.kind, repr(shown), repr(inner)),
             )
         if store is not None:
             store.put("entry-fields", registers.digest(), made)
