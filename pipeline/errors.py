@@ -7,6 +7,7 @@ exit code they mean: 1 for a failed run, 2 for a usage or configuration error.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -76,19 +77,32 @@ def os_error(exc: OSError, doing: str = "cannot write") -> EditionError:
     return EditionError(f"{doing}: {reason}", exc.filename)
 
 
-def shown_path(path: str | Path) -> str:
-    """A path as the user should see it: relative to the working folder when inside it."""
-    text = str(path)
+def shown_path(path: str | Path, cwd: str | None = None) -> str:
+    """A path as the user should see it: relative to the working folder (``cwd``, when
+    the caller has just asked for it) when inside it."""
+    text = os.fspath(path)
     if text.startswith("<"):  # not a file: "<bytes>", "<config>"
         return text
+    cwd = cwd or os.getcwd()
+    folder, name = os.path.split(text)
+    if not folder or name in ("", ".", "..") or "/." in text or "//" in text or text == cwd:
+        return _shown(text, cwd)  # rare: not a plain name in a folder
+    # Shown for every input: the folder's part is worked out once per folder.
+    shown_folder = _shown(folder, cwd)
+    return name if shown_folder == "." else os.path.join(shown_folder, name)
+
+
+@functools.lru_cache(maxsize=256)
+def _shown(text: str, cwd: str) -> str:
     if os.path.isabs(text) and "/." not in text and "//" not in text:
         # The common case, without relpath's normalising: a clean path inside the
-        # working folder (shown for every input, so it is on every file's path).
-        cwd = os.getcwd()
+        # working folder.
+        if text == cwd:
+            return "."
         if text.startswith(cwd.rstrip("/") + "/"):
             return text[len(cwd.rstrip("/")) + 1 :]
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(text, cwd)
     except ValueError:  # another drive
-        return str(Path(path).absolute())
-    return relative if not relative.startswith("..") else str(Path(path).absolute())
+        return str(Path(text).absolute())
+    return relative if not relative.startswith("..") else str(Path(text).absolute())

@@ -10,11 +10,18 @@ another ``Executor``; the stages would not change.
 from __future__ import annotations
 
 import collections
-import multiprocessing
+import contextlib
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future
+
+# multiprocessing and concurrent.futures are imported when workers are first started: a
+# run in one process (a few files to validate, say) does not pay for them.
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -74,6 +81,8 @@ class WorkerProcesses:
         self.jobs = jobs
         self.batch = batch
         self.window = window or 4 * jobs
+        from concurrent.futures import ProcessPoolExecutor
+
         self._pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=pool_context(), initializer=initializer, initargs=initargs
         )
@@ -111,6 +120,8 @@ def available_cpus() -> int:
 def pool_context() -> multiprocessing.context.BaseContext:
     """Fork where there is fork: the workers share what the parent has loaded and
     compiled (schemas, templates); elsewhere each worker makes its own."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
@@ -122,3 +133,17 @@ def executor(jobs: int | None, items: int, *, at_least: int = 2, **options: Any)
     if count <= 1 or items < at_least:
         return InProcess(options.get("initializer"), options.get("initargs", ()))
     return WorkerProcesses(min(count, items), **options)
+
+
+@contextlib.contextmanager
+def fewer_collections(young: int = 50_000) -> Iterator[None]:
+    """Run the cycle collector less often while the ``with`` lasts, and in the workers
+    started inside it. Per-document work makes and frees many objects, nearly all freed
+    by their counts, not as cycles: collecting after every 700 new ones (the default)
+    took 6-7 % of validating many files, after every 50,000 under 1 %."""
+    before = gc.get_threshold()
+    gc.set_threshold(young, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL_SETTINGS, REPO, copy_project, run_edition
 
+from pipeline.errors import shown_path
 from pipeline.structure import inputs
 from pipeline.structure.inputs import InputFile, discover, read_input
 
@@ -147,6 +148,38 @@ def test_a_file_that_grew_past_the_limit_is_not_read(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="over the limit"):
         read_input(found)
     assert isinstance(found, InputFile)
+
+
+def test_a_file_that_grew_within_the_limit_is_read_whole(tmp_path: Path) -> None:
+    # The read asks for one byte more than the size found: a file that grew since is
+    # still read to its end.
+    path = tmp_path / "grows.xml"
+    path.write_text("<a/>", encoding="utf-8")
+    [found] = discover([tmp_path], (".xml",), LIMIT).files
+    grown = b"<a>" + b"x" * (LIMIT // 2) + b"</a>"
+    path.write_bytes(grown)
+    assert read_input(found) == grown
+    path.write_bytes(b"")
+    assert read_input(found) == b""
+
+
+def test_paths_are_shown_from_the_working_folder_of_the_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inner = tmp_path / "a" / "b"
+    inner.mkdir(parents=True)
+    file = inner / "c.xml"
+    monkeypatch.chdir(tmp_path)
+    assert shown_path(file) == "a/b/c.xml"
+    assert shown_path(file.parent) == "a/b"
+    monkeypatch.chdir(inner)
+    assert shown_path(file) == "c.xml"
+    assert shown_path(inner) == "."
+    monkeypatch.chdir(tmp_path / "a")
+    assert shown_path(file) == "b/c.xml"
+    assert shown_path(tmp_path / "x.xml") == str(tmp_path / "x.xml")
+    assert shown_path("b/./c.xml") == "b/c.xml"
+    assert shown_path("<bytes>") == "<bytes>"
 
 
 # --- the commands ----------------------------------------------------------------------

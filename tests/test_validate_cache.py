@@ -287,3 +287,23 @@ def test_columns_of_elements_sharing_a_line() -> None:
     head = next(el for el in root.iter() if etree.QName(el).localname == "head")
     assert finder.column(head) == line.index("<head") + 1
     assert finder.column(root) == 1
+
+
+def test_columns_of_nested_elements_and_of_a_prefix_bound_twice() -> None:
+    # Only the line's own elements count: those of one name before it, nested or not,
+    # and any element written with the same prefixed name, whatever it is bound to.
+    source = (
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><hi/>\n'
+        b'<p><hi><hi>a</hi></hi><n:x xmlns:n="urn:a"/><n:x xmlns:n="urn:b"/><hi/></p>\n'
+        b"<p><hi/></p></TEI>\n"
+    )
+    root = etree.fromstring(source)
+    finder = ColumnFinder(root, source)
+    line = source.split(b"\n")[1].decode()
+    his = [el for el in root.iter() if etree.QName(el).localname == "hi"]
+    starts = [i for i in range(len(line)) if line.startswith("<hi", i)]
+    assert [finder.column(el) for el in his] == [source.index(b"<hi") + 1] + [
+        i + 1 for i in starts
+    ] + [len("<p>") + 1]
+    xs = [el for el in root.iter() if etree.QName(el).localname == "x"]
+    assert [finder.column(el) for el in xs] == [line.index("<n:x") + 1, line.rindex("<n:x") + 1]

@@ -80,8 +80,8 @@ def validate(
     if fmt == "json":
         click.echo(to_json(run.results, run.seconds, quiet))
     else:
-        for line in text_lines(run.results, run.seconds, quiet):
-            click.echo(line)
+        # One write: a report may have a line for each of thousands of files.
+        click.echo("\n".join(text_lines(run.results, run.seconds, quiet)))
     if any(result.unreadable for result in run.results):
         sys.exit(EXIT_USAGE)
     if not all(result.valid for result in run.results):

@@ -8,26 +8,19 @@
 - ``paging``: long lists (pages, the collection's plain text) split into bounded parts.
 """
 
-from pipeline.structure.collection import (
-    Collection,
-    FileKind,
-    KnownInput,
-    SourceFile,
-    TeiFile,
-    document_name,
-    load_collection,
-    memo_key,
-    source_slug,
-)
-from pipeline.structure.inputs import (
-    InputFile,
-    Refusal,
-    discover,
-    read_folder,
-    read_input,
-    read_path,
-)
-from pipeline.structure.registers import Category, RegisterEntry, RegisterIndex
+import importlib
+from typing import Any
+
+# Where each name lives; a module is imported when one of its names is first asked for,
+# so that a light user (finding the inputs, say) does not load the whole model.
+_EXPORTS = {
+    "Collection": "collection", "FileKind": "collection", "KnownInput": "collection",
+    "SourceFile": "collection", "TeiFile": "collection", "document_name": "collection",
+    "load_collection": "collection", "memo_key": "collection", "source_slug": "collection",
+    "InputFile": "inputs", "Refusal": "inputs", "discover": "inputs",
+    "read_folder": "inputs", "read_input": "inputs", "read_path": "inputs",
+    "Category": "registers", "RegisterEntry": "registers", "RegisterIndex": "registers",
+}  # fmt: skip
 
 __all__ = [
     "Category",
@@ -49,3 +42,10 @@ __all__ = [
     "read_path",
     "source_slug",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipeline.structure' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pipeline.structure.{module}"), name)

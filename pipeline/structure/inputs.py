@@ -127,9 +127,7 @@ def check_input(
     if stat.S_ISLNK(info.st_mode):
         target = Path(os.path.realpath(text))
         if not _within(target, folder):
-            return Refusal(
-                Path(text), f"it is a symbolic link to a file outside {shown_path(folder)}/"
-            )
+            return _outside(Path(text), folder)
         try:
             info = os.stat(text)
         except OSError:
@@ -239,6 +237,10 @@ def _opened_inside(opened: str, folder: Path) -> bool:
     return opened.startswith(os.fspath(folder).rstrip(os.sep) + os.sep)
 
 
+def _outside(path: Path, folder: Path) -> Refusal:
+    return Refusal(path, f"it is a symbolic link to a file outside {shown_path(folder)}/")
+
+
 def _open_inside(file: InputFile) -> int:
     """A descriptor of the file, which is inside its folder.
 
@@ -246,9 +248,6 @@ def _open_inside(file: InputFile) -> int:
     the name of what was opened is checked: one call, and nothing can change between the
     check and the open. Elsewhere, or for a link, the path is resolved and checked first.
     """
-    outside = Refusal(
-        file.path, f"it is a symbolic link to a file outside {shown_path(file.folder)}/"
-    )
     if _NAMES_OPEN_FILES:
         try:
             fd = os.open(file.path, _FLAGS)
@@ -263,10 +262,10 @@ def _open_inside(file: InputFile) -> int:
                 return fd
             os.close(fd)
             if opened:
-                raise outside.error()
+                raise _outside(file.path, file.folder).error()
     real = os.path.realpath(file.path)
     if not _within(Path(real), file.folder):
-        raise outside.error()
+        raise _outside(file.path, file.folder).error()
     try:
         return os.open(real, _FLAGS)
     except OSError as exc:
@@ -284,10 +283,11 @@ def read_input(file: InputFile) -> bytes:
             raise Refusal(file.path, reason).error()
         chunks: list[bytes] = []
         total = 0
+        # A regular file gives fewer bytes than asked only at its end: asking one more
+        # than its size spares a read that would find nothing (one call per file).
+        asked = min(info.st_size, file.max_bytes) + 1
         while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
+            chunk = os.read(fd, asked)
             total += len(chunk)
             if total > file.max_bytes:
                 raise Refusal(
@@ -295,6 +295,9 @@ def read_input(file: InputFile) -> bytes:
                     f"it is over the limit of {_megabytes(file.max_bytes)} (setting max-input-mb)",
                 ).error()
             chunks.append(chunk)
+            if len(chunk) < asked:
+                break
+            asked = 1 << 20
         return b"".join(chunks)
     except OSError as exc:
         raise EditionError(f"cannot read: {exc.strerror}", file.path) from None

@@ -70,9 +70,10 @@ class CheckedFile:
         return self._columns.column(el)
 
 
-def load_file(file: InputFile) -> CheckedFile:
-    """Read and parse an input; problems become issues of the returned file."""
-    shown = file.shown
+def load_file(file: InputFile, shown: str | None = None) -> CheckedFile:
+    """Read and parse an input; problems become issues of the returned file, which is
+    named ``shown`` (by default, as ``file`` is shown)."""
+    shown = shown or file.shown
     try:
         data = read_input(file)
     except EditionError as exc:
@@ -88,12 +89,17 @@ def refused(shown: str, message: str) -> CheckedFile:
 
 def load_bytes(data: bytes, shown: str) -> CheckedFile:
     try:
-        # Read past a repeated xml:id: each is then an issue of its own (preflight).
-        tree = parse_bytes(data, shown, repeated_ids=True)
-    except EditionError as exc:
-        return CheckedFile(shown, None, data, [_parse_issue(exc, shown)])
+        tree = parse_bytes(data, shown)
+        ids_unique = True  # the parser stops at a repeated xml:id
+    except EditionError:
+        try:
+            # Read past a repeated xml:id: each is then an issue of its own (preflight).
+            tree = parse_bytes(data, shown, repeated_ids=True)
+            ids_unique = False
+        except EditionError as exc:
+            return CheckedFile(shown, None, data, [_parse_issue(exc, shown)])
     doc = CheckedFile(shown, tree, data)
-    doc.issues.extend(preflight(doc))
+    doc.issues.extend(preflight(doc, ids_unique))
     return doc
 
 
@@ -110,10 +116,14 @@ def _parse_issue(exc: EditionError, shown: str) -> Issue:
     return Issue(shown, exc.line, exc.column, message, LAYER_XML)
 
 
-def preflight(doc: CheckedFile) -> list[Issue]:
+def preflight(doc: CheckedFile, ids_unique: bool = False) -> list[Issue]:
+    """What is wrong with a file before any schema; ``ids_unique``: its parser would
+    have stopped at a repeated ``xml:id``."""
     assert doc.tree is not None
     root = doc.tree.getroot()
-    issues = [*_doctype_issues(doc), *_root_issues(doc, root), *_repeated_ids(doc, root)]
+    issues = [*_doctype_issues(doc), *_root_issues(doc, root)]
+    if not ids_unique:
+        issues.extend(_repeated_ids(doc, root))
     issues.extend(_xml_model_issues(doc, root))
     issues.extend(_xinclude_issues(doc, root))
     return issues
@@ -141,11 +151,18 @@ def _doctype_issues(doc: CheckedFile) -> list[Issue]:
     return [Issue(doc.path, line, column, message, LAYER_XML, WARNING)]
 
 
+_ID_VALUES = etree.XPath("//@xml:id", namespaces={"xml": XML_NS}, smart_strings=False)
+_ID_ATTRIBUTES = etree.XPath("//@xml:id", namespaces={"xml": XML_NS})
+
+
 def _repeated_ids(doc: CheckedFile, root: etree._Element) -> list[Issue]:
     """A repeated ``xml:id`` in a tree read past it (the parser stops at it otherwise)."""
+    values = _ID_VALUES(root)
+    if len(set(values)) == len(values):
+        return []  # the common case, told without an object per attribute
     first: dict[str, int | None] = {}
     issues = []
-    for value in root.xpath("//@xml:id", namespaces={"xml": XML_NS}):
+    for value in _ID_ATTRIBUTES(root):
         el = value.getparent()
         if value not in first:
             first[str(value)] = el.sourceline

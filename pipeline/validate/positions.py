@@ -8,32 +8,17 @@ start earlier on the same line.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from lxml import etree
 
 
 class ColumnFinder:
-    """Finds start-tag columns in one document; indexes each local name only when first
-    asked about an element of that name (lxml finds those without leaving C)."""
+    """Finds start-tag columns in one document."""
 
     def __init__(self, root: etree._Element, source: bytes | None) -> None:
-        self._root = root
         self._source = source
         self._lines: list[bytes] | None = None
-        self._rank: dict[str, dict[etree._Element, int]] = {}
-
-    def _index(self, local: str) -> dict[etree._Element, int]:
-        rank = self._rank.get(local)
-        if rank is None:
-            seen: dict[tuple[int, str], int] = {}
-            rank = {}
-            for el in self._root.iter(f"{{*}}{local}"):
-                if el.sourceline is None:
-                    continue
-                key = (el.sourceline, _qname(el))
-                rank[el] = seen.get(key, 0)
-                seen[key] = rank[el] + 1
-            self._rank[local] = rank
-        return rank
 
     def column(self, el: etree._Element) -> int | None:
         """1-based column of ``el``'s ``<``, or None when it cannot be told."""
@@ -45,8 +30,9 @@ class ColumnFinder:
         if line_no > len(self._lines):
             return None
         line = self._lines[line_no - 1].decode("utf-8", errors="replace")
-        needle = "<" + _qname(el)
-        nth = self._index(etree.QName(el).localname).get(el, 0)
+        name = _qname(el)
+        needle = "<" + name
+        nth = _earlier_on_line(el, name)
         pos = -1
         for _ in range(nth + 1):
             pos = _find_tag(line, needle, pos + 1)
@@ -55,9 +41,42 @@ class ColumnFinder:
         return pos + 1
 
 
+def _earlier_on_line(el: etree._Element, name: str) -> int:
+    """How many elements named ``name`` start before ``el`` on its line. Start tags come
+    in document order, so they are the ones met walking back from ``el`` in that order
+    until an earlier line: only the line's own elements are looked at."""
+    line, local, count = el.sourceline, name.rpartition(":")[2], 0
+    for node in _backwards(el):
+        if node.sourceline is None or node.sourceline < line:
+            break
+        # The same name as written: "<tei:p" finds any element written so.
+        tag = node.tag
+        if isinstance(tag, str) and tag.endswith(local) and _qname(node) == name:
+            count += 1
+    return count
+
+
+def _backwards(el: etree._Element) -> Iterator[etree._Element]:
+    """The nodes before ``el`` in document order (its ancestors included), nearest first."""
+    node = el
+    while True:
+        previous = node.getprevious()
+        if previous is None:
+            parent = node.getparent()
+            if parent is None:
+                return
+            node = parent
+        else:
+            while len(previous):
+                previous = previous[-1]
+            node = previous
+        yield node
+
+
 def _qname(el: etree._Element) -> str:
-    local = etree.QName(el).localname
-    return f"{el.prefix}:{local}" if el.prefix else local
+    local = el.tag.rpartition("}")[2]
+    prefix = el.prefix
+    return f"{prefix}:{local}" if prefix else local
 
 
 def _find_tag(line: str, needle: str, start: int) -> int:

@@ -12,7 +12,7 @@ from lxml import etree
 
 from pipeline.config import EditionConfig
 from pipeline.errors import EditionError, UsageError, shown_path
-from pipeline.executor import available_cpus, pool_context
+from pipeline.executor import available_cpus, fewer_collections, pool_context
 from pipeline.structure.inputs import InputFile, discover
 from pipeline.validate.document import CheckedFile, from_tree, load_file, refused
 from pipeline.validate.model import (
@@ -281,7 +281,8 @@ def _batches(tasks: list[Task]) -> list[list[Task]]:
 
 def _load_batch(batch: list[Task], reuse: bool = True) -> list[CheckedFile]:
     """Read a batch, and give it its RELAX NG verdicts at once (see ``judge_batch``)."""
-    docs = [load_file(file) for file, _ in batch]
+    cwd = os.getcwd()  # once a batch: each file is shown relative to it
+    docs = [load_file(file, shown_path(file.path, cwd)) for file, _ in batch]
     judge_batch([(doc, chosen) for (_, chosen), doc in zip(batch, docs, strict=True)], reuse)
     return docs
 
@@ -358,10 +359,11 @@ def validate_inputs(
 
     if jobs is None:
         jobs = available_cpus() if len(tasks) > BATCH else 1
-    if jobs > 1 and len(tasks) > 1:
-        results = _run_parallel(tasks, jobs)
-    else:
-        results = _run_serial(tasks)
+    with fewer_collections():
+        if jobs > 1 and len(tasks) > 1:
+            results = _run_parallel(tasks, jobs)
+        else:
+            results = _run_serial(tasks)
     results += [to_result(refused(shown, message)) for shown, message in refusals]
     return ValidationRun(results, notes, time.perf_counter() - started)
 
@@ -385,11 +387,27 @@ def _run_serial(tasks: list[Task]) -> list[FileResult]:
     return results
 
 
+# The tasks of a run, in each worker: forked workers inherit them instead of having each
+# batch's files and layers pickled to them.
+_WORKER_TASKS: list[Task] = []
+
+
+def _take_tasks(tasks: list[Task]) -> None:
+    _WORKER_TASKS[:] = tasks
+
+
+def _check_batch_at(start: int) -> list[FileResult]:
+    return _check_batch(_WORKER_TASKS[start : start + BATCH])
+
+
 def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context()) as pool:
-        results = [r for rs in pool.map(_check_batch, _batches(tasks)) for r in rs]
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=pool_context(), initializer=_take_tasks, initargs=(tasks,)
+    ) as pool:
+        starts = range(0, len(tasks), BATCH)
+        results = [r for rs in pool.map(_check_batch_at, starts) for r in rs]
     # Schematron needs every document at once: the parent reads those that need it.
     needing = [i for i, (_, chosen) in enumerate(tasks) if any(not x.per_file for x in chosen)]
     if needing:

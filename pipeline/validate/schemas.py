@@ -18,6 +18,7 @@ import os
 import pickle
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -136,11 +137,6 @@ def prepare_relaxng(path: Path, usage: Usage) -> None:
     _grow(_COVERED, schema_stamp(path), usage)
 
 
-def prepare_messages(path: Path, usage: Usage) -> None:
-    """Cover every invalid document of a batch at once, for the grammar for messages."""
-    _grow(_FAILED, schema_stamp(path), usage)
-
-
 def _grow(covered: dict[tuple[str, int], Usage], stamp: tuple[str, int], usage: Usage) -> None:
     so_far = covered.get(stamp, Usage())
     if not so_far.covers(usage):
@@ -215,15 +211,19 @@ def judge_relaxng(path: Path, docs: list[CheckedFile], reuse: bool = True) -> No
         tree = doc.tree
         assert tree is not None
         rejected = False
-        if quick is not None and covered is not None and grammar.facets_hold(tree, covered.failing):
-            if quick.validate(tree):
+        if quick is not None and covered is not None:
+            # On the documents it covers, the grammar tailored so far (facets dropped)
+            # takes more than the whole one: its "no" is the whole grammar's, and so is
+            # its "yes" once the values satisfy the facets it dropped. It takes no other.
+            if not quick.validate(tree):
+                rejected = True
+            elif grammar.facets_hold(tree, covered.failing):
                 doc.passed.add(path)
                 continue
-            rejected = True
         usage = doc.usages[path] = grammar.usage(tree)
         if rejected and covered is not None and covered.covers(usage):
             # Tailored to all this document uses: the grammar's verdict is the whole one's.
-            _judged(doc, path, False)
+            _judged(doc, path, stamp, False)
             continue
         if reuse:
             prepare_relaxng(path, usage)
@@ -237,15 +237,16 @@ def judge_relaxng(path: Path, docs: list[CheckedFile], reuse: bool = True) -> No
     for usage, members in groups:
         tailored = _compile_tailored(*stamp, usage)
         for doc in members:
-            _judged(doc, path, bool(tailored.validate(doc.tree)))
+            _judged(doc, path, stamp, bool(tailored.validate(doc.tree)))
 
 
-def _judged(doc: CheckedFile, path: Path, valid: bool) -> None:
+def _judged(doc: CheckedFile, path: Path, stamp: tuple[str, int], valid: bool) -> None:
     if valid:
         doc.passed.add(path)
         return
     doc.failed.add(path)
-    prepare_messages(path, doc.usages[path])
+    # Every invalid document of a batch is covered at once by the grammar for messages.
+    _grow(_FAILED, stamp, doc.usages[path])
 
 
 def _groups(docs: list[CheckedFile], path: Path) -> list[tuple[Usage, list[CheckedFile]]]:
@@ -266,11 +267,15 @@ def _groups(docs: list[CheckedFile], path: Path) -> list[tuple[Usage, list[Check
 
 
 def relaxng_for_messages(
-    path: Path, tree: etree._ElementTree, usage: Usage | None = None
+    path: Path,
+    tree: etree._ElementTree,
+    usage: Usage | None = None,
+    stamp: tuple[str, int] | None = None,
 ) -> etree.RelaxNG:
     """A compiled schema for reporting the errors of ``tree``: its messages are the whole
-    grammar's (a test compares them), but it compiles in a fraction of a second, not ten."""
-    stamp = schema_stamp(path)
+    grammar's (a test compares them), but it compiles in a fraction of a second, not ten.
+    ``stamp``: the grammar's, when the caller has just taken it."""
+    stamp = stamp or schema_stamp(path)
     grammar = _tailorable(*stamp)
     if stamp in _WHOLE or grammar is None:
         return compile_relaxng(path)
@@ -318,7 +323,8 @@ def validate_relaxng(doc: CheckedFile, layer: Layer) -> list[Issue]:
         return []
     # The fast grammar has lost what libxml2 names in its messages (a required element
     # nobody uses, say), so the errors come from one tailored with stand-ins for it.
-    validator = relaxng_for_messages(layer.path, doc.tree, usage)
+    stamp = schema_stamp(layer.path)
+    validator = relaxng_for_messages(layer.path, doc.tree, usage, stamp)
     if validator.validate(doc.tree):
         validator = compile_relaxng(layer.path)  # never expected: trust the whole grammar
         if validator.validate(doc.tree):
@@ -328,7 +334,7 @@ def validate_relaxng(doc: CheckedFile, layer: Layer) -> list[Issue]:
     # libxml2 follows each real error with "element X failed to validate content" on every
     # ancestor; those say nothing new, so they are kept only when nothing else is reported.
     kept = specific or entries
-    grammar = tailorable(layer.path)
+    grammar = _tailorable(*stamp)
     prefixes: dict[str, str] = {}
     issues = []
     for entry in kept:
@@ -354,31 +360,41 @@ def _element_at(
     kept for the next error in the same document."""
     if not xpath:
         return None
-    try:
-        found = _xpath(xpath)(tree)
-    except etree.XPathError:
-        # libxml2 writes prefixed names for namespaces other than the default one.
+    if ":" not in xpath:
+        found = _evaluate(tree, xpath, {})
+    else:
+        # libxml2 writes prefixed names for namespaces other than the default one: those
+        # the root declares, usually, else any element's (in document order, a later one
+        # wins), which are gathered only then.
         if not prefixes:
-            # Every element's in-scope prefixes, in document order (a later one wins).
-            prefixes.update(
-                (prefix, uri) for prefix, uri in _NAMESPACES(tree) if prefix and prefix != "xml"
-            )
-        try:
-            found = tree.xpath(xpath, namespaces=prefixes)
-        except etree.XPathError:
-            return None
+            prefixes.update(_prefixes(tree.getroot().nsmap.items()))
+        found = _evaluate(tree, xpath, prefixes)
+        if not found:
+            prefixes.update(_prefixes(_NAMESPACES(tree)))
+            found = _evaluate(tree, xpath, prefixes)
     if isinstance(found, list) and found and isinstance(found[0], etree._Element):
         return found[0]
     return None
+
+
+def _evaluate(tree: etree._ElementTree, xpath: str, prefixes: dict[str, str]) -> object:
+    try:
+        return _xpath(xpath, tuple(sorted(prefixes.items())))(tree)
+    except etree.XPathError:  # a prefix not among these
+        return None
+
+
+def _prefixes(pairs: Iterable[tuple[str | None, str]]) -> Iterator[tuple[str, str]]:
+    return ((prefix, uri) for prefix, uri in pairs if prefix and prefix != "xml")
 
 
 _NAMESPACES = etree.XPath("//namespace::*")
 
 
 @functools.lru_cache(maxsize=1024)
-def _xpath(path: str) -> etree.XPath:
+def _xpath(path: str, namespaces: tuple[tuple[str, str], ...]) -> etree.XPath:
     # The same paths come back for every document with the same error: compiled once.
-    return etree.XPath(path)
+    return etree.XPath(path, namespaces=dict(namespaces))
 
 
 # Prefixes by which namespaces are known, for names with no prefix in the document.

@@ -365,12 +365,16 @@ class Grammar:
         """Whether every attribute value of ``tree`` satisfies each pattern facet it may
         meet, other than those in ``failing`` (which a tailored grammar keeps)."""
         checked, plain, plain_word = self._reach_names, self._plain_names, _PLAIN_WORD.fullmatch
+        known = self._value_verdicts
         for value in _ALL_ATTRIBUTES(tree):
             name = value.attrname
             if name not in checked or (name in plain and plain_word(value)):
                 continue
-            # str(): the memo must not keep the XPath result, and so the tree, alive
-            if not self._failing_facets(name, str(value)) <= failing:
+            bad = known.get((name, value))
+            if bad is None:
+                # str(): the memo must not keep the XPath result, and so the tree, alive
+                bad = self._failing_facets(name, str(value))
+            if bad and not bad <= failing:
                 return False
         return True
 
