@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -487,7 +488,65 @@ def test_small_entries_are_kept_in_one_pack_of_what_the_last_build_used(
     assert BuildCache(tmp_path).get_bytes(kind, "a1") is None
     # Other kinds are a file each, written at once.
     cache.put_bytes("page", "cd12", b"page")
-    assert (tmp_path / "page" / "cd" / "12").read_bytes() == b"page"
+    assert (tmp_path / "page" / "cd" / "12").read_bytes().endswith(b"page")
+    assert BuildCache(tmp_path).get_bytes("page", "cd12") == b"page"
+
+
+def test_the_cache_key_is_the_users_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+
+    from pipeline.build import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
+    key = cache.signing_key()
+    path = tmp_path / "home" / "tei-edition" / cache.KEY_FILE
+    assert key is not None and len(key) == 32 and path.read_bytes() == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # the user's alone
+    cache._key_at.cache_clear()
+    assert cache.signing_key() == key  # made once, then kept
+    path.write_bytes(b"damaged")
+    cache._key_at.cache_clear()
+    again = cache.signing_key()
+    assert again is not None and len(again) == 32 and again != key
+    assert [p.name for p in path.parent.iterdir()] == [cache.KEY_FILE]
+    # An entry is read back with the key it was signed with, and with no other.
+    cache.BuildCache(tmp_path / "c", key=b"a" * 32).put_bytes("page", "ab12", b"x")
+    assert cache.BuildCache(tmp_path / "c", key=b"a" * 32).get_bytes("page", "ab12") == b"x"
+    assert cache.BuildCache(tmp_path / "c", key=b"b" * 32).get_bytes("page", "ab12") is None
+
+
+class _Planted:
+    """Unpickled, it makes a folder: what a pickle from another hand could do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def test_a_cache_from_another_hand_is_never_unpickled(tmp_path: Path, tei_env: Path) -> None:
+    """The build cache lies in the project's folder, so a project may come with one. Its
+    entries are signed with the user's own key; one signed with another is a miss."""
+    import hmac
+
+    project = copy_project(tmp_path / "project")
+    build(project)
+    objects = project / ".site.cache" / "objects"
+    marker = tmp_path / "pickle-ran"
+    payload = pickle.dumps(_Planted(marker))
+    other_key = b"k" * 32
+    forged = hmac.new(other_key, payload, hashlib.sha256).digest() + payload
+    planted = 0
+    for path in objects.rglob("*"):
+        if path.is_file():
+            path.write_bytes(forged)
+            planted += 1
+    assert planted and any(p.suffix == ".pack" for p in objects.iterdir())
+    edit_document(project)  # so that the build asks the cache for every other text
+    build(project)
+    assert not marker.exists(), "a planted pickle was loaded"
+    assert_same_site(project, tmp_path / "clean")
 
 
 def test_one_job_and_two_give_the_same_site(tmp_path: Path, tei_env: Path) -> None:
@@ -586,3 +645,17 @@ def test_a_removed_text_that_others_still_need_is_named_and_nothing_changes(
     last = result.stderr.strip().splitlines()[-1]
     assert "nothing was written" in last and removed in last, last
     assert tree(project / "tei") == before
+
+
+def test_an_upgraded_library_is_a_new_version_of_the_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What a build keeps is keyed by the code that made it; Jinja2 or libxml2 upgraded
+    # may write other bytes from the same templates and TEI, so it counts as new code.
+    from pipeline.build import cache
+
+    before = cache.code_digest.__wrapped__()
+    assert cache.code_digest.__wrapped__() == before
+    assert "Jinja2 " in cache.library_versions() and "libxml2 " in cache.library_versions()
+    monkeypatch.setattr(cache, "library_versions", lambda: "Jinja2 0.0-upgraded")
+    assert cache.code_digest.__wrapped__() != before

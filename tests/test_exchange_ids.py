@@ -25,6 +25,7 @@ from pipeline.export.ids import (
 from pipeline.render.redirects import redirect_anchors, redirect_pages
 from pipeline.structure import load_collection
 from pipeline.structure.redirects import format_id_list, parse_id_list, parse_redirects, resolve
+from pipeline.xmltools import NSMAP, XML_ID
 
 REPO = Path(__file__).resolve().parent.parent
 PUBLISHED = REPO / "tei" / "published-ids.txt"
@@ -55,13 +56,36 @@ def test_every_redirect_leads_from_a_gone_id_to_an_existing_one() -> None:
     assert redirect_problems(_redirects(), _current()) == []
 
 
+def _paragraph_ids(tree: etree._ElementTree) -> list[str]:
+    return tree.xpath("//tei:text//tei:p/@xml:id", namespaces=NSMAP)
+
+
+def _a_text_with_paragraph_ids() -> tuple[str, Path, list[str]]:
+    """A bundled text with at least three paragraph ids (the first such by id): its id,
+    its file and those ids."""
+    texts = texts_by_id(project_collection())
+    for doc_id in sorted(texts):
+        ids = _paragraph_ids(texts[doc_id])
+        if len(ids) >= 3:
+            return doc_id, Path(texts[doc_id].docinfo.URL), ids
+    raise AssertionError("no bundled text has three paragraphs with ids")
+
+
 def test_the_published_list_is_sorted_and_well_formed() -> None:
     text = PUBLISHED.read_text(encoding="utf-8")
     published = parse_id_list(text)
     assert published == sorted(set(published))
     assert format_id_list(published) == text
-    assert "our-tasks-and-the-soviet#our-tasks-and-the-soviet-p1" in published
-    assert "registers#lenin" in published
+    # It names texts' paragraphs and register entries (of the texts released: a text
+    # added since is listed at the next release).
+    listed = set(published)
+    texts = texts_by_id(project_collection())
+    paragraphs = {f"{d}#{p}" for d, tree in texts.items() for p in _paragraph_ids(tree)}
+    assert paragraphs & listed
+    everything = texts_by_id(project_collection(), include_registers=True)
+    [(registers_id, registers)] = [(d, t) for d, t in everything.items() if d not in texts]
+    entries = registers.xpath("//tei:person/@xml:id | //tei:org/@xml:id", namespaces=NSMAP)
+    assert {f"{registers_id}#{e}" for e in entries} & listed
 
 
 def test_vanished_ids_are_found_and_redirects_followed() -> None:
@@ -137,7 +161,9 @@ def test_html_in_ids_cannot_get_into_the_pages(tmp_path: Path) -> None:
         redirect_pages(parse_redirects('[redirects]\n"x\\"><b" = "y"\n'))
 
 
-def _small_edition(tmp_path: Path) -> Path:
+def _small_edition(tmp_path: Path) -> tuple[Path, str, str, str, str]:
+    """The registers and one bundled text in an edition of their own: its settings, the
+    text's file name, and the published ids of three of its paragraphs."""
     config = tmp_path / "pyproject.toml"
     config.write_text(
         "[tool.edition]\n"
@@ -147,62 +173,60 @@ def _small_edition(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     (tmp_path / "tei").mkdir()
-    for name in ("registers.xml", "speeches-at-the-central-committee.xml"):
-        shutil.copy(REPO / "tei" / name, tmp_path / "tei" / name)
-    return config
+    doc_id, path, ids = _a_text_with_paragraph_ids()
+    for source in (REPO / "tei" / "registers.xml", path):
+        shutil.copy(source, tmp_path / "tei" / source.name)
+    first, second, third = (f"{doc_id}#{inner}" for inner in ids[:3])
+    return config, path.name, first, second, third
 
 
 def test_the_ids_command_lists_and_checks(tmp_path: Path) -> None:
-    config = _small_edition(tmp_path)
+    config, name, kept_id, gone, target = _small_edition(tmp_path)
     runner = CliRunner()
     result = runner.invoke(main, ["export", "ids", "--config", str(config)])
     assert result.exit_code == 0, result.output
     listed = parse_id_list((tmp_path / "tei" / "published-ids.txt").read_text("utf-8"))
-    assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in listed
+    assert {kept_id, gone, target} <= set(listed)
 
     # A paragraph id disappears: --check fails and names it.
-    text = tmp_path / "tei" / "speeches-at-the-central-committee.xml"
+    text = tmp_path / "tei" / name
     tree = etree.parse(str(text))
     for element in tree.iter():
-        if element.get("{http://www.w3.org/XML/1998/namespace}id", "") == (
-            "speeches-at-the-central-committee-p2"
-        ):
-            del element.attrib["{http://www.w3.org/XML/1998/namespace}id"]
+        if element.get(XML_ID, "") == gone.partition("#")[2]:
+            del element.attrib[XML_ID]
     tree.write(str(text), encoding="UTF-8", xml_declaration=True)
     result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 1
-    gone = "speeches-at-the-central-committee#speeches-at-the-central-committee-p2"
     # The line names the list, and the line and column where the vanished id is listed.
     listed_lines = (tmp_path / "tei" / "published-ids.txt").read_text("utf-8").splitlines()
     line = listed_lines.index(gone) + 1
     assert re.search(
-        rf"published-ids\.txt:{line}:1: error: vanished without a redirect: {gone}$",
+        rf"published-ids\.txt:{line}:1: error: vanished without a redirect: {re.escape(gone)}$",
         result.output,
         re.MULTILINE,
     ), result.output
 
     # A redirect entry makes it pass again; the list keeps the old id.
     (tmp_path / "tei" / "redirects.toml").write_text(
-        '[redirects]\n"speeches-at-the-central-committee#speeches-at-the-central-committee-p2"'
-        ' = "speeches-at-the-central-committee#speeches-at-the-central-committee-p3"\n',
-        encoding="utf-8",
+        f'[redirects]\n"{gone}" = "{target}"\n', encoding="utf-8"
     )
     result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["export", "ids", "--config", str(config)])
     assert result.exit_code == 0, result.output
     kept = parse_id_list((tmp_path / "tei" / "published-ids.txt").read_text("utf-8"))
-    assert "speeches-at-the-central-committee#speeches-at-the-central-committee-p2" in kept
+    assert gone in kept
 
     # A redirect to an id that does not exist is named where redirects.toml gives it.
+    nowhere = f"{gone.partition('#')[0]}#nowhere"
     (tmp_path / "tei" / "redirects.toml").write_text(
-        f'[redirects]\n\n  "{gone}" = "speeches-at-the-central-committee#nowhere"\n',
-        encoding="utf-8",
+        f'[redirects]\n\n  "{gone}" = "{nowhere}"\n', encoding="utf-8"
     )
     result = runner.invoke(main, ["export", "ids", "--check", "--config", str(config)])
     assert result.exit_code == 1
     assert re.search(
-        rf"redirects\.toml:3:3: error: redirect to an id that does not exist: {gone} -> ",
+        rf"redirects\.toml:3:3: error: redirect to an id that does not exist: "
+        rf"{re.escape(gone)} -> ",
         result.output,
     ), result.output
 

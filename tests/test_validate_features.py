@@ -338,6 +338,22 @@ def test_two_xml_models_on_one_line_are_each_placed_where_they_start(
     assert placed == [(str(line), str(column)) for column in columns], warnings
 
 
+def test_an_xml_model_after_one_commented_out_on_its_line_is_placed_where_it_starts(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    # A commented-out instruction is no instruction: the warning is not put there.
+    commented = '<!-- <?xml-model href="https://example.org/old.rng"?> -->'
+    real = '<?xml-model href="https://example.org/a.rng" type="application/xml"?>'
+    pi = f"{commented} {real}\n"
+    (tmp_path / "commented.xml").write_text(tei("<p>x</p>", before=pi), "utf-8")
+    code, out, _ = invoke(str(tmp_path / "commented.xml"))
+    assert code == 0, out
+    [warning] = [line for line in out.splitlines() if ": warning: xml-model names" in line]
+    line = 1 + tei("", before=pi).split("\n").index(pi.rstrip("\n"))
+    assert f"commented.xml:{line}:{pi.index(real) + 1}: warning:" in warning, warning
+    assert "a.rng" in warning
+
+
 def test_doctype_is_never_loaded(tmp_path: Path, tei_env: Path) -> None:
     # A DTD that would add an attribute default if it were read, reachable both over HTTP
     # and as a local file next to the document.

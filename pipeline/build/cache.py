@@ -3,30 +3,59 @@
 An entry's key is a digest of its inputs (the document's bytes, the schemas or registers
 it was made with, the settings) and of the code that made it, so an entry can only be
 used for exactly what it was made from: the cache is never needed for correctness, and
-a build without it gives the same bytes. Entries are JSON or bytes (never pickles),
-written atomically, so a killed run leaves whole entries or none; an entry that cannot
-be read is treated as missing.
+a build without it gives the same bytes. Entries are written atomically, so a killed run
+leaves whole entries or none; an entry that cannot be read is treated as missing.
+
+Some entries are pickles of this program's own objects. The cache lies beside the site,
+in the project's folder, where someone else's files may come with a project: so every
+entry is signed with a key of the user's own (in the user cache, readable by the user
+alone), and one that is not signed with it is a miss, never unpickled.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
+import os
 import pickle
+import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
 from pipeline.outputs import atomic_write
 from pipeline.render.memo import digest
 
+# The libraries whose output a build's pages, texts and verdicts are made of.
+LIBRARIES = ("Jinja2", "MarkupSafe", "lxml", "xmlschema", "elementpath")
+
+
+def library_versions() -> str:
+    """Python's, libxml2's and each library's version, one line: an upgraded library
+    may write other bytes, so what an earlier one made is not reused."""
+    from importlib import metadata
+
+    from lxml import etree
+
+    versions = [f"python {sys.version_info[0]}.{sys.version_info[1]}"]
+    versions.append("libxml2 " + ".".join(map(str, etree.LIBXML_VERSION)))
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} -")
+    return "; ".join(versions)
+
 
 @functools.cache
 def code_digest() -> str:
-    """The digest of the package's code and templates: a changed renderer or validator
-    never reuses what an earlier one made."""
+    """The digest of the package's code and templates and of the libraries' versions: a
+    changed renderer or validator, or an upgraded library, never reuses what an earlier
+    one made."""
     package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
+    h = hashlib.sha256(library_versions().encode() + b"\0")
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (
             ".py",
@@ -42,6 +71,65 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+KEY_FILE = "build-cache.key"
+_SIGNATURE = 32  # bytes of HMAC-SHA256
+
+
+def signing_key() -> bytes | None:
+    """The user's key for the build cache, made on first use; None where there is no
+    user cache to keep it in (then nothing is cached)."""
+    from pipeline.validate.teip5 import user_cache_dir
+
+    return _key_at(str(user_cache_dir() / KEY_FILE))
+
+
+@functools.lru_cache(maxsize=4)
+def _key_at(path: str) -> bytes | None:
+    try:
+        key = Path(path).read_bytes()
+    except OSError:
+        key = None
+    if key is not None and len(key) == 32:
+        return key
+    # Made aside, then linked into place only if no other run made one meanwhile (all
+    # runs then use the one key that is there), or put in place of a damaged one.
+    made = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        if key is None:
+            try:
+                os.link(made, path)
+            except FileExistsError:
+                pass
+        else:
+            os.replace(made, path)
+        key = Path(path).read_bytes()
+    except OSError:
+        return None
+    finally:
+        try:
+            os.unlink(made)
+        except OSError:
+            pass
+    return key if len(key) == 32 else None
+
+
+def _signed(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest() + data
+
+
+def _verified(key: bytes, stored: bytes) -> bytes | None:
+    """The entry's data if ``key`` signed it, else None."""
+    signature, data = stored[:_SIGNATURE], stored[_SIGNATURE:]
+    expected = hmac.new(key, data, hashlib.sha256).digest()
+    return (
+        data if len(signature) == _SIGNATURE and hmac.compare_digest(signature, expected) else None
+    )
+
+
 # Kinds of small entries that every build asks of every text: kept together, one file
 # per kind (``KIND.pack``), read once, so that a build does not open a file per text to
 # learn what it knew already.
@@ -53,8 +141,11 @@ class BuildCache:
     written by ``flush``); with ``folder`` None, a cache that keeps nothing (every
     lookup misses)."""
 
-    def __init__(self, folder: Path | None, packed: frozenset[str] = PACKED) -> None:
-        self.folder = folder
+    def __init__(
+        self, folder: Path | None, packed: frozenset[str] = PACKED, key: bytes | None = None
+    ) -> None:
+        self.key = (key or signing_key()) if folder is not None else None
+        self.folder = folder if self.key is not None else None
         self.packed = packed
         self._packs: dict[str, dict[str, bytes]] = {}  # kind -> as the last flush left it
         self._used: dict[str, dict[str, bytes]] = {}  # kind -> what this run asked or put
@@ -68,7 +159,8 @@ class BuildCache:
         pack = self._packs.get(kind)
         if pack is None:
             assert self.folder is not None
-            pack = self._packs[kind] = _read_pack(self.folder / f"{kind}.pack")
+            assert self.key is not None
+            pack = self._packs[kind] = _read_pack(self.folder / f"{kind}.pack", self.key)
         return pack
 
     def get_bytes(self, kind: str, key: str) -> bytes | None:
@@ -81,8 +173,9 @@ class BuildCache:
         path = self._path(kind, key)
         if path is None:
             return None
+        assert self.key is not None
         try:
-            return path.read_bytes()
+            return _verified(self.key, path.read_bytes())
         except OSError:
             return None
 
@@ -93,8 +186,9 @@ class BuildCache:
         path = self._path(kind, key)
         if path is None:
             return
+        assert self.key is not None
         try:
-            atomic_write(path, data)
+            atomic_write(path, _signed(self.key, data))
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
 
@@ -102,12 +196,12 @@ class BuildCache:
         """Write each pack with the entries this run asked for or put, and no others:
         what the collection no longer has goes. A run that never flushes (killed, or
         failed) leaves the packs as they were, which only makes the next one slower."""
-        if self.folder is None:
+        if self.folder is None or self.key is None:
             return
         for kind, used in sorted(self._used.items()):
             data = pickle.dumps(dict(sorted(used.items())), protocol=pickle.HIGHEST_PROTOCOL)
             try:
-                atomic_write(self.folder / f"{kind}.pack", data)
+                atomic_write(self.folder / f"{kind}.pack", _signed(self.key, data))
             except OSError:
                 pass
             self._packs[kind] = dict(used)
@@ -125,10 +219,14 @@ class BuildCache:
         self.put_bytes(kind, key, json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
-def _read_pack(path: Path) -> dict[str, bytes]:
-    """A pack as ``flush`` wrote it; empty where there is none, or it cannot be read."""
+def _read_pack(path: Path, key: bytes) -> dict[str, bytes]:
+    """A pack as ``flush`` wrote it; empty where there is none, or it cannot be read, or
+    it is not signed with ``key``."""
     try:
-        pack = pickle.loads(path.read_bytes())
+        data = _verified(key, path.read_bytes())
+        if data is None:
+            return {}
+        pack = pickle.loads(data)
     except Exception:  # noqa: BLE001 - missing, damaged, or of another version: made again
         return {}
     if not isinstance(pack, dict):
@@ -140,9 +238,8 @@ class ObjectStore:
     """Objects of this program's own making (each text's analysis) kept in the build
     cache, under keys salted with the code and the templates that made them.
 
-    They are pickled: the cache is this program's, in the user's own folder, like the
-    compiled templates and Python's bytecode beside it. An entry that cannot be read
-    back is a miss.
+    They are pickled, and unpickled only as the cache gives them back: signed with the
+    user's key (see the module). An entry that cannot be read back is a miss.
     """
 
     def __init__(self, cache: BuildCache, salt: str) -> None:

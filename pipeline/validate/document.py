@@ -191,6 +191,20 @@ def _started_at(source: bytes | None, line: int | None, needle: bytes) -> tuple[
     return source.count(b"\n", 0, at) + 1, column
 
 
+def _find_outside_comments(source: bytes, needle: bytes, start: int) -> int:
+    """Where ``needle`` is next found from ``start``, but not inside a comment (a
+    commented-out instruction is no instruction); -1 if nowhere."""
+    while True:
+        at = source.find(needle, start)
+        comment = source.find(b"<!--", start, at if at >= 0 else len(source))
+        if comment < 0:
+            return at
+        end = source.find(b"-->", comment + 4)
+        if end < 0:
+            return -1
+        start = end + 3
+
+
 def _nth_start(
     source: bytes | None, line: int | None, needle: bytes, number: int
 ) -> tuple[int | None, ...]:
@@ -199,7 +213,7 @@ def _nth_start(
     at = -1
     if source is not None and line is not None:
         for _ in range(number + 1):
-            at = source.find(needle, at + 1)
+            at = _find_outside_comments(source, needle, at + 1)
             if at < 0:
                 break
     if at < 0 or source is None or line is None or source.count(b"\n", 0, at) + 1 > line:
