@@ -268,25 +268,33 @@ def test_old_entries_are_removed_beyond_the_limit(tmp_path: Path) -> None:
     assert grammar_cache.read_entry(keys[-1], folder) == b"<grammar/>"
 
 
+def _columns(source: bytes):
+    """The columns the finder gives the elements of a local name (in document order),
+    and the second line of the source."""
+    root = etree.fromstring(source)
+    finder = ColumnFinder(root, source)
+
+    def columns(local: str) -> list[int | None]:
+        return [finder.column(el) for el in root.iter() if etree.QName(el).localname == local]
+
+    return columns, source.split(b"\n")[1].decode()
+
+
 def test_columns_of_elements_sharing_a_line() -> None:
     source = (
         b'<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:x="urn:x">\n'
         b"<p><hi>a</hi> <hi>b</hi><x:hi>c</x:hi><hi/><head>d</head></p>\n"
         b"</TEI>\n"
     )
-    root = etree.fromstring(source)
-    finder = ColumnFinder(root, source)
-    line = source.split(b"\n")[1].decode()
-    his = [el for el in root.iter() if etree.QName(el).localname == "hi"]
-    assert [finder.column(el) for el in his] == [
+    columns, line = _columns(source)
+    assert columns("hi") == [
         line.index("<hi>") + 1,
         line.index("<hi>b") + 1,
         line.index("<x:hi") + 1,
         line.index("<hi/>") + 1,
     ]
-    head = next(el for el in root.iter() if etree.QName(el).localname == "head")
-    assert finder.column(head) == line.index("<head") + 1
-    assert finder.column(root) == 1
+    assert columns("head") == [line.index("<head") + 1]
+    assert columns("TEI") == [1]
 
 
 def test_columns_of_nested_elements_and_of_a_prefix_bound_twice() -> None:
@@ -297,13 +305,7 @@ def test_columns_of_nested_elements_and_of_a_prefix_bound_twice() -> None:
         b'<p><hi><hi>a</hi></hi><n:x xmlns:n="urn:a"/><n:x xmlns:n="urn:b"/><hi/></p>\n'
         b"<p><hi/></p></TEI>\n"
     )
-    root = etree.fromstring(source)
-    finder = ColumnFinder(root, source)
-    line = source.split(b"\n")[1].decode()
-    his = [el for el in root.iter() if etree.QName(el).localname == "hi"]
-    starts = [i for i in range(len(line)) if line.startswith("<hi", i)]
-    assert [finder.column(el) for el in his] == [source.index(b"<hi") + 1] + [
-        i + 1 for i in starts
-    ] + [len("<p>") + 1]
-    xs = [el for el in root.iter() if etree.QName(el).localname == "x"]
-    assert [finder.column(el) for el in xs] == [line.index("<n:x") + 1, line.rindex("<n:x") + 1]
+    columns, line = _columns(source)
+    starts = [i + 1 for i in range(len(line)) if line.startswith("<hi", i)]
+    assert columns("hi") == [source.index(b"<hi") + 1, *starts, len("<p>") + 1]
+    assert columns("x") == [line.index("<n:x") + 1, line.rindex("<n:x") + 1]
