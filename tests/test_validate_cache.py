@@ -297,6 +297,22 @@ def test_columns_of_elements_sharing_a_line() -> None:
     assert columns("TEI") == [1]
 
 
+def test_columns_of_a_document_held_beside_others() -> None:
+    # Schematron sees the documents in one tree: the elements of the document before,
+    # on a line of the same number, are not this one's.
+    first = b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><p><hi/><hi/></p></TEI>'
+    second = b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><p>x <hi/></p></TEI>'
+    wrapper = etree.Element("collection")
+    for source in (first, second):
+        holder = etree.SubElement(wrapper, "holder")
+        holder.sourceline = 1  # as if the wrapper too were read from a source
+        holder.append(etree.fromstring(source))
+    root = wrapper[1][0]
+    [hi] = root.iter("{*}hi")
+    assert hi.sourceline == 1
+    assert ColumnFinder(root, second).column(hi) == second.decode().index("<hi") + 1
+
+
 def test_columns_of_nested_elements_and_of_a_prefix_bound_twice() -> None:
     # Only the line's own elements count: those of one name before it, nested or not,
     # and any element written with the same prefixed name, whatever it is bound to.

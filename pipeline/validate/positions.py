@@ -17,6 +17,7 @@ class ColumnFinder:
     """Finds start-tag columns in one document."""
 
     def __init__(self, root: etree._Element, source: bytes | None) -> None:
+        self._root = root  # the document's: nothing before it is of the same source
         self._source = source
         self._lines: list[bytes] | None = None
 
@@ -32,7 +33,7 @@ class ColumnFinder:
         line = self._lines[line_no - 1].decode("utf-8", errors="replace")
         name = _qname(el)
         needle = "<" + name
-        nth = _earlier_on_line(el, name)
+        nth = _earlier_on_line(el, name, self._root)
         pos = -1
         for _ in range(nth + 1):
             pos = _find_tag(line, needle, pos + 1)
@@ -41,12 +42,12 @@ class ColumnFinder:
         return pos + 1
 
 
-def _earlier_on_line(el: etree._Element, name: str) -> int:
+def _earlier_on_line(el: etree._Element, name: str, root: etree._Element) -> int:
     """How many elements named ``name`` start before ``el`` on its line. Start tags come
     in document order, so they are the ones met walking back from ``el`` in that order
     until an earlier line: only the line's own elements are looked at."""
     line, local, count = el.sourceline, name.rpartition(":")[2], 0
-    for node in _backwards(el):
+    for node in _backwards(el, root):
         if node.sourceline is None or node.sourceline < line:
             break
         # The same name as written: "<tei:p" finds any element written so.
@@ -56,10 +57,11 @@ def _earlier_on_line(el: etree._Element, name: str) -> int:
     return count
 
 
-def _backwards(el: etree._Element) -> Iterator[etree._Element]:
-    """The nodes before ``el`` in document order (its ancestors included), nearest first."""
+def _backwards(el: etree._Element, root: etree._Element) -> Iterator[etree._Element]:
+    """The nodes before ``el`` in document order (its ancestors included), nearest first,
+    up to ``root`` (a document may be held in a larger tree, beside others)."""
     node = el
-    while True:
+    while node is not root:
         previous = node.getprevious()
         if previous is None:
             parent = node.getparent()

@@ -12,7 +12,7 @@ from lxml import etree
 
 from pipeline.config import EditionConfig
 from pipeline.errors import EditionError, UsageError, shown_path
-from pipeline.executor import available_cpus, fewer_collections, pool_context
+from pipeline.executor import available_cpus, executor, fewer_collections
 from pipeline.structure.inputs import InputFile, discover
 from pipeline.validate.document import CheckedFile, from_tree, load_file, refused
 from pipeline.validate.model import (
@@ -401,13 +401,13 @@ def _check_batch_at(start: int) -> list[FileResult]:
 
 
 def _run_parallel(tasks: list[Task], jobs: int) -> list[FileResult]:
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=pool_context(), initializer=_take_tasks, initargs=(tasks,)
-    ) as pool:
-        starts = range(0, len(tasks), BATCH)
-        results = [r for rs in pool.map(_check_batch_at, starts) for r in rs]
+    starts = range(0, len(tasks), BATCH)
+    workers = executor(jobs, len(starts), batch=1, initializer=_take_tasks, initargs=(tasks,))
+    try:
+        results = [r for rs in workers.map(_check_batch_at, starts) for r in rs]
+    finally:
+        workers.close()
+        _WORKER_TASKS.clear()  # in this process, when it ran the batches itself
     # Schematron needs every document at once: the parent reads those that need it.
     needing = [i for i, (_, chosen) in enumerate(tasks) if any(not x.per_file for x in chosen)]
     if needing:
