@@ -41,6 +41,31 @@ def project_collection():
     return load_collection(project_config(), sources=False)
 
 
+def bundled_texts() -> dict[str, Path]:
+    """The bundled edition's texts (its TEI, registers aside): file by ``xml:id``, in id order."""
+    from pipeline.structure import FileKind
+
+    files = {}
+    for file in project_collection().files:
+        if file.kind == FileKind.TEXT:
+            files[file.tree().getroot().get("{http://www.w3.org/XML/1998/namespace}id")] = file.path
+    return dict(sorted(files.items()))
+
+
+def texts_with(xpath: str, at_least: int = 1) -> list[str]:
+    """The ids of the bundled texts in which ``xpath`` (with the ``tei:`` prefix) finds at
+    least ``at_least`` nodes, in id order: tests pick the texts that show what they test,
+    so that they hold for whatever texts the edition has."""
+    namespaces = {"tei": "http://www.tei-c.org/ns/1.0"}
+    found = []
+    for doc_id, path in bundled_texts().items():
+        hits = etree.parse(str(path)).xpath(xpath, namespaces=namespaces)
+        if (len(hits) if isinstance(hits, list) else int(bool(hits))) >= at_least:
+            found.append(doc_id)
+    assert found, f"no bundled text has {xpath}"
+    return found
+
+
 def letters() -> dict:
     """The letters of the edition, as their sidecars declare them: id -> Correspondence."""
     from pipeline.convert.sidecar import load_sidecar
