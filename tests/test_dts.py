@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, running, shared_dir
+from conftest import bundled_texts, copy_project, running, shared_dir, texts_with
 from dts_client import (
     Client,
     Walk,
@@ -144,6 +144,18 @@ def _tei_documents() -> dict[str, etree._Element]:
     return {root.get(XML_ID): root for root in roots}
 
 
+# A text whose body blocks are cited, with the notes inside them as a second level.
+NOTED_BLOCKS = (
+    "/tei:TEI[.//tei:refsDecl/tei:citeStructure/tei:citeStructure[@unit='note']]"
+    "/tei:text/tei:body/*[@xml:id]//tei:note[@xml:id]"
+)
+
+
+def _cited_text() -> str:
+    """A bundled text with a citation tree: any will do for requests about one resource."""
+    return texts_with("//tei:refsDecl/tei:citeStructure")[0]
+
+
 # --- the bundled corpus --------------------------------------------------------------------
 
 
@@ -177,8 +189,9 @@ def test_the_templates_are_absolute_on_the_published_address(corpus: Site) -> No
 
 
 def test_the_citation_tree_follows_citestructure(static_walk: Walk) -> None:
-    units = static_walk.units[("our-tasks-and-the-soviet", None)]
-    tei = _tei_documents()["our-tasks-and-the-soviet"]
+    rid = texts_with(NOTED_BLOCKS)[0]
+    units = static_walk.units[(rid, None)]
+    tei = _tei_documents()[rid]
     body = tei.find(f"{{{TEI_NS}}}text/{{{TEI_NS}}}body")
     blocks = [el.get(XML_ID) for el in body if el.get(XML_ID)]
     assert [u["identifier"] for u in units if u["level"] == 1] == blocks
@@ -247,34 +260,34 @@ def test_down_beyond_the_depth_answers_through_edition_serve(
     ("query", "status"),
     [
         ("/dts/navigation?down=1", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&down=0", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&ref=x&start=a&end=b", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&start=a", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&end=b&down=1", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&down=x", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&down=-2", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&down=1&down=2", 400),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&ref=nothing", 404),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&down=1&tree=nothing", 404),
-        ("/dts/navigation?resource=our-tasks-and-the-soviet&down=1&page=99", 404),
+        ("/dts/navigation?resource={doc}", 400),
+        ("/dts/navigation?resource={doc}&down=0", 400),
+        ("/dts/navigation?resource={doc}&ref=x&start=a&end=b", 400),
+        ("/dts/navigation?resource={doc}&start=a", 400),
+        ("/dts/navigation?resource={doc}&end=b&down=1", 400),
+        ("/dts/navigation?resource={doc}&down=x", 400),
+        ("/dts/navigation?resource={doc}&down=-2", 400),
+        ("/dts/navigation?resource={doc}&down=1&down=2", 400),
+        ("/dts/navigation?resource={doc}&ref=nothing", 404),
+        ("/dts/navigation?resource={doc}&down=1&tree=nothing", 404),
+        ("/dts/navigation?resource={doc}&down=1&page=99", 404),
         ("/dts/navigation?resource=nothing-here&down=1", 404),
         ("/dts/document", 400),
-        ("/dts/document?resource=our-tasks-and-the-soviet&ref=a&start=b&end=c", 400),
-        ("/dts/document?resource=our-tasks-and-the-soviet&mediaType=text/html", 404),
-        ("/dts/document?resource=our-tasks-and-the-soviet&ref=nothing", 404),
+        ("/dts/document?resource={doc}&ref=a&start=b&end=c", 400),
+        ("/dts/document?resource={doc}&mediaType=text/html", 404),
+        ("/dts/document?resource={doc}&ref=nothing", 404),
         ("/dts/document?resource=../../../etc/passwd", 404),
         ("/dts/collection?id=nothing-here", 404),
         ("/dts/collection?nav=sideways", 400),
         ("/dts/collection?page=0", 400),
         ("/dts/navigation/nothing-here;down=1.json", 404),
-        ("/dts/navigation/our-tasks-and-the-soviet;sideways=1.json", 404),
+        ("/dts/navigation/{doc};sideways=1.json", 404),
     ],
 )
 def test_errors_are_json_with_the_status_the_specification_names(
     served: str, query: str, status: int
 ) -> None:
-    answer = fetch(served + query)
+    answer = fetch(served + query.format(doc=_cited_text()))
     assert answer.status == status
     assert answer.media_type == PROBLEM
     problem = json.loads(answer.body)
@@ -282,15 +295,16 @@ def test_errors_are_json_with_the_status_the_specification_names(
 
 
 def test_a_document_request_with_tree_and_no_ref_is_the_whole_document(served: str) -> None:
-    whole = fetch(f"{served}/dts/document?resource=from-the-cc-to-party-members")
+    rid = texts_with("//tei:text//tei:pb")[0]  # a text with a second tree, of pages
+    whole = fetch(f"{served}/dts/document?resource={rid}")
     for tree in ("pages", "no-such-tree"):
-        query = f"/dts/document?resource=from-the-cc-to-party-members&tree={tree}"
+        query = f"/dts/document?resource={rid}&tree={tree}"
         answer = fetch(served + query)
         assert answer.status == 200 and answer.body == whole.body
 
 
 def test_query_style_answers_carry_the_request_url(served: str) -> None:
-    query = "/dts/navigation?down=1&resource=our-tasks-and-the-soviet"
+    query = f"/dts/navigation?down=1&resource={_cited_text()}"
     obj = json.loads(fetch(served + query).body)
     check_navigation(obj, served + query)
 
@@ -538,7 +552,8 @@ def test_sibling_citestructures_keep_document_order() -> None:
 
 def test_the_api_files_are_rebuilt_without_stale_passages(tmp_path: Path) -> None:
     config = load_config(REPO / "pyproject.toml")
-    paths = [REPO / "tei" / "speeches-at-the-central-committee.xml"]
+    rid = _cited_text()  # a text with passages to write
+    paths = [bundled_texts()[rid]]
 
     def write() -> None:
         collection = load_collection(
@@ -548,7 +563,7 @@ def test_the_api_files_are_rebuilt_without_stale_passages(tmp_path: Path) -> Non
 
     out = tmp_path / "dts"
     write()
-    stale = out / "document" / "speeches-at-the-central-committee" / "old-passage.xml"
+    stale = out / "document" / rid / "old-passage.xml"
     stale.write_bytes(b"<old/>")
     first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p != stale}
     write()

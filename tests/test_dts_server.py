@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL_SETTINGS, REPO
+from conftest import MINIMAL_SETTINGS, REPO, bundled_texts
 from dts_client import fetch
 
 from pipeline.build import write_files
@@ -31,8 +31,9 @@ def edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("serve")
     (root / "pyproject.toml").write_text(MINIMAL_SETTINGS, encoding="utf-8")
     (root / "tei").mkdir()
-    for name in ("registers.xml", "from-the-cc-to-party-members.xml"):
-        (root / "tei" / name).write_bytes((REPO / "tei" / name).read_bytes())
+    text = next(iter(bundled_texts().values()))  # any text will do
+    for path in (REPO / "tei" / "registers.xml", text):
+        (root / "tei" / path.name).write_bytes(path.read_bytes())
     config = load_config(root / "pyproject.toml")
     resources = collection_resources(load_collection(config, sources=False))
     write_files(root / "site" / "dts", dts_files(resources, config))

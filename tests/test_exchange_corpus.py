@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import project_collection
+from conftest import bundled_texts, project_collection, texts_with
 from lxml import etree
 
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import EditionError
 from pipeline.export.tei_corpus import POINTER_ATTRIBUTES, build_corpus, corpus_bytes
-from pipeline.xmltools import NSMAP, XML_ID, parse_bytes
+from pipeline.xmltools import NSMAP, XML_ID, parse_bytes, parse_file
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT_IDS = sorted(p.stem for p in (REPO / "tei").glob("*.xml") if p.name != "registers.xml")
@@ -82,13 +82,22 @@ def test_header_ids_are_prefixed_and_their_pointers_follow(corpus: etree._Elemen
 
 
 def test_register_pointers_become_local(corpus: etree._Element) -> None:
-    lenin = corpus.find(
-        ".//tei:TEI[@xml:id='our-tasks-and-the-soviet']//tei:author/tei:persName", NSMAP
-    )
-    assert lenin.get("ref") == "#lenin"
-    assert corpus.find(".//tei:person[@xml:id='lenin']", NSMAP) is not None
-    keywords = corpus.find(".//tei:TEI[@xml:id='our-tasks-and-the-soviet']//tei:keywords", NSMAP)
-    assert keywords.get("scheme") == "#genres"
+    # A text whose author and keywords point into the registers, as its own TEI says.
+    author = "tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:author/tei:persName"
+    keywords = "tei:teiHeader/tei:profileDesc/tei:textClass/tei:keywords"
+    doc_id = texts_with(
+        f"/tei:TEI[{keywords}[starts-with(@scheme, 'registers.xml#')]]"
+        f"/{author}[starts-with(@ref, 'registers.xml#')]"
+    )[0]
+    source = parse_file(bundled_texts()[doc_id]).getroot()
+    authors = [a.get("ref") or "" for a in source.iterfind(author, NSMAP)]
+    index = next(i for i, ref in enumerate(authors) if ref.startswith("registers.xml#"))
+    person = authors[index].split("#", 1)[1]
+    scheme = source.find(keywords, NSMAP).get("scheme").split("#", 1)[1]
+    text = corpus.find(f"tei:TEI[@xml:id='{doc_id}']", NSMAP)
+    assert text.findall(author, NSMAP)[index].get("ref") == f"#{person}"
+    assert corpus.find(f".//tei:person[@xml:id='{person}']", NSMAP) is not None
+    assert text.find(keywords, NSMAP).get("scheme") == f"#{scheme}"
 
 
 def test_shared_encoding_is_given_once_and_explained(corpus: etree._Element) -> None:

@@ -72,23 +72,55 @@ def test_occurrences_are_the_texts_refs(exported: tuple[list[dict], dict]) -> No
     assert sum(int(r["occurrences"]) for r in rows) == sum(expected.values())
 
 
+def _text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _first(xpath: str):
+    """The first register entry ``xpath`` (with the ``tei:`` prefix) finds."""
+    found = parse_file(REPO / "tei" / "registers.xml").getroot().xpath(xpath, namespaces=NSMAP)
+    assert found, f"no register entry {xpath}"
+    return found[0]
+
+
 def test_names_variants_dates_and_roles(exported: tuple[list[dict], dict]) -> None:
     rows, data = exported
-    kamenev = next(r for r in rows if r["id"] == "kamenev")
-    assert kamenev["name"] == "Lev Borisovich Kamenev"
-    assert "Yu. KAMENEV" in kamenev["variants"].split(" | ")
-    assert kamenev["birth"] == "1883-07-18 (O.S. 1883-07-06)"
-    assert kamenev["dates"] == "1883-07-18/1936-08-25"
-    assert kamenev["role"].startswith("Bolshevik leader")
-    entity = next(e for e in data["entities"] if e["id"] == "kamenev")
-    assert entity["dates"]["birth"]["when-julian"] == "1883-07-06"
-    kornilov = next(e for e in data["entities"] if e["id"] == "kornilov")
-    assert "Kornilovites" in kornilov["derived"]
-    helsingfors = next(r for r in rows if r["id"] == "helsingfors")
-    assert helsingfors["coordinates"] == "60.17 24.94"
-    assert helsingfors["variants"] == "Helsinki"
-    pravda = next(r for r in rows if r["id"] == "pravda")
-    assert pravda["type"] == "publication" and pravda["dates"] == "1912-05-05/.."
+    by_id = {r["id"]: r for r in rows}
+    entities = {e["id"]: e for e in data["entities"]}
+    # A person with a main name of forename and surname, variants, a birth in two
+    # calendars, a death and an occupation: every column a person can fill.
+    person = _first(
+        "//tei:person[tei:persName[@type='main'][tei:forename and tei:surname]"
+        " and tei:persName[@type='variant'] and tei:birth/tei:date[@when and @when-custom]"
+        " and tei:death/tei:date[@when] and tei:occupation]"
+    )
+    row = by_id[person.get(XML_ID)]
+    main_name = person.find("tei:persName[@type='main']", NSMAP)
+    forename, surname = (_text(main_name.find(f"tei:{p}", NSMAP)) for p in ("forename", "surname"))
+    assert row["name"] == f"{forename} {surname}"
+    variants = [_text(v) for v in person.iterfind("tei:persName[@type='variant']", NSMAP)]
+    assert set(variants) <= set(row["variants"].split(" | "))
+    birth = person.find("tei:birth/tei:date", NSMAP)
+    death = person.find("tei:death/tei:date", NSMAP)
+    assert row["birth"] == f"{birth.get('when')} (O.S. {birth.get('when-custom')})"
+    assert row["dates"] == f"{birth.get('when')}/{death.get('when')}"
+    assert row["role"] == _text(person.find("tei:occupation", NSMAP))
+    entity = entities[person.get(XML_ID)]
+    assert entity["dates"]["birth"]["when-julian"] == birth.get("when-custom")
+    # Words derived from a name (adjectives, followers) are kept with its entry.
+    derived = _first("//*[@xml:id][tei:note[@type='derived']/tei:term]")
+    terms = [_text(t) for t in derived.iterfind("tei:note[@type='derived']/tei:term", NSMAP)]
+    assert terms and set(terms) <= set(entities[derived.get(XML_ID)]["derived"])
+    place = _first("//tei:place[tei:location/tei:geo and tei:placeName[@type='variant']]")
+    row = by_id[place.get(XML_ID)]
+    assert row["coordinates"] == _text(place.find("tei:location/tei:geo", NSMAP))
+    names = [_text(n) for n in place.iterfind("tei:placeName[@type='variant']", NSMAP)]
+    assert row["variants"].split(" | ") == names
+    # A publication still running: a start and no end.
+    running = _first("//tei:bibl[tei:date[@from and not(@to)]]")
+    row = by_id[running.get(XML_ID)]
+    start = running.find("tei:date", NSMAP).get("from")
+    assert row["type"] == "publication" and row["dates"] == f"{start}/.."
 
 
 def test_authority_ids_come_only_from_the_registers(exported: tuple[list[dict], dict]) -> None:

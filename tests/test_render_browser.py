@@ -7,36 +7,124 @@ tests/artifacts/screenshots/ for people to look at.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from browser import sites, tools
 from browser.server import serve
-from lxml import html
+from conftest import bundled_texts, texts_with
+from lxml import etree, html
 
-from pipeline.xmltools import XML_ID, parse_file
+from pipeline.xmltools import TEI_NS, XML_ID, parse_file
 
 SHOTS = tools.ARTIFACTS / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-PAGES = {
-    "home": "index.html",
-    "text": "texts/our-tasks-and-the-soviet.html",
-    "persons": "persons.html",
-    "places": "places.html",
-    "organisations": "organisations.html",
-    "publications": "publications.html",
-    "chronology": "chronology.html",
-    "search": "search.html?q=Kamenev",
-    "about": "about.html",
-    "schema": "schema.html",
-    "downloads": "downloads.html",
-}
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-CHOICE_TEXT = "texts/the-bolsheviks-must-assume-power.html"
+NS = {"tei": TEI_NS}
+
+# The texts each test opens are picked by what the test needs of them, so that the
+# tests hold whatever texts the edition has.
+NOTE_IN_TEXT = "//tei:body//tei:p//tei:note"
+NAME_IN_TEXT = "//tei:text//*[self::tei:persName or self::tei:placeName or self::tei:orgName][@ref]"
+PERSON_IN_TEXT = "//tei:body//tei:p//tei:persName[@ref]"
+DATE_IN_TEXT = "//tei:text//tei:date"
+# A correction that is the first intervention of a paragraph the page gives an id.
+CORRECTION = "//tei:text//tei:p[@xml:id]/tei:choice[1][tei:sic and tei:corr]"
+# The elements a heading's words may be in on its page; after anything else (a note's
+# marker, a date's gloss) the page shows more than the words.
+PLAIN_IN_HEAD = {"persName", "placeName", "orgName", "rs", "name", "title", "hi"}
+
+
+def _page(doc_id: str) -> str:
+    return f"texts/{doc_id}.html"
+
+
+def _root(doc_id: str) -> etree._Element:
+    return parse_file(bundled_texts()[doc_id]).getroot()
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _with_all(*xpaths: str) -> list[str]:
+    """The texts that have each of ``xpaths``."""
+    return texts_with(" and ".join(f"boolean({xpath})" for xpath in xpaths))
+
+
+@functools.cache
+def _reading_text() -> str:
+    """The text the reading tests open: the first with a note in its paragraphs."""
+    return texts_with(NOTE_IN_TEXT)[0]
+
+
+@functools.cache
+def _correction() -> tuple[str, str, str, str]:
+    """The text and the correction the switching tests look at (text, paragraph id,
+    the editors' reading, the source's). The text also has notes, names and dates, which
+    the screenshots and the accessibility check open; a correction with a date inside is
+    preferred, so that the date's hidden gloss is seen not to show."""
+    found = [
+        (doc_id, choice)
+        for doc_id in _with_all(CORRECTION, NOTE_IN_TEXT, NAME_IN_TEXT, DATE_IN_TEXT)
+        for choice in _root(doc_id).xpath(CORRECTION, namespaces=NS)
+    ]
+    dated = [(doc_id, c) for doc_id, c in found if c.xpath("tei:corr//tei:date", namespaces=NS)]
+    doc_id, choice = (dated or found)[0]
+    corr, sic = (choice.find(f"{{{TEI_NS}}}{name}") for name in ("corr", "sic"))
+    return (
+        doc_id,
+        choice.getparent().get(XML_ID),
+        _words("".join(corr.itertext())),
+        _words("".join(sic.itertext())),
+    )
+
+
+def _choice_text() -> str:
+    return _page(_correction()[0])
+
+
+@functools.cache
+def _searched_name() -> str:
+    """What a reader searches for: the surname of the first person a text names by that
+    surname (in a paragraph of its body), as the registers give it."""
+    registers = etree.parse(str(sites.config().registers_path))
+    for doc_id in texts_with(PERSON_IN_TEXT):
+        for name in _root(doc_id).xpath(PERSON_IN_TEXT, namespaces=NS):
+            key = name.get("ref").partition("#")[2]
+            surnames = registers.xpath(
+                "//tei:person[@xml:id=$key]/tei:persName[@type='main']/tei:surname",
+                namespaces=NS,
+                key=key,
+            )
+            for surname in surnames:
+                if surname.text and surname.text in "".join(name.itertext()):
+                    return surname.text
+    raise AssertionError("no text names a person of the registers by surname")
+
+
+def _heading(doc_id: str) -> str:
+    """The words the text's first heading shows on its page, up to anything more."""
+    head = _root(doc_id).xpath("//tei:text//tei:head", namespaces=NS)[0]
+    words = [head.text or ""]
+    for child in head:
+        if etree.QName(child).localname not in PLAIN_IN_HEAD:
+            break
+        words += ["".join(child.itertext()), child.tail or ""]
+    return _words("".join(words))
+
+
+def _title(doc_id: str) -> str:
+    """The text's title, as the home page lists it."""
+    stmt = _root(doc_id).find(f".//{{{TEI_NS}}}titleStmt")
+    titles = stmt.findall(f"{{{TEI_NS}}}title[@type='main']") or stmt.findall(f"{{{TEI_NS}}}title")
+    return _words("".join(titles[0].itertext()))
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +162,23 @@ def site() -> Path:
 
 @pytest.fixture(scope="module")
 def pages(site: Path) -> dict[str, str]:
-    """Every kind of page: those above, and a register entry's own page."""
+    """Every kind of page, a text and a register entry's own page among them."""
     register = html.fromstring((site / "persons.html").read_bytes())
     entry = register.xpath("//article[@class='entry']//h3/a/@href")[0]
-    return {**PAGES, "entry": entry}
+    return {
+        "home": "index.html",
+        "text": _page(_reading_text()),
+        "persons": "persons.html",
+        "places": "places.html",
+        "organisations": "organisations.html",
+        "publications": "publications.html",
+        "chronology": "chronology.html",
+        "search": f"search.html?q={quote(_searched_name())}",
+        "about": "about.html",
+        "schema": "schema.html",
+        "downloads": "downloads.html",
+        "entry": entry,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +223,11 @@ def _url(pattern: str) -> re.Pattern:
 
 
 def test_home_to_text_and_a_note_and_back(page, base_url: str, expect) -> None:
+    doc_id = _reading_text()
     page.goto(base_url + "index.html")
-    page.get_by_role("link", name="Our Tasks and the Soviet of Workers’ Deputies").click()
-    expect(page).to_have_url(_url("texts/our-tasks-and-the-soviet.html"))
-    expect(page.locator("h1")).to_contain_text("Our Tasks and the")
+    page.get_by_role("link", name=_title(doc_id)).click()
+    expect(page).to_have_url(_url(_page(doc_id)))
+    expect(page.locator("h1")).to_contain_text(_heading(doc_id))
 
     marker = page.locator("p a.noteref").first
     marker_id = marker.get_attribute("id")
@@ -150,7 +252,7 @@ def test_home_to_text_and_a_note_and_back(page, base_url: str, expect) -> None:
 
 def test_notes_work_without_javascript(page_without_js, base_url: str, expect) -> None:
     page = page_without_js
-    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    page.goto(base_url + _page(_reading_text()))
     expect(page.locator("article .text p").first).to_be_visible()
     marker = page.locator("p a.noteref").first
     note_id = marker.get_attribute("href").removeprefix("#")
@@ -162,7 +264,7 @@ def test_notes_work_without_javascript(page_without_js, base_url: str, expect) -
 
 
 def test_notes_from_the_keyboard(page, base_url: str, expect) -> None:
-    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    page.goto(base_url + _page(_reading_text()))
     marker = page.locator("p a.noteref").first
     marker.focus()
     page.keyboard.press("Enter")
@@ -177,7 +279,8 @@ def test_notes_from_the_keyboard(page, base_url: str, expect) -> None:
 
 
 def test_a_name_leads_to_its_register_entry_and_back(page, base_url: str, expect) -> None:
-    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    text_page = _page(texts_with(PERSON_IN_TEXT)[0])
+    page.goto(base_url + text_page)
     name = page.locator("p a.name-person").first
     mention_id = name.get_attribute("id")
     register, _, entry = name.get_attribute("href").removeprefix("../").partition("#")
@@ -188,14 +291,13 @@ def test_a_name_leads_to_its_register_entry_and_back(page, base_url: str, expect
     back = page.locator(f"article.entry:has(#{entry}) a[href$='#{mention_id}']")
     expect(back).to_have_count(1)
     back.click()
-    expect(page).to_have_url(_url(f"texts/our-tasks-and-the-soviet.html#{mention_id}"))
+    expect(page).to_have_url(_url(f"{text_page}#{mention_id}"))
     expect(page.locator(f"#{mention_id}")).to_be_in_viewport()
 
 
-def _choice_id(site: Path) -> str:
-    """The first correction of the text, as its page numbers them."""
-    path = sites.config().tei_dir / "the-bolsheviks-must-assume-power.xml"
-    return f"{parse_file(path).getroot().get(XML_ID)}-c1"
+def _choice(page):
+    """The correction on its page: the first intervention of its paragraph."""
+    return page.locator(f"[id='{_correction()[1]}'] > .choice").first
 
 
 # The words of a choice a reader sees: the alternative on display, without the hidden
@@ -208,29 +310,31 @@ SHOWN = """el => [...el.children]
     .join('|')"""
 
 
-def test_switching_to_the_source_reading(page, base_url: str, site: Path) -> None:
-    page.goto(base_url + CHOICE_TEXT)
-    choice = page.locator(f"#{_choice_id(site)}")
-    assert choice.evaluate(SHOWN) == "May 6"
+def test_switching_to_the_source_reading(page, base_url: str) -> None:
+    _, _, edited, source = _correction()
+    page.goto(base_url + _choice_text())
+    assert _words(_choice(page).evaluate(SHOWN)) == edited
     page.get_by_text("As in the source", exact=True).click()
-    assert choice.evaluate(SHOWN) == "Mar 6"
+    assert _words(_choice(page).evaluate(SHOWN)) == source
     page.reload()  # the choice is remembered
-    assert page.locator(f"#{_choice_id(site)}").evaluate(SHOWN) == "Mar 6"
+    assert _words(_choice(page).evaluate(SHOWN)) == source
     page.get_by_text("Edited: with the editors’ corrections").click()
-    assert page.locator(f"#{_choice_id(site)}").evaluate(SHOWN) == "May 6"
+    assert _words(_choice(page).evaluate(SHOWN)) == edited
 
 
-def test_switching_works_without_javascript(page_without_js, base_url: str, site: Path) -> None:
+def test_switching_works_without_javascript(page_without_js, base_url: str) -> None:
+    _, _, edited, source = _correction()
     page = page_without_js
-    page.goto(base_url + CHOICE_TEXT)
-    choice = page.locator(f"#{_choice_id(site)}")
-    assert choice.evaluate(SHOWN) == "May 6"
+    page.goto(base_url + _choice_text())
+    assert _words(_choice(page).evaluate(SHOWN)) == edited
     page.get_by_text("As in the source", exact=True).click()
-    assert choice.evaluate(SHOWN) == "Mar 6"
+    assert _words(_choice(page).evaluate(SHOWN)) == source
 
 
 def test_a_date_shows_both_calendars_on_focus(page, base_url: str, expect) -> None:
-    page.goto(base_url + "texts/speeches-at-the-central-committee.html")
+    # A text whose dates are all in the Julian calendar: its first date has both.
+    julian = "//tei:text[.//tei:date][not(.//tei:date[not(@datingMethod='#julian')])]"
+    page.goto(base_url + _page(texts_with(julian)[0]))
     date = page.locator(".text .date[tabindex]").first
     gloss = date.locator(".date-gloss")
     assert gloss.bounding_box()["width"] <= 1
@@ -245,25 +349,26 @@ def test_a_date_shows_both_calendars_on_focus(page, base_url: str, expect) -> No
 
 
 def test_search_finds_a_person_and_opens_the_text(page, base_url: str, expect) -> None:
+    name = _searched_name()
     page.goto(base_url + "search.html")
-    page.locator("#search-q").fill("Kamenev")
+    page.locator("#search-q").fill(name)
     page.keyboard.press("Enter")
     results = page.locator("#search-results > li")
     expect(results.first).to_be_visible()
-    expect(page.locator("#search-status")).to_contain_text("found for “Kamenev”")
+    expect(page.locator("#search-status")).to_contain_text(f"found for “{name}”")
     link = page.locator("#search-results h2 a[href*='/texts/']").first
     href = link.get_attribute("href")
     assert "#" in href
     link.click()
     expect(page).to_have_url(re.compile(r"/texts/[^/]+\.html#.+$"))
     target = href.split("#", 1)[1]
-    expect(page.locator(f"[id='{target}']")).to_contain_text("Kamenev")
+    expect(page.locator(f"[id='{target}']")).to_contain_text(name)
 
 
 def test_search_opened_from_disk_explains_itself(browser, site: Path, expect) -> None:
     context = browser.new_context()
     page = context.new_page()
-    page.goto((site / "search.html").as_uri() + "?q=Lenin")
+    page.goto((site / "search.html").as_uri() + f"?q={quote(_searched_name())}")
     expect(page.locator("#search-offline")).to_be_visible()
     context.close()
 
@@ -289,7 +394,7 @@ def test_every_kind_of_page_fits_and_is_photographed(
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > viewport["width"]:
             too_wide.append(f"{name}: {width}px")
-    page.goto(base_url + CHOICE_TEXT)
+    page.goto(base_url + _choice_text())
     page.locator("p a.noteref").first.click()
     page.screenshot(path=str(SHOTS / f"note-popover-{viewport['width']}.png"))
     # What opens in place, and the names highlighted.
@@ -337,7 +442,7 @@ def test_no_accessibility_violations(
         if violations:
             found[name] = violations
     # The text as the source has it, with a note open in place.
-    page.goto(base_url + CHOICE_TEXT)
+    page.goto(base_url + _choice_text())
     page.get_by_text("As in the source", exact=True).click()
     page.locator("p a.noteref").first.click()
     violations = _axe(page, axe_js)
@@ -348,7 +453,7 @@ def test_no_accessibility_violations(
         ("name open", "article .text a.name"),
         ("intervention open", ".choice[tabindex]"),
     ):
-        page.goto(base_url + CHOICE_TEXT)
+        page.goto(base_url + _choice_text())
         page.locator(selector).first.click()
         violations = _axe(page, axe_js)
         if violations:
@@ -364,7 +469,7 @@ def test_no_accessibility_violations(
 
 
 def test_print_shows_the_text_without_the_controls(page, base_url: str, expect) -> None:
-    page.goto(base_url + "texts/our-tasks-and-the-soviet.html")
+    page.goto(base_url + _page(_reading_text()))
     page.emulate_media(media="print")
     expect(page.locator(".site-nav")).to_be_hidden()
     expect(page.locator(".mode-switch")).to_be_hidden()
