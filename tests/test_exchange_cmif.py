@@ -112,7 +112,28 @@ def test_correspaction_holds_only_what_cmif_allows(cmif_root: etree._Element) ->
     senders = cmif_root.xpath(
         "//tei:correspAction[@type='sent']/tei:persName/@ref", namespaces=NSMAP
     )
-    assert "http://www.wikidata.org/entity/Q1394" in senders  # Lenin, verified
+    # Every sender whose register entry has a Wikidata id is linked by it.
+    expected = _senders_wikidata()
+    assert expected, "no sender of a letter has a Wikidata id in the registers"
+    assert expected <= set(senders)
+
+
+def _senders_wikidata() -> set[str]:
+    """The Wikidata entities of the letters' senders, as their sidecars name them and the
+    registers identify them."""
+    registers = project_collection().registers
+    tree = parse_bytes((REPO / "tei" / "registers.xml").read_bytes()).getroot()
+    found = set()
+    for letter in letters().values():
+        for name in letter.senders:
+            for entry in (e for e in registers if name in e.names):
+                ids = tree.xpath(
+                    "//*[@xml:id=$id]/tei:idno[@type='wikidata']/text()",
+                    namespaces=NSMAP,
+                    id=entry.id,
+                )
+                found |= {f"http://www.wikidata.org/entity/{q.strip()}" for q in ids}
+    return found
 
 
 def _register_idnos() -> str:
