@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import REPO, run_edition
+from lxml import etree
 
-GOOD = "1917-11-04-resignations-from-the-central-committee"
+from pipeline.structure import source_slug
+from pipeline.xmltools import NSMAP
+
+# A good source: the first of the edition's that has a sidecar (whichever texts it has).
+GOOD = next(
+    s.stem for s in sorted((REPO / "sources").glob("*.txt")) if s.with_suffix(".toml").is_file()
+)
+# An organisation of the registers: a name a sidecar may give where one is needed.
+AN_ORG = etree.parse(str(REPO / "tei" / "registers.xml")).find(".//tei:org/tei:orgName", NSMAP).text
+
+
+def repeated_word() -> str:
+    """A word the good text's first paragraph has more than once (so it matches twice)."""
+    tei = etree.parse(str(REPO / "tei" / f"{source_slug(GOOD)}.xml"))
+    paragraph = " ".join(tei.find(".//tei:body/tei:p", NSMAP).itertext())
+    words = Counter(re.findall(r"\b[A-Za-z]{5,}\b", paragraph)).most_common()
+    assert words and words[0][1] > 1, paragraph
+    return words[0][0]
 
 
 @pytest.fixture
@@ -77,10 +98,12 @@ def test_sidecar_with_an_unknown_key(project: Path):
 
 def test_intervention_that_matches_nothing(project: Path):
     before = tei_snapshot(project)
+    absent = "Nowhere In This Text"
+    assert absent not in (project / "sources" / f"{GOOD}.txt").read_text(encoding="utf-8")
     sidecar = project / "sources" / f"{GOOD}.toml"
     with sidecar.open("a", encoding="utf-8") as handle:
         handle.write(
-            '\n[[intervention]]\ntype = "corr"\norig = "Trotsky"\nreading = "T."\nreason = "test"\n'
+            f'\n[[intervention]]\ntype = "corr"\norig = "{absent}"\nreading = "T."\nreason = "test"\n'
         )
     assert_clean_failure(project, before, f"{GOOD}.toml", "matches nothing")
 
@@ -90,7 +113,7 @@ def test_intervention_that_matches_twice_without_occurrence(project: Path):
     sidecar = project / "sources" / f"{GOOD}.toml"
     with sidecar.open("a", encoding="utf-8") as handle:
         handle.write(
-            '\n[[intervention]]\ntype = "reg"\norig = "Central Committee"\n'
+            f'\n[[intervention]]\ntype = "reg"\norig = "{repeated_word()}"\n'
             'reading = "C.C."\nreason = "test"\n'
         )
     assert_clean_failure(project, before, "matches", "occurrence")
@@ -122,7 +145,7 @@ SIDECAR_ERRORS = [
     (
         "unknown-sender",
         (
-            'genre = "letter"\n[correspondence]\naddressee = ["Central Committee"]\n'
+            f'genre = "letter"\n[correspondence]\naddressee = [{json.dumps(AN_ORG)}]\n'
             'sender = ["Nobody Known"]\n'
         ),
         4,
@@ -148,7 +171,7 @@ SIDECAR_ERRORS = [
     ),
     (
         "unknown-name-ref",
-        'genre = "statement"\n\n[[name]]\ntext = "Kaledin"\nref = "no-such-entry"\nreason = "r"\n',
+        'genre = "statement"\n\n[[name]]\ntext = "Nobody Known"\nref = "no-such-entry"\nreason = "r"\n',
         5,
         "no register entry has this id",
     ),

@@ -11,6 +11,7 @@ The expectations are the pages' own, so the bundled texts may change freely.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import xmlschema
@@ -25,10 +26,9 @@ PAGES = sorted(DATA.glob("*.txt"))
 LISTS = {"person": "listPerson", "place": "listPlace", "org": "listOrg", "bibl": "listBibl"}
 
 
-@pytest.fixture(scope="module")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree._Element]:
-    """Every page converted in one run against the registers with the pages' entries."""
-    tmp = tmp_path_factory.mktemp("hard-cases")
+def convert_pages(tmp: Path) -> dict[str, etree._Element]:
+    """Every page converted in one run against the registers with the pages' entries
+    (shared with tests/test_convert_fixes.py, whose fixes are pinned on pages here too)."""
     registers = etree.parse(str(REPO / "tei" / "registers.xml"))
     for entry in etree.parse(str(DATA / "register-entries.xml")).getroot():
         if isinstance(entry.tag, str):
@@ -52,6 +52,11 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree._Elem
         doc: etree.parse(str(tmp / "out" / f"{doc}.xml")).getroot()
         for doc in (source_slug(p.stem) for p in PAGES)
     }
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree._Element]:
+    return convert_pages(tmp_path_factory.mktemp("hard-cases"))
 
 
 @pytest.fixture
