@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import math
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_project, project_collection
+from conftest import bundled_texts, copy_project, project_collection, texts_with
 from lxml import etree
 
 from pipeline.cli import main
@@ -27,11 +28,11 @@ from pipeline.structure.reading import (
     readable_text,
 )
 from pipeline.structure.registers import is_register_file
-from pipeline.xmltools import TEI_NS, parse_file
+from pipeline.xmltools import TEI_NS, XML_ID, parse_file
 
 REPO = Path(__file__).resolve().parent.parent
 TEI_DIR = REPO / "tei"
-GOLDEN = Path(__file__).parent / "golden"
+EXPECTED = Path(__file__).parent / "data" / "txt"
 FOREIGN = Path(__file__).parent / "data" / "foreign"
 CONFIG = REPO / "pyproject.toml"
 
@@ -55,39 +56,120 @@ def tei(xml: str) -> etree._Element:
     return etree.fromstring(f'<TEI xmlns="{TEI_NS}">{xml}</TEI>')
 
 
-# --- goldens ---------------------------------------------------------------------------
+# --- expected texts --------------------------------------------------------------------
 
-GOLDENS = sorted(GOLDEN.glob("*.txt"))
-
-
-def test_goldens_cover_both_modes() -> None:
-    modes = [p.name.split(".")[-2] for p in GOLDENS]
-    assert modes.count("reading") >= 2 and modes.count("original") >= 1
+# TEI written for these tests, and for each file and mode its plain text, written by hand
+# from the export's format (see tests/data/txt/README.md): <name>.<mode>.txt for <name>.xml.
+EXPECTED_TEXTS = sorted(EXPECTED.glob("*.txt"))
 
 
-@pytest.mark.parametrize("golden", GOLDENS, ids=lambda p: p.name)
-def test_golden(golden: Path) -> None:
-    stem, mode, _ = golden.name.rsplit(".", 2)
-    assert render(TEI_DIR / f"{stem}.xml", mode).encode("utf-8") == golden.read_bytes()
+def test_expected_texts_cover_both_modes() -> None:
+    modes = {p.name.rsplit(".", 2)[1] for p in EXPECTED_TEXTS}
+    assert modes == set(MODES)
+    for path in EXPECTED.glob("*.xml"):
+        assert all((EXPECTED / f"{path.stem}.{mode}.txt").exists() for mode in MODES), path
 
 
-def test_goldens_show_the_interventions_by_mode() -> None:
-    bolsheviks = {
-        mode: render(TEI_DIR / "the-bolsheviks-must-assume-power.xml", mode) for mode in MODES
-    }
-    assert "[2] May 6: announcement" in bolsheviks["reading"]
-    assert "[2] Mar 6: announcement" in bolsheviks["original"]
-    soviet = {mode: render(TEI_DIR / "our-tasks-and-the-soviet.xml", mode) for mode in MODES}
-    assert "for the tireless, steadfast advocacy" in soviet["reading"]
-    assert "for the tire less, steadfast advocacy" in soviet["original"]
+@pytest.mark.parametrize("path", sorted(EXPECTED.glob("*.xml")), ids=lambda p: p.name)
+def test_expected_inputs_are_tei_all_valid(path: Path, tei_all_rng: etree.RelaxNG) -> None:
+    """The exporter is shown input of the kind it is given: valid TEI P5."""
+    assert tei_all_rng.validate(etree.parse(str(path))), str(tei_all_rng.error_log)
+
+
+@pytest.mark.parametrize("expected", EXPECTED_TEXTS, ids=lambda p: p.name)
+def test_expected_text(expected: Path) -> None:
+    stem, mode, _ = expected.name.rsplit(".", 2)
+    # Exact: the bytes decoded strictly, so that a difference is shown line by line.
+    assert render(EXPECTED / f"{stem}.xml", mode) == expected.read_bytes().decode("utf-8")
+
+
+NS = {"tei": TEI_NS}
+DATE_ATTRIBUTES = [
+    f"{name}{suffix}"
+    for name in ("when", "from", "to", "notBefore", "notAfter")
+    for suffix in ("", "-custom")
+]
+
+# A choice is checked only where the words around it tell its readings apart,
+# and where nothing inside it (a note, a break) shows otherwise than as plain text.
+CLEAN_CHOICE = (
+    "//tei:text//tei:choice[not(ancestor::tei:choice or ancestor::tei:app)]"
+    "[not(.//tei:note or .//tei:lb or .//tei:pb or .//tei:cb or .//tei:gap or .//tei:app)]"
+)
+
+
+def xml_spaced(text: str | None) -> str:
+    return re.sub(r"[ \t\r\n]+", " ", text or "")
+
+
+def interventions(path: Path, pair: tuple[str, str]) -> list[dict[str, str]]:
+    """Each ``choice`` of ``pair`` (source reading, edited reading) in the text, as each
+    mode should show it: the chosen reading between the text just before and after it."""
+    source, edited = pair
+    found = []
+    root = parse_file(path).getroot()
+    for el in root.xpath(f"{CLEAN_CHOICE}[tei:{source} and tei:{edited}]", namespaces=NS):
+        prev = el.getprevious()
+        before = xml_spaced(el.getparent().text if prev is None else prev.tail)[-20:]
+        after = xml_spaced(el.tail)[:20]
+        if len(re.findall(r"\w", before + after)) < 12:
+            continue  # too little around it to be found only there
+        shown = {
+            mode: before + xml_spaced("".join(el.find(f"{{{TEI_NS}}}{name}").itertext())) + after
+            for mode, name in (("original", source), ("reading", edited))
+        }
+        if shown["original"] not in shown["reading"] and shown["reading"] not in shown["original"]:
+            found.append(shown)
+    return found
+
+
+def first_intervention(pair: tuple[str, str]) -> tuple[str, dict[str, str]]:
+    """The first text with a ``choice`` of ``pair``, and that choice as each mode shows it."""
+    for doc_id in texts_with(f"{CLEAN_CHOICE}[tei:{pair[0]} and tei:{pair[1]}]"):
+        shown = interventions(bundled_texts()[doc_id], pair)
+        if shown:
+            return doc_id, shown[0]
+    raise AssertionError(f"no bundled text has a {pair} choice told apart by its context")
+
+
+@pytest.mark.parametrize("pair", [("sic", "corr"), ("orig", "reg")])
+def test_interventions_are_shown_by_mode(pair: tuple[str, str]) -> None:
+    """Every correction (and every regularisation) reads as the editors' in reading mode
+    and as the source's in original mode, and never the other way round."""
+    checked = 0
+    for doc_id in texts_with(f"{CLEAN_CHOICE}[tei:{pair[0]} and tei:{pair[1]}]"):
+        path = bundled_texts()[doc_id]
+        text = {mode: render(path, mode) for mode in MODES}
+        for shown in interventions(path, pair):
+            assert shown["reading"] in text["reading"], (doc_id, shown)
+            assert shown["original"] not in text["reading"], (doc_id, shown)
+            assert shown["original"] in text["original"], (doc_id, shown)
+            assert shown["reading"] not in text["original"], (doc_id, shown)
+            checked += 1
+    assert checked, f"no {pair} choice told apart by its context"
 
 
 def test_header_gives_both_calendars() -> None:
-    text = render(TEI_DIR / "from-the-cc-to-party-members.xml", "reading")
-    assert (
-        "Date: 5 or 6 November 1917 (O.S.) = 18 or 19 November 1917 (N.S.)\n"
-        "Date as given: November 5 or 6 (18 or 19), 1917\n"
-    ) in text
+    """A creation date in the Julian calendar is given in both calendars, then as written."""
+    creation = "(//tei:profileDesc/tei:creation//tei:date)[1][@datingMethod='#julian']"
+    doc_id = texts_with(creation)[0]
+    path = bundled_texts()[doc_id]
+    [date] = parse_file(path).getroot().xpath(creation, namespaces=NS)
+    text = render(path, "reading")
+    line = re.search(r"^Date: (.+) \(O\.S\.\) = (.+) \(N\.S\.\)\n", text, re.MULTILINE)
+    assert line, text
+    old_style, new_style = line.groups()
+    # Each end of the date, day, month and year, in the calendar it belongs to.
+    dated = [(name, date.get(name)) for name in DATE_ATTRIBUTES if date.get(name)]
+    assert dated
+    for name, value in dated:
+        year, month, day = ([*map(int, value.split("-")), None, None])[:3]
+        shown = old_style if name.endswith("-custom") else new_style
+        assert str(year) in shown, (name, shown)
+        assert month is None or calendar.month_name[month] in shown, (name, shown)
+        assert day is None or re.search(rf"\b{day}\b", shown), (name, shown)
+    as_given = " ".join("".join(date.itertext()).split())
+    assert f"{line.group(0)}Date as given: {as_given}\n" in text
 
 
 # --- no loss ---------------------------------------------------------------------------
@@ -186,11 +268,30 @@ def test_foreign_files_that_are_not_tei_p5_are_refused(name: str) -> None:
 
 
 def test_notes_are_listed_in_number_order() -> None:
-    [document] = read_documents(
-        parse_file(TEI_DIR / "our-tasks-and-the-soviet.xml").getroot(), "reading"
-    )
-    assert [note.marker for note in document.notes] == [str(n) for n in range(1, 9)]
-    assert len(document.notes[3].paragraphs) == 7  # note 4 keeps its seven paragraphs
+    """A text whose numbered notes stand out of number order lists them by number."""
+    in_text = "//tei:text//tei:note"
+    doc_id = texts_with(
+        f"{in_text}[@n < preceding::tei:note[ancestor::tei:text]/@n][not({in_text}[not(@n)])]"
+    )[0]
+    root = parse_file(bundled_texts()[doc_id]).getroot()
+    numbers = sorted(int(n) for n in root.xpath(f"{in_text}/@n", namespaces=NS))
+    [document] = read_documents(root, "reading")
+    assert [note.marker for note in document.notes] == [str(n) for n in numbers]
+
+
+def test_notes_keep_their_paragraphs() -> None:
+    """Each note of a text with a note of several paragraphs keeps every paragraph."""
+    several = "//tei:text//tei:note[count(tei:p) > 1]"
+    doc_id = texts_with(several)[0]
+    root = parse_file(bundled_texts()[doc_id]).getroot()
+    paragraphs = {
+        note.get(XML_ID): len(note.findall(f"{{{TEI_NS}}}p"))
+        for note in root.xpath("//tei:text//tei:note[tei:p]", namespaces=NS)
+    }
+    [document] = read_documents(root, "reading")
+    kept = {note.xml_id: len(note.paragraphs) for note in document.notes}
+    assert {xml_id: kept.get(xml_id) for xml_id in paragraphs} == paragraphs
+    assert max(paragraphs.values()) > 1
 
 
 # --- the reading model -----------------------------------------------------------------
@@ -212,11 +313,11 @@ def test_choice_is_read_by_name_not_position(pair: tuple[str, str]) -> None:
 
 def test_reversed_choice_in_running_text() -> None:
     root = tei(
-        "<text><body><p>from <choice><corr>May</corr><sic>Mar</sic></choice> 6</p></body></text>"
+        "<text><body><p>on <choice><corr>Monday</corr><sic>Munday</sic></choice> 3</p></body></text>"
     )
     p = root.find(f".//{{{TEI_NS}}}p")
-    assert readable_text(p, "reading").text == "from May 6"
-    assert readable_text(p, "original").text == "from Mar 6"
+    assert readable_text(p, "reading").text == "on Monday 3"
+    assert readable_text(p, "original").text == "on Munday 3"
 
 
 def test_one_sided_choice_and_app() -> None:
@@ -361,25 +462,24 @@ def test_cli_exports_the_tei_folder(tmp_path: Path) -> None:
     assert code == 0, output
     expected = {f"{p.stem}.txt" for p in TEXTS} | {"edition.txt"}
     assert {p.name for p in tmp_path.iterdir()} == expected  # the registers are skipped
-    assert "Mar 6" not in (tmp_path / "the-bolsheviks-must-assume-power.txt").read_text()
+    doc_id, shown = first_intervention(("sic", "corr"))  # reading mode is the default
+    exported = (tmp_path / f"{bundled_texts()[doc_id].stem}.txt").read_text()
+    assert shown["reading"] in exported and shown["original"] not in exported
 
 
 def test_cli_original_mode(tmp_path: Path) -> None:
-    code, _ = run(
-        "--out",
-        str(tmp_path),
-        "--mode",
-        "original",
-        str(TEI_DIR / "the-bolsheviks-must-assume-power.xml"),
-    )
+    doc_id, shown = first_intervention(("sic", "corr"))
+    path = bundled_texts()[doc_id]
+    code, _ = run("--out", str(tmp_path), "--mode", "original", str(path))
     assert code == 0
-    assert "[2] Mar 6:" in (tmp_path / "the-bolsheviks-must-assume-power.txt").read_text()
+    exported = (tmp_path / f"{path.stem}.txt").read_text()
+    assert shown["original"] in exported and shown["reading"] not in exported
 
 
 def test_cli_bad_file_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
-    shutil.copy(TEI_DIR / "the-bolsheviks-must-assume-power.xml", inputs)
+    shutil.copy(next(iter(bundled_texts().values())), inputs)
     shutil.copy(FOREIGN / "not_wellformed.xml", inputs / "z_broken.xml")
     out = tmp_path / "out"
     code, output = run("--out", str(out), str(inputs))
