@@ -451,17 +451,21 @@ class _Reader:
             if joined:
                 _strip_end(out)
             self.piece(child, out, lines)
-            self.after(child, out)
             tail = _clean(child.tail)
             out.append(tail.lstrip() if joined else tail)
 
     def piece(self, element: etree._Element, out: list[str], lines: bool) -> None:
-        """One element, without its tail."""
+        """One element, without its tail, with the markers of the notes that point to it."""
+        if not self._piece(element, out, lines):
+            self.after(element, out)
+
+    def _piece(self, element: etree._Element, out: list[str], lines: bool) -> bool:
+        """One element, without its tail; True where its notes' markers are placed."""
         if isinstance(element, etree._Entity):
             out.append(element.text or "")
-            return
+            return False
         if not isinstance(element.tag, str):
-            return  # comment or processing instruction
+            return False  # comment or processing instruction
         name = _local(element)
         if name == "note":
             if self.inline_notes:
@@ -470,31 +474,31 @@ class _Reader:
                 out.append(") ")
             elif element not in self.places.moved:
                 self.mark(element, out)
-            return
+            return False
         if name in ("ref", "ptr") and element in self.places.refs:
             self.mark(self.places.refs[element], out)
-            return
+            return False
         if name in ("choice", "app"):
             if name == "app" and not self.inline_notes:
                 self.apps.append(element)
             chosen = choose(element, self.mode)
             if chosen is not None:
                 self.piece(chosen, out, lines)
-            return
+            return False
         if name == "lb":
             if element.get("break") != "no":
                 out.append(_LINE if lines else " ")
-            return
+            return False
         if name in ("pb", "cb"):
-            return  # page and column breaks are not part of the running text
+            return False  # page and column breaks are not part of the running text
         if name == "gap":
             out.append(gap_label(element))
             self.inner(element, out, lines)  # a description of what is missing, if any
-            return
+            return False
         if name == "del" and self.mode == "reading":
-            return  # the edited text is the text as revised: what was struck out is not read
+            return False  # the edited text is the text as revised: what was struck out is not read
         if _not_text(element):
-            return
+            return False
         if name == "subst" and self.mode == "original":
             # What was struck out and what replaced it stand apart, as two words.
             out.append(_clean(element.text))
@@ -502,12 +506,15 @@ class _Reader:
                 out.append(" ")
                 self.piece(child, out, lines)
                 out.append(" " + _clean(child.tail))
-            return
+            return False
         unit = name in _LINE_UNITS or (name in _CONTEXT_UNITS and _among_elements(element))
         breaks = _LINE if unit else (" " if name in _WORD_BREAKS else "")
         out.append(breaks)
         self.inner(element, out, lines or name in _LINE_BASED)
+        # The markers close the element, inside its line, as on its page.
+        self.after(element, out)
         out.append(breaks)
+        return True
 
     def after(self, element: etree._Element, out: list[str]) -> None:
         """Markers of the notes that point to ``element``, after it."""
@@ -606,7 +613,6 @@ class _Reader:
                 flush()
                 pieces: list[str] = []
                 self.piece(child, pieces, name in _LINE_BASED)
-                self.after(child, pieces)
                 text = _finish(pieces)
                 if text:
                     kind = name if name is not None else etree.QName(child).localname
