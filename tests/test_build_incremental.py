@@ -208,7 +208,7 @@ def test_a_rebuild_with_a_sharded_search_index_equals_a_clean_build(
     add_setting(project, "search-shard-pages = 15")
     build(project)
     kept = project / ".site.cache" / "objects" / "pagefind"
-    indexed = sum(1 for p in kept.rglob("*") if p.is_file())
+    indexed = {p for p in kept.rglob("*") if p.is_file()}
     before = tree(project / "site")
     edit_document(project)
     build(project)
@@ -217,7 +217,7 @@ def test_a_rebuild_with_a_sharded_search_index_equals_a_clean_build(
     groups = [listing["pages"], *(shard["pages"] for shard in listing["shards"])]
     changed = [g for g in groups if any(before.get(page) != after[page] for page in g)]
     assert 0 < len(changed) < len(groups)
-    assert sum(1 for p in kept.rglob("*") if p.is_file()) - indexed == len(changed)
+    assert len({p for p in kept.rglob("*") if p.is_file()} - indexed) == len(changed)
     assert_same_site(project, tmp_path / "clean")
 
 
@@ -377,10 +377,11 @@ def test_an_edited_register_entry_analyses_again_only_the_texts_that_reach_it(
     entry_id = entry.get("{http://www.w3.org/XML/1998/namespace}id")
     assert entry_id and entry_id in registers
     fields = kept.parent / "entry-fields"
-    assert len([p for p in fields.rglob("*") if p.is_file()]) == 1
+    made_before = {p for p in fields.rglob("*") if p.is_file()}
+    assert len(made_before) == 1
     build(project)
     # The entries' fields are made again, once for all: an entry may be shown in another's.
-    assert len([p for p in fields.rglob("*") if p.is_file()]) == 2
+    assert len({p for p in fields.rglob("*") if p.is_file()} - made_before) == 1
     again = len({p for p in kept.rglob("*") if p.is_file()} - analyses)
     texts = sorted((project / "site" / "texts").glob("*.html"))
     linking = sum(
@@ -490,6 +491,76 @@ def test_small_entries_are_kept_in_one_pack_of_what_the_last_build_used(
     cache.put_bytes("page", "cd12", b"page")
     assert (tmp_path / "page" / "cd" / "12").read_bytes().endswith(b"page")
     assert BuildCache(tmp_path).get_bytes("page", "cd12") == b"page"
+
+
+def test_entries_no_build_uses_are_pruned_once_they_could_outnumber_the_rest(
+    tmp_path: Path,
+) -> None:
+    """An entry of its own is in use while a build asks for it, puts it, or asks for an
+    entry of the same key of another kind. Once the entries written since the last
+    pruning outnumber those in use, the kinds the build used lose what is not in use, when
+    the build ends."""
+    from pipeline.build.cache import BuildCache
+
+    def kept(kind: str) -> set[str]:
+        return {p.parent.name + p.name for p in (tmp_path / kind).glob("*/*")}
+
+    first = BuildCache(tmp_path)
+    for key in ("aa01", "bb02", "cc03"):
+        first.put_bytes("summary", key, b"summary")
+        first.put_bytes("document", key, b"whole")
+    first.prune()  # 6 written, 6 in use: not pruned
+    assert kept("summary") == kept("document") == {"aa01", "bb02", "cc03"}
+    second = BuildCache(tmp_path)
+    # "aa01" asked as a summary only: its whole analysis is in use too.
+    assert second.get_bytes("summary", "aa01") == b"summary"
+    second.put_bytes("summary", "dd04", b"summary")
+    second.put_bytes("document", "dd04", b"whole")
+    second.put_bytes("page", "ee05", b"page")
+    second.prune()  # 6 + 3 written since the last pruning, 4 in use: pruned
+    assert kept("summary") == kept("document") == {"aa01", "dd04"}
+    assert kept("page") == {"ee05"}
+    third = BuildCache(tmp_path)
+    third.put_bytes("page", "ff06", b"page")
+    third.prune()  # 1 written since, 1 in use: not yet
+    assert kept("page") == {"ee05", "ff06"}
+    fourth = BuildCache(tmp_path)
+    fourth.put_bytes("page", "ff06", b"page")
+    fourth.prune()  # 2 written since, 1 in use: the kind the build used is pruned
+    assert kept("page") == {"ff06"} and kept("summary") == {"aa01", "dd04"}
+
+
+def test_a_cache_pruned_between_builds_holds_what_they_use_and_changes_nothing(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    """Builds under new versions of the templates (every entry made anew each time):
+    once the cache has been pruned after the first was outdated, nothing the first made
+    and no later version uses is left; the cache holds at most twice what a build from
+    an empty cache makes; and the site is as a clean build's."""
+    project = copy_project(tmp_path / "project")
+    build(project)
+    objects = project / ".site.cache" / "objects"
+
+    def entries(folder: Path) -> set[str]:
+        return {p.relative_to(folder).as_posix() for p in folder.glob("*/*/*") if p.is_file()}
+
+    first = entries(objects)
+    edit_template(project)  # builds with the theme's copy of the template, then edits it
+    template = project / "theme" / "base.html"
+    for version in range(3):
+        text = template.read_text(encoding="utf-8")
+        template.write_text(text.replace(MARK, f"{MARK}{version}", 1), encoding="utf-8")
+        build(project)
+    pruned = entries(objects)
+    assert_same_site(project, tmp_path / "clean")
+    # What the last version uses: the entries a build of it makes from an empty cache.
+    for made in ("site", ".site.cache"):
+        shutil.rmtree(project / made)
+    build(project)
+    needed = entries(objects)
+    outdated = first - needed
+    assert outdated and not outdated & pruned
+    assert len(pruned) <= 2 * len(needed)
 
 
 def test_the_cache_key_is_the_users_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

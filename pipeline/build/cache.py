@@ -136,10 +136,23 @@ def _verified(key: bytes, stored: bytes) -> bytes | None:
 PACKED = frozenset({"outline", "lookups", "verdicts"})
 
 
+# Counts the entries written since the cache was last pruned (see ``BuildCache.flush``).
+WRITTEN_FILE = "written-since-pruned"
+
+
 class BuildCache:
     """Entries under ``folder/KIND/ab/cdef…`` (those of a ``packed`` kind in one file,
     written by ``flush``); with ``folder`` None, a cache that keeps nothing (every
-    lookup misses)."""
+    lookup misses).
+
+    The cache does not grow without bound. An entry is in use while the build asks for
+    it, puts it, or asks for another kind's entry of the same key (a text's analysis is
+    kept under the key of its summary, which every build asks for). Once the entries
+    written since the last pruning outnumber those in use, it loses the entries
+    of the kinds the build used that are not in use (``prune``, when a build ends): the
+    cache holds at most about twice what a build needs, and what it removes is only what
+    it would make again.
+    """
 
     def __init__(
         self, folder: Path | None, packed: frozenset[str] = PACKED, key: bytes | None = None
@@ -149,6 +162,8 @@ class BuildCache:
         self.packed = packed
         self._packs: dict[str, dict[str, bytes]] = {}  # kind -> as the last flush left it
         self._used: dict[str, dict[str, bytes]] = {}  # kind -> what this run asked or put
+        self._in_use: set[tuple[str, str]] = set()  # entries of their own asked or put
+        self._written = 0
 
     def _path(self, kind: str, key: str) -> Path | None:
         if self.folder is None:
@@ -174,6 +189,7 @@ class BuildCache:
         if path is None:
             return None
         assert self.key is not None
+        self._in_use.add((kind, key))
         try:
             return _verified(self.key, path.read_bytes())
         except OSError:
@@ -187,6 +203,8 @@ class BuildCache:
         if path is None:
             return
         assert self.key is not None
+        self._in_use.add((kind, key))
+        self._written += 1
         try:
             atomic_write(path, _signed(self.key, data))
         except OSError:
@@ -206,6 +224,28 @@ class BuildCache:
                 pass
             self._packs[kind] = dict(used)
 
+    def prune(self) -> None:
+        """At the end of a build: remove the entries of the kinds it used that are not
+        in use, once the entries written since the last pruning outnumber those in use."""
+        if self.folder is None or not self._in_use:
+            return
+        ledger = self.folder / WRITTEN_FILE
+        try:
+            written = int(ledger.read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            written = 0
+        written += self._written
+        self._written = 0
+        if written > len(self._in_use):
+            keys = {key for _, key in self._in_use}
+            for kind in sorted({kind for kind, _ in self._in_use}):
+                _remove_all_but(self.folder / kind, keys)
+            written = 0
+        try:
+            atomic_write(ledger, str(written).encode("ascii"))
+        except OSError:
+            pass
+
     def get(self, kind: str, key: str) -> Any | None:
         data = self.get_bytes(kind, key)
         if data is None:
@@ -217,6 +257,27 @@ class BuildCache:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_bytes(kind, key, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def _remove_all_but(folder: Path, keep: set[str]) -> None:
+    """Remove the entries under ``folder`` (``ab/cdef…``) whose keys are not in ``keep``."""
+    try:
+        groups = list(os.scandir(folder))
+    except OSError:
+        return
+    for group in groups:
+        if not group.is_dir(follow_symlinks=False):
+            continue
+        try:
+            entries = list(os.scandir(group.path))
+        except OSError:
+            continue
+        for entry in entries:
+            if group.name + entry.name not in keep:
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
 
 
 def _read_pack(path: Path, key: bytes) -> dict[str, bytes]:

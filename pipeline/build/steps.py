@@ -139,6 +139,7 @@ def _converted(
     config: EditionConfig,
     collection: Collection,
     style_path: Path | None,
+    cache: BuildCache,
     options: BuildOptions | None = None,
 ) -> list[Converted]:
     """Every source converted, in order: from the cache where the same source, sidecar,
@@ -151,7 +152,6 @@ def _converted(
     conversion = prepare(
         collection, load_style(style_bytes, style_path or config.archive_style or BUILT_IN_STYLE)
     )
-    cache = build_cache(options, config) if options is not None else BuildCache(None)
     common = digest(
         "convert",
         code_digest(),
@@ -264,7 +264,7 @@ def convert_sources(
     config.require_edition("convert")
     target = out_dir or config.tei_dir
     collection = load_collection(config, source_paths=sources, registers_path=registers_path)
-    results = _converted(config, collection, style_path)
+    results = _converted(config, collection, style_path, BuildCache(None))
     schema = config.project_schema_dir / "edition.xsd"
     if not schema.is_file():
         raise EditionError("the project schema is missing: converted TEI cannot be checked", schema)
@@ -293,6 +293,7 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
     edition), check (other projects' TEI), render; then put the new sets in place."""
     foreign = options.tei_paths is not None
     known = _known_inputs(options, config)
+    cache = build_cache(options, config)  # one for the whole build: it knows what is in use
     with contextlib.ExitStack() as staging:
         tei = None
         checked = None
@@ -300,13 +301,13 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
             collection = load_collection(
                 config, tei_paths=options.tei_paths, sources=False, known=known
             )
-            checked = _check_foreign(collection, config, options, report)
+            checked = _check_foreign(collection, config, options, report, cache)
         else:
-            tei, collection = _next_tei(config, options, report, known)
+            tei, collection = _next_tei(config, options, report, known, cache)
             if tei is not None:
                 staging.enter_context(tei)
             _check_redirects(config, collection)
-        rendered = _render(collection, config, options, site_dir, report, checked)
+        rendered = _render(collection, config, options, site_dir, report, checked, cache)
         if rendered is not None:
             staging.enter_context(rendered[0])
         # Everything is ready: the two sets are put in place, each in one step.
@@ -316,6 +317,7 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
             site, writer = rendered
             site.commit()
             writer.forget_others([site.target, *([site.spare] if site.spare else [])])
+    cache.prune()
     _learn_inputs(options, config, collection)
 
 
@@ -357,12 +359,13 @@ def _next_tei(
     options: BuildOptions,
     report: BuildReport,
     known: Mapping[str, KnownInput],
+    cache: BuildCache,
 ) -> tuple[StagedFolder | None, Collection]:
     """Convert, and validate the collection as it would be; the changed documents are
     staged as the next ``tei/`` (None when nothing changed), and the collection read from
     there is what the site is made of."""
     collection = load_collection(config, known=known)
-    results = _converted(config, collection, None, options)
+    results = _converted(config, collection, None, cache, options)
     layers = ["edition", *_tei_layers(options.tei_schema_dir, report.notes)]
     names = {r.output_name for r in results}
     removed = orphaned(collection, names)
@@ -464,11 +467,10 @@ def _result_from(data: dict) -> FileResult:
 
 
 def _tei_all_verdicts(
-    files: Sequence[TeiFile], config: EditionConfig, options: BuildOptions
+    files: Sequence[TeiFile], config: EditionConfig, options: BuildOptions, cache: BuildCache
 ) -> list[FileResult]:
     """Each file's verdict against tei_all, in order: from the cache where the same
     bytes were judged by the same schema and code, else validated now (in parallel)."""
-    cache = build_cache(options, config)
     schema = resolve_tei_dir(options.tei_schema_dir) / "tei_all.rng"
     schema_id = digest(schema.read_bytes())
     code = code_digest()
@@ -528,7 +530,11 @@ def _kept_versions(options: BuildOptions, config: EditionConfig) -> Path | None:
 
 
 def _check_foreign(
-    collection: Collection, config: EditionConfig, options: BuildOptions, report: BuildReport
+    collection: Collection,
+    config: EditionConfig,
+    options: BuildOptions,
+    report: BuildReport,
+    cache: BuildCache,
 ) -> ForeignCheck:
     """Other projects' TEI is checked against TEI P5. What is wrong is reported (on the
     console and on the site's validation page) and the file is rendered all the same;
@@ -539,7 +545,7 @@ def _check_foreign(
         raise collection.refused[0].error()
     refusals: list[tuple[str, str]] = []
     try:
-        results = _tei_all_verdicts(collection.files, config, options)
+        results = _tei_all_verdicts(collection.files, config, options, cache)
     except SchemaUnavailable as exc:
         raise EditionError(
             f"{exc.message}; other projects' TEI is checked against TEI P5 before it is published"
@@ -700,6 +706,7 @@ def _render(
     site_dir: Path,
     report: BuildReport,
     checked: ForeignCheck | None,
+    cache: BuildCache,
 ) -> tuple[StagedFolder, SiteWriter] | None:
     """The next version of the site, staged beside it, and what it was written with
     (None when the site is up to date)."""
@@ -726,7 +733,7 @@ def _render(
         registers = RegisterLinks(collection.registers) if collection.registers else None
         texts = [f for f in collection.files if f.kind != FileKind.REGISTERS]
     theme_digest = digest(*(part for name in sorted(theme) for part in (name, theme[name])))
-    store = ObjectStore(build_cache(options, config), digest(code_digest(), theme_digest))
+    store = ObjectStore(cache, digest(code_digest(), theme_digest))
     documents, tei_downloads, registers = analyse_collection(
         texts,
         registers,
@@ -830,7 +837,7 @@ def _render(
             run_pagefind(
                 staged.path,
                 shard_pages=config.search_shard_pages,
-                store=build_cache(options, config),
+                store=cache,
                 pages=writer.pages(),
                 keeper=writer,
             )
