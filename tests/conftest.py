@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -187,6 +188,49 @@ class LocalServer:
         handler = partial(Recording, directory=str(root))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+HARD_CASES = REPO / "tests" / "data" / "hard-cases"
+_REGISTER_LISTS = {
+    "person": "listPerson",
+    "place": "listPlace",
+    "org": "listOrg",
+    "bibl": "listBibl",
+}
+
+
+@pytest.fixture(scope="session")
+def hard_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree._Element]:
+    """The pages written for the hard cases of conversion (tests/data/hard-cases), each
+    converted in one run against the registers with the pages' own entries: TEI root by id."""
+    from pipeline.structure import source_slug
+
+    tmp = tmp_path_factory.mktemp("hard-cases")
+    pages = sorted(HARD_CASES.glob("*.txt"))
+    namespaces = {"tei": "http://www.tei-c.org/ns/1.0"}
+    registers = etree.parse(str(REPO / "tei" / "registers.xml"))
+    for entry in etree.parse(str(HARD_CASES / "register-entries.xml")).getroot():
+        if isinstance(entry.tag, str):
+            kind = etree.QName(entry).localname
+            registers.find(f".//tei:{_REGISTER_LISTS[kind]}", namespaces).append(entry)
+    registers.write(str(tmp / "registers.xml"), encoding="UTF-8", xml_declaration=True)
+    result = run_edition(
+        "convert",
+        *(str(p) for p in pages),
+        "--out",
+        str(tmp / "out"),
+        "--registers",
+        str(tmp / "registers.xml"),
+        "--report",
+        str(tmp / "report.json"),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp / "report.json").read_text(encoding="utf-8"))
+    assert len(report["texts"]) == len(pages)
+    return {
+        doc: etree.parse(str(tmp / "out" / f"{doc}.xml")).getroot()
+        for doc in (source_slug(p.stem) for p in pages)
+    }
 
 
 @contextlib.contextmanager

@@ -10,58 +10,17 @@ The expectations are the pages' own, so the bundled texts may change freely.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import xmlschema
-from conftest import REPO, run_edition
+from conftest import REPO
 from lxml import etree
 
-from pipeline.structure import source_slug
 from pipeline.xmltools import NSMAP, XML_ID
-
-DATA = REPO / "tests" / "data" / "hard-cases"
-PAGES = sorted(DATA.glob("*.txt"))
-LISTS = {"person": "listPerson", "place": "listPlace", "org": "listOrg", "bibl": "listBibl"}
-
-
-def convert_pages(tmp: Path) -> dict[str, etree._Element]:
-    """Every page converted in one run against the registers with the pages' entries
-    (shared with tests/test_convert_fixes.py, whose fixes are pinned on pages here too)."""
-    registers = etree.parse(str(REPO / "tei" / "registers.xml"))
-    for entry in etree.parse(str(DATA / "register-entries.xml")).getroot():
-        if isinstance(entry.tag, str):
-            kind = etree.QName(entry).localname
-            registers.find(f".//tei:{LISTS[kind]}", NSMAP).append(entry)
-    registers.write(str(tmp / "registers.xml"), encoding="UTF-8", xml_declaration=True)
-    result = run_edition(
-        "convert",
-        *(str(p) for p in PAGES),
-        "--out",
-        str(tmp / "out"),
-        "--registers",
-        str(tmp / "registers.xml"),
-        "--report",
-        str(tmp / "report.json"),
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads((tmp / "report.json").read_text(encoding="utf-8"))
-    assert len(report["texts"]) == len(PAGES)
-    return {
-        doc: etree.parse(str(tmp / "out" / f"{doc}.xml")).getroot()
-        for doc in (source_slug(p.stem) for p in PAGES)
-    }
-
-
-@pytest.fixture(scope="module")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree._Element]:
-    return convert_pages(tmp_path_factory.mktemp("hard-cases"))
 
 
 @pytest.fixture
-def tei(converted):
-    return converted.__getitem__
+def tei(hard_cases):
+    return hard_cases.__getitem__
 
 
 def one(root: etree._Element, xpath: str) -> etree._Element:
@@ -78,9 +37,9 @@ def ref(entry: str) -> str:
     return f"registers.xml#{entry}"
 
 
-def test_every_page_is_valid_against_the_project_schema_and_tei_all(converted, tei_all_rng):
+def test_every_page_is_valid_against_the_project_schema_and_tei_all(hard_cases, tei_all_rng):
     schema = xmlschema.XMLSchema11(str(REPO / "schema" / "edition.xsd"))
-    for doc, root in converted.items():
+    for doc, root in hard_cases.items():
         tree = root.getroottree()
         assert tei_all_rng.validate(tree), (doc, str(tei_all_rng.error_log))
         assert [f"{e.path}: {e.reason}" for e in schema.iter_errors(tree)] == [], doc
@@ -143,8 +102,8 @@ def test_single_dates_are_old_style_before_1918_and_new_style_after(tei):
     assert dict(published.attrib) == {"when": "1941-03-03", "calendar": "#gregorian"}
 
 
-def test_no_calendar_on_an_empty_element_and_every_datable_has_gregorian_iso(converted):
-    for root in converted.values():
+def test_no_calendar_on_an_empty_element_and_every_datable_has_gregorian_iso(hard_cases):
+    for root in hard_cases.values():
         for date in root.iterfind(".//tei:date", NSMAP):
             assert text(date), "empty date"
             has_calendar = {"calendar", "datingMethod"} & set(date.attrib)

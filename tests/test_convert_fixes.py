@@ -18,7 +18,7 @@ import tomllib
 import pytest
 from conftest import REPO, bundled_texts
 from lxml import etree
-from test_convert_cases import convert_pages, one, ref, text
+from test_convert_cases import one, ref, text
 
 from pipeline.xmltools import NSMAP, XML_ID
 
@@ -30,24 +30,19 @@ LETTER = "the-depots-must-take-the-line"  # committees in the subtitle, dead lin
 RESIGNATIONS = "leaving-the-depot-committee"  # a documentary collection cited
 
 
-@pytest.fixture(scope="module")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree._Element]:
-    return convert_pages(tmp_path_factory.mktemp("hard-cases"))
-
-
 @pytest.fixture
-def tei(converted):
-    return converted.__getitem__
+def tei(hard_cases):
+    return hard_cases.__getitem__
 
 
 def find(root: etree._Element, xpath: str) -> list:
     return root.xpath(xpath, namespaces=NSMAP)
 
 
-def edition_files(converted) -> dict[str, etree._Element]:
+def edition_files(hard_cases) -> dict[str, etree._Element]:
     """Every file of the bundled edition and every converted page, by name."""
     files = {p.name: etree.parse(str(p)).getroot() for p in sorted((REPO / "tei").glob("*.xml"))}
-    return files | {f"hard-cases/{doc}.xml": root for doc, root in converted.items()}
+    return files | {f"hard-cases/{doc}.xml": root for doc, root in hard_cases.items()}
 
 
 # 1. sourceDesc names the printed editions, structured
@@ -189,12 +184,12 @@ def test_dead_link_label_is_removed_and_declared(tei):
     assert text(removed) == "See here for more details."
 
 
-def test_cross_reference_to_a_text_of_the_edition_is_linked_and_corrected(converted, tei):
+def test_cross_reference_to_a_text_of_the_edition_is_linked_and_corrected(hard_cases, tei):
     root = tei(MINUTES)
     link = one(root, "//tei:ref")
     assert text(link) == "see pp. 120-24"
     assert link.get("target") == f"{APPEAL}.xml#{APPEAL}"
-    assert converted[APPEAL].get(XML_ID) == APPEAL  # the target is a text of the run
+    assert hard_cases[APPEAL].get(XML_ID) == APPEAL  # the target is a text of the run
     fixes = [text(c.find("tei:corr", NSMAP)) for c in find(root, "//tei:note//tei:choice")]
     assert fixes.count(").") == 1 and "118)." in fixes
 
@@ -202,8 +197,8 @@ def test_cross_reference_to_a_text_of_the_edition_is_linked_and_corrected(conver
 # 6. Responsibility
 
 
-def test_no_placeholder_responsibility_and_no_example_domain(converted, tei):
-    for name, root in edition_files(converted).items():
+def test_no_placeholder_responsibility_and_no_example_domain(hard_cases, tei):
+    for name, root in edition_files(hard_cases).items():
         data = etree.tostring(root, encoding="unicode")
         assert "Edition Team" not in data and "example.org" not in data, name
     root = tei(RESIGNATIONS)
@@ -224,11 +219,11 @@ NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight
 COUNTED = re.compile(rf"\b(?:\d+|{'|'.join(NUMBERS)})\s+(?:texts?|documents?|letters?|works)\b")
 
 
-def test_projectdesc_counts_no_texts(converted):
+def test_projectdesc_counts_no_texts(hard_cases):
     """The project description holds for any number of texts: it names no count."""
-    counts = {len(bundled_texts()), len(converted)}
+    counts = {len(bundled_texts()), len(hard_cases)}
     words = {str(n) for n in counts} | {NUMBERS[n] for n in counts if n < len(NUMBERS)}
-    for name, root in edition_files(converted).items():
+    for name, root in edition_files(hard_cases).items():
         for p in find(root, "//tei:projectDesc/tei:p"):
             said = text(p).lower()
             assert not any(re.search(rf"\b{word}\b", said) for word in words), name
