@@ -136,7 +136,7 @@ def _verified(key: bytes, stored: bytes) -> bytes | None:
 PACKED = frozenset({"outline", "lookups", "verdicts"})
 
 
-# Counts the entries written since the cache was last pruned (see ``BuildCache.flush``).
+# Counts the entries written since the cache was last pruned (see ``BuildCache.prune``).
 WRITTEN_FILE = "written-since-pruned"
 
 
