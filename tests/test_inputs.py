@@ -320,3 +320,22 @@ def test_the_tree_signature_sees_every_change_without_opening_a_file(
     (folder / ".hidden.xml").write_text("<z/>", encoding="utf-8")
     assert signature() == seen[-1]
     assert not opened, opened
+
+
+def test_a_folder_given_through_a_link_is_looked_into(folder: Path, tmp_path: Path) -> None:
+    """The inputs of a folder named by a link are read through it, so a file written to
+    in it, or the link pointed elsewhere, gives another signature."""
+    link = tmp_path / "linked"
+    link.symlink_to(folder, target_is_directory=True)
+    assert "good.xml" in _names(discover([link], (".xml",), LIMIT).files)
+    before = inputs.tree_signature([link], (".xml",))
+    good = folder / "good.xml"
+    good.write_bytes(good.read_bytes().replace(b"<", b" <", 1))
+    written = inputs.tree_signature([link], (".xml",))
+    assert written != before
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(good, other / "good.xml")
+    link.unlink()
+    link.symlink_to(other, target_is_directory=True)
+    assert inputs.tree_signature([link], (".xml",)) != written

@@ -399,8 +399,11 @@ def tree_signature(paths: Iterable[str | Path], suffixes: Sequence[str]) -> list
 
     for given in paths:
         text = os.path.abspath(given)
-        if os.path.isdir(text) and not os.path.islink(text):
-            entries.append((text, "folder"))
+        if os.path.isdir(text):
+            # A folder given through a link is read through it (``discover``): so its
+            # files are looked at, and where the link points.
+            link = os.readlink(text) if os.path.islink(text) else None
+            entries.append((text, "folder", link))
             walk(text, f"{text}/")
         else:
             add(text, text)
