@@ -46,8 +46,11 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def atomic_write(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+def atomic_write(path: str | Path, data: bytes, durable: bool = True) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place; ``durable``:
+    on disk before it is renamed, so that even a power cut leaves the old or the new
+    bytes. A cache whose entries prove themselves (checksummed or signed) does without:
+    after a cut, an entry left torn is a miss."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
@@ -57,7 +60,8 @@ def atomic_write(path: str | Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

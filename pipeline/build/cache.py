@@ -206,7 +206,7 @@ class BuildCache:
         self._in_use.add((kind, key))
         self._written += 1
         try:
-            atomic_write(path, _signed(self.key, data))
+            atomic_write(path, _signed(self.key, data), durable=False)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
 
@@ -219,7 +219,7 @@ class BuildCache:
         for kind, used in sorted(self._used.items()):
             data = pickle.dumps(dict(sorted(used.items())), protocol=pickle.HIGHEST_PROTOCOL)
             try:
-                atomic_write(self.folder / f"{kind}.pack", _signed(self.key, data))
+                atomic_write(self.folder / f"{kind}.pack", _signed(self.key, data), durable=False)
             except OSError:
                 pass
             self._packs[kind] = dict(used)
@@ -242,7 +242,7 @@ class BuildCache:
                 _remove_all_but(self.folder / kind, keys)
             written = 0
         try:
-            atomic_write(ledger, str(written).encode("ascii"))
+            atomic_write(ledger, str(written).encode("ascii"), durable=False)
         except OSError:
             pass
 

@@ -104,7 +104,7 @@ def write_entry(key: str, payload: bytes, folder: Path | None = None) -> None:
 
     folder = folder or cache_folder()
     try:
-        atomic_write(folder / f"{key}{SUFFIX}", _framed(payload))
+        atomic_write(folder / f"{key}{SUFFIX}", _framed(payload), durable=False)
         _prune(folder)
     except OSError:
         pass
