@@ -299,9 +299,12 @@ def run_pagefind(
             _clear_own(folder, folder == root)
             reports.append(_indexed(site_dir, groups[number], folder, language, store, key=key))
             redone.append(number)
+    # The word lists of a shard just indexed are read again when it is given the words
+    # of the others: kept meanwhile for an edit's few shards (never for all of them).
+    parsed: dict[Path, list] | None = {} if len(redone) <= 2 else None
     vocabulary: dict[str, set[str]] = {}
     for folder, key in zip(folders, keys, strict=True):
-        for language_, listed in _shard_words(folder, key, store).items():
+        for language_, listed in _shard_words(folder, key, store, parsed).items():
             vocabulary.setdefault(language_, set()).update(listed)
     for number, (folder, key) in enumerate(zip(folders, keys, strict=True)):
         if number not in redone and not _kept(
@@ -311,7 +314,7 @@ def run_pagefind(
             redone.append(number)
     if redone:
         again = [folders[number] for number in sorted(redone)]
-        finals = _share_vocabulary(folders, keys, again, store, vocabulary)
+        finals = _share_vocabulary(folders, keys, again, store, vocabulary, parsed)
         for number in sorted(redone):
             _made(site_dir, folders[number], finals[number], keeper)
     shards = [
@@ -526,13 +529,16 @@ def _index_parts(folder: Path) -> Iterator[tuple[str, dict, Path, list]]:
         yield language, info, meta_path, meta
 
 
-def _shard_words(folder: Path, key: str, store: IndexStore | None) -> dict[str, list[str]]:
-    """The words of a shard's own index (by language), kept in the store by its key."""
+def _shard_words(
+    folder: Path, key: str, store: IndexStore | None, parsed: dict[Path, list] | None = None
+) -> dict[str, list[str]]:
+    """The words of a shard's own index (by language), kept in the store by its key.
+    ``parsed``: where the word lists read are kept for ``_give_words``."""
     kept = store.get_bytes("pagefind-words", key) if store is not None else None
     if kept is not None:
         return json.loads(kept)
     words = {
-        language: sorted({e[0] for part in _chunks(folder, meta) for e in part})
+        language: sorted({e[0] for part in _chunks(folder, meta, parsed) for e in part})
         for language, _info, _path, meta in _index_parts(folder)
     }
     if store is not None:
@@ -553,6 +559,7 @@ def _share_vocabulary(
     redone: Sequence[Path] | None = None,
     store: IndexStore | None = None,
     vocabulary: dict[str, set[str]] | None = None,
+    parsed: dict[Path, list] | None = None,
 ) -> list[str]:
     """Give every shard every word of the site, each other shard's with no pages;
     returns the key of each shard's index so given.
@@ -566,7 +573,8 @@ def _share_vocabulary(
     words, and its index given a vocabulary, are kept by them and taken from it. Only
     the shards in ``redone`` (all, if None) are given the words: the others are
     already as they would be (their words must be in the store). ``vocabulary``: every
-    shard's words, where the caller gathered them already."""
+    shard's words, where the caller gathered them already; ``parsed``: word lists the
+    caller read (see ``_chunks``)."""
     redone = list(folders) if redone is None else list(redone)
     if vocabulary is None:
         vocabulary = {}
@@ -581,7 +589,7 @@ def _share_vocabulary(
         if kept is not None:
             _replace_index(folder, {n: base64.b64decode(d) for n, d in json.loads(kept).items()})
             continue
-        _give_words(folder, vocabulary)
+        _give_words(folder, vocabulary, parsed)
         if store is not None:
             made = {
                 name: base64.b64encode(data).decode("ascii")
@@ -591,8 +599,19 @@ def _share_vocabulary(
     return finals
 
 
-def _chunks(folder: Path, meta: list) -> list[list]:
-    return [_read_part(folder / "index" / f"{c[2]}.pf_index")[0] for c in meta[2]]
+def _chunks(folder: Path, meta: list, parsed: dict[Path, list] | None = None) -> list[list]:
+    """The word lists of an index; with ``parsed``, those read are kept there, and
+    those found there taken (and given up: each is read at most twice)."""
+    found = []
+    for chunk in meta[2]:
+        path = folder / "index" / f"{chunk[2]}.pf_index"
+        part = parsed.pop(path, None) if parsed is not None else None
+        if part is None:
+            part = _read_part(path)[0]
+            if parsed is not None:
+                parsed[path] = part
+        found.append(part)
+    return found
 
 
 def _index_files(folder: Path) -> dict[str, bytes]:
@@ -610,13 +629,15 @@ def _replace_index(folder: Path, files: dict[str, bytes]) -> None:
         (folder / name).write_bytes(data)
 
 
-def _give_words(folder: Path, vocabulary: dict[str, set[str]]) -> None:
+def _give_words(
+    folder: Path, vocabulary: dict[str, set[str]], parsed: dict[Path, list] | None = None
+) -> None:
     """The index of ``folder`` with every word of ``vocabulary`` (its own keep their
     pages; the others have none)."""
     entry_path = folder / "pagefind-entry.json"
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
     for language, info, meta_path, meta in _index_parts(folder):
-        entries = [e for chunk in _chunks(folder, meta) for e in chunk]
+        entries = [e for chunk in _chunks(folder, meta, parsed) for e in chunk]
         own = {e[0] for e in entries}
         entries += [[w, [], []] for w in vocabulary[language] - own]
         entries.sort(key=lambda e: e[0].encode("utf-8"))
