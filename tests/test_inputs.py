@@ -339,3 +339,30 @@ def test_a_folder_given_through_a_link_is_looked_into(folder: Path, tmp_path: Pa
     link.unlink()
     link.symlink_to(other, target_is_directory=True)
     assert inputs.tree_signature([link], (".xml",)) != written
+
+
+def test_a_link_whose_target_is_replaced_alike_gives_another_signature(tmp_path: Path) -> None:
+    """The target of a link replaced by another file of the same size and time."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "target.dat").write_text("<TEI>one</TEI>", encoding="utf-8")
+    (folder / "text.xml").symlink_to("target.dat")
+    before = inputs.tree_signature([folder], (".xml",))
+    other = tmp_path / "other.dat"
+    other.write_text("<TEI>two</TEI>", encoding="utf-8")
+    stamp = (folder / "target.dat").stat()
+    os.utime(other, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    os.replace(other, folder / "target.dat")
+    assert inputs.tree_signature([folder], (".xml",)) != before
+
+
+def test_every_folder_that_can_hold_inputs_is_looked_into(tmp_path: Path) -> None:
+    """Even one named as Python names its own (only the package's are passed over)."""
+    folder = tmp_path / "in" / "__pycache__"
+    folder.mkdir(parents=True)
+    text = folder / "text.xml"
+    shutil.copy(FOREIGN / "drama_sp.xml", text)
+    assert _names(discover([tmp_path / "in"], (".xml",), LIMIT).files) == ["text.xml"]
+    before = inputs.tree_signature([tmp_path / "in"], (".xml",))
+    text.write_bytes(text.read_bytes().replace(b"<", b" <", 1))
+    assert inputs.tree_signature([tmp_path / "in"], (".xml",)) != before

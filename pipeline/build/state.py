@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.config import EditionConfig
-from pipeline.errors import os_error
+from pipeline.errors import EditionError, os_error
 from pipeline.outputs import output_lock, remove_leftovers, write_if_changed
 from pipeline.structure import load_collection
 from pipeline.structure.collection import TEI_SUFFIXES
@@ -55,8 +55,11 @@ def writing(
 
 
 def epoch(environ: Mapping[str, str]) -> int:
+    """SOURCE_DATE_EPOCH: the time of every file the build packs (0 when unset)."""
     value = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else 0
+    if value and not value.isdigit():
+        raise EditionError(f"SOURCE_DATE_EPOCH must be a whole number, not {value!r}")
+    return int(value) if value else 0
 
 
 def up_to_date(site_dir: Path, print_: str, manifest: dict | None = None) -> dict | None:
@@ -130,7 +133,10 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
         options.search,
         options.strict,
         options.site.as_data() if options.site is not None else None,
-        epoch(options.environ),
+        # As given: unset, "0" and a value that is not a number are each another build.
+        options.environ.get("SOURCE_DATE_EPOCH"),
+        # Files are named in the site (the validation page) as seen from here.
+        os.getcwd(),
         _pagefind_signature() if options.search else "",
     ]
     if options.tei_paths is not None:

@@ -639,8 +639,12 @@ def fingerprint(
     foreign: bool,
     search: bool,
     site: SiteConfig | None = None,
+    environ: Mapping[str, str] | None = None,
+    findings: Sequence[str] = (),
 ) -> str:
-    """A hash of everything the site is made from: inputs, settings, theme and code."""
+    """A hash of everything the site is made from: inputs (and how they are named from
+    the working folder), settings, theme, code, ``SOURCE_DATE_EPOCH`` (``environ``) and
+    the ``findings`` of validation, which the site shows."""
     digest = hashlib.sha256(FORMAT.encode())
 
     def add(label: str, data: bytes) -> None:
@@ -650,12 +654,14 @@ def fingerprint(
         digest.update(label.encode() + b"\0" + bytes.fromhex(file.digest()))
 
     for file in collection.files:
-        add_file("tei:" + file.input.relative, file)
+        add_file("tei:" + file.input.relative + "\0" + file.shown, file)
     if collection.registers_file is not None and collection.registers_file not in collection.files:
         add_file("registers", collection.registers_file)
     add("redirects", json.dumps(collection.redirects, sort_keys=True).encode())
     add("config", json.dumps(config.as_data(config.root), sort_keys=True, default=str).encode())
     add("flags", json.dumps([foreign, search], sort_keys=True).encode())
+    add("epoch", (environ or {}).get("SOURCE_DATE_EPOCH", "\0unset").encode())
+    add("findings", "\n".join(findings).encode())
     if site is not None:
         add("site", json.dumps(site.as_data(), sort_keys=True, default=str).encode())
     for name, data in sorted(schema_files(config).items()):
@@ -713,7 +719,14 @@ def _render(
     foreign = checked is not None
     theme = read_folder(config.theme_dir, config.max_input_bytes)
     print_ = fingerprint(
-        collection, config, theme, foreign=foreign, search=options.search, site=options.site
+        collection,
+        config,
+        theme,
+        foreign=foreign,
+        search=options.search,
+        site=options.site,
+        environ=options.environ,
+        findings=report.findings,
     )
     manifest = up_to_date(site_dir, print_)
     if manifest is not None:

@@ -173,12 +173,13 @@ def discover(
     folder that is not there yet holds no inputs).
     """
     found = Found()
-    seen: set[Path] = set()
+    seen: set[str] = set()  # strings: a path's hash costs more than the rest of a file's check
 
     def add(result: InputFile | Refusal) -> None:
-        if result.path in seen:
+        name = str(result.path)
+        if name in seen:
             return
-        seen.add(result.path)
+        seen.add(name)
         if isinstance(result, InputFile):
             found.files.append(result)
         else:
@@ -372,7 +373,12 @@ def tree_signature(paths: Iterable[str | Path], suffixes: Sequence[str]) -> list
         if stat.S_ISLNK(own[0]):
             try:
                 target = os.stat(path)
-                followed: tuple = (target.st_mode, target.st_size, target.st_mtime_ns)
+                followed: tuple = (
+                    target.st_mode,
+                    target.st_size,
+                    target.st_mtime_ns,
+                    target.st_ino,  # another file, put in place with the same time and size
+                )
             except OSError:
                 followed = ("broken",)
             entries.append((relative, *own, os.readlink(path), *followed))
@@ -388,7 +394,9 @@ def tree_signature(paths: Iterable[str | Path], suffixes: Sequence[str]) -> list
             return
         for entry in listed:
             name = entry.name
-            if name.startswith(".") or name == "__pycache__":  # Python's own, made as it runs
+            if name.startswith("."):
+                continue
+            if name == "__pycache__" and suffixes == ANY_FILE:  # Python's own, made as it runs
                 continue
             if entry.is_dir(follow_symlinks=False):
                 if suffixes != ANY_FILE and _wanted(name, suffixes):

@@ -1,0 +1,115 @@
+"""A build that finds nothing changed stops at once: but only when nothing the site
+shows has changed. Other projects' files are named in the site as seen from the working
+folder, zipped with the time SOURCE_DATE_EPOCH gives, and judged by the TEI P5 schemas
+in use; a change to any of these is a rebuild, which gives the site a clean build gives.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_edition
+
+PROJECTS = REPO / "tests" / "data" / "projects"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+class Run:
+    """``edition build --tei`` of one folder, from a working folder, with an environment."""
+
+    def __init__(self, work: Path) -> None:
+        self.cwd = work
+        self.inputs = "in"
+        self.env: dict[str, str] = {}
+        self.extra: list[str] = []
+
+    def build(self, site: Path, *more: str) -> str:
+        result = run_edition(
+            "build", "--tei", self.inputs, "--site", str(site), *self.extra, *more,
+            cwd=self.cwd, env=self.env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout + result.stderr
+
+
+def rename_inputs(run: Run, tmp_path: Path) -> None:
+    shutil.copytree(run.cwd / "in", run.cwd / "renamed")
+    run.inputs = "renamed"
+
+
+def move_working_folder(run: Run, tmp_path: Path) -> None:
+    run.inputs = str(run.cwd / run.inputs)
+    run.cwd = run.cwd.parent
+
+
+def set_source_date_epoch(run: Run, tmp_path: Path) -> None:
+    run.env = {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def change_tei_schemas(run: Run, tmp_path: Path) -> None:
+    """Other TEI P5 schemas, in which the verse line has another name: every text with
+    verse has other findings."""
+    schemas = tmp_path / "other-tei"
+    schemas.mkdir()
+    given = Path(os.environ["EDITION_TEI_SCHEMA_DIR"]) / "tei_all.rng"
+    text = given.read_text(encoding="utf-8")
+    assert text.count('<element name="l">') == 1
+    (schemas / "tei_all.rng").write_text(
+        text.replace('<element name="l">', '<element name="lineOfVerse">'), encoding="utf-8"
+    )
+    run.extra = ["--tei-schema-dir", str(schemas)]
+
+
+CHANGES: dict[str, Callable[[Run, Path], None]] = {
+    "input folder renamed": rename_inputs,
+    "working folder changed": move_working_folder,
+    "SOURCE_DATE_EPOCH set": set_source_date_epoch,
+    "TEI P5 schemas changed": change_tei_schemas,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_to_what_the_site_shows_is_never_up_to_date(
+    change: str, tmp_path: Path, tei_env: Path
+) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(PROJECTS, work / "in")
+    run = Run(work)
+    site = tmp_path / "site"
+    run.build(site)
+    assert "up to date" in run.build(site)  # nothing changed yet
+    CHANGES[change](run, tmp_path)
+    said = run.build(site)
+    clean = tmp_path / "clean"
+    run.build(clean, "--no-cache")
+    assert "up to date" not in said
+    rebuilt, fresh = tree(site), tree(clean)
+    assert sorted(rebuilt) == sorted(fresh)
+    assert [name for name in fresh if rebuilt[name] != fresh[name]] == []
+    assert "up to date" in run.build(site)  # and then it is
+
+
+def test_an_invalid_source_date_epoch_is_said_even_when_nothing_else_changed(
+    tmp_path: Path, tei_env: Path
+) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(PROJECTS, work / "in")
+    run = Run(work)
+    run.build(tmp_path / "site")
+    result = run_edition(
+        "build", "--tei", "in", "--site", str(tmp_path / "site"),
+        cwd=work, env={"SOURCE_DATE_EPOCH": "soon"},
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "SOURCE_DATE_EPOCH" in result.stderr and "Traceback" not in result.stderr
