@@ -246,6 +246,43 @@ def test_a_rebuild_writes_only_what_differs_from_the_version_it_starts_from(
     assert_same_site(project, tmp_path / "clean")
 
 
+def test_after_a_change_of_theme_the_next_build_makes_only_what_its_edit_needs(
+    tmp_path: Path, tei_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A theme (or the code) changed makes every page again, each under a new key; where
+    that gives the same bytes, the version the build replaced (which the next build
+    starts from) takes the new keys. So the build after that, with one text edited,
+    makes only the pages the edit needs, not every page again."""
+    from pipeline.build import BuildOptions
+    from pipeline.build import build as build_site
+    from pipeline.build.generation import SiteWriter
+
+    project = copy_project(tmp_path / "project")
+    build(project)
+    theme = project / "theme"
+    theme.mkdir()
+    shutil.copy(REPO / "pipeline" / "render" / "templates" / "base.html", theme / "base.html")
+    add_setting(project, 'theme-dir = "theme"')  # the same template: the same bytes
+    build(project)
+    edit_document(project)
+    made: list[str] = []
+    holds = SiteWriter.holds
+
+    def counted(self: SiteWriter, rel: str, key: str) -> bool:
+        kept = holds(self, rel, key)
+        if not kept:
+            made.append(rel)
+        return kept
+
+    monkeypatch.setattr(SiteWriter, "holds", counted)
+    monkeypatch.chdir(project)
+    report = build_site(load_config(project / "pyproject.toml"), BuildOptions(jobs=1))
+    pages = [n for n in tree(project / "site") if n.endswith(".html")]
+    assert report.pages and made
+    assert len(made) < len(pages) / 2, f"{len(made)} of {len(pages)} pages made again"
+    assert_same_site(project, tmp_path / "clean")
+
+
 def test_a_kept_version_changed_by_hand_is_not_trusted(tmp_path: Path, tei_env: Path) -> None:
     """A file of the kept version that is not as the build left it is written again,
     even when the page it should hold is the same as before."""

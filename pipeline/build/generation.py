@@ -15,6 +15,7 @@ unreadable, means only that more is written: the site is the same bytes either w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -56,6 +57,10 @@ class SiteWriter:
         self.made: dict[str, tuple[str, str, bool]] = {}  # path -> digest, page key, marked
         self.pending: dict[str, str] = {}  # path -> key of a page being made
         self.written = 0
+        # Pages made again (their key new) into the bytes the base already held: after
+        # a change of code or theme, nearly all (see ``rekey``).
+        self.same_bytes = 0
+        self.asked = 0  # pages asked for by their key (``holds``)
         self._by_key: dict[str, list[str]] | None = None  # the base's files by their key
 
     def _intact(self, rel: str, entry: list) -> bool:
@@ -72,6 +77,7 @@ class SiteWriter:
     def holds(self, rel: str, key: str) -> bool:
         """Whether the version being written already holds the page ``key`` made at
         ``rel``: then it is neither made nor written, and is part of the new version."""
+        self.asked += 1
         entry = self.base.get(rel)
         if not key or entry is None or entry[4] != key or not self._intact(rel, entry):
             self.pending[rel] = key  # the page is made now: its key is recorded with it
@@ -90,6 +96,8 @@ class SiteWriter:
         if entry is None or entry[3] != digest or not self._intact(rel, entry):
             self.staged.write(rel, data)
             self.written += 1
+        elif key and entry[4] != key:
+            self.same_bytes += 1
         self.made[rel] = (digest, key, rel.endswith(".html") and SEARCH_MARK in data)
 
     def holds_files(self, files: Sequence[str], key: str) -> bool:
@@ -155,6 +163,31 @@ class SiteWriter:
             self.recorded = path
         except OSError:
             pass  # no record: the next build writes every file
+
+    def rekey(self, folder: Path) -> None:
+        """Give the record of ``folder`` (the version just replaced: the spare, which
+        the next build starts from) this version's page keys for the files whose bytes
+        are the same in both: made under those keys, they are what the keys name. After
+        a change of code or theme every key is new; without this, the next build would
+        make every page again too. Only where a tenth of the pages or more were made
+        again into the same bytes: a record of a large site is not read for a few."""
+        if self.records is None or not self.same_bytes or self.same_bytes * 10 < self.asked:
+            return
+        try:
+            path = self.records / f"{_folder_id(folder)}.json"
+        except OSError:
+            return
+        files = _read_record(path)
+        changed = False
+        for rel, entry in files.items():
+            digest, key, marked = self.made.get(rel, ("", "", False))
+            if digest and key and entry[3] == digest and entry[4] != key:
+                entry[4], entry[5] = key, marked
+                changed = True
+        if changed:
+            # Not written, the record is as before: true of the spare, only less useful.
+            with contextlib.suppress(OSError):
+                atomic_write(path, json.dumps({"files": files}, separators=(",", ":")).encode())
 
     def discard(self) -> None:
         """The new version is not put in place: its record goes with it."""

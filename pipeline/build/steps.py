@@ -317,6 +317,8 @@ def make(config: EditionConfig, options: BuildOptions, site_dir: Path, report: B
             site, writer = rendered
             site.commit()
             writer.forget_others([site.target, *([site.spare] if site.spare else [])])
+            if site.spare is not None:
+                writer.rekey(site.spare)
     cache.prune()
     _learn_inputs(options, config, collection)
 
@@ -654,7 +656,10 @@ def fingerprint(
         digest.update(label.encode() + b"\0" + bytes.fromhex(file.digest()))
 
     for file in collection.files:
-        add_file("tei:" + file.input.relative + "\0" + file.shown, file)
+        # Other projects' files are named on the validation page as seen from here
+        # (ours are read from the new tei/ being staged, under a name of the moment).
+        shown = "\0" + file.shown if foreign else ""
+        add_file("tei:" + file.input.relative + shown, file)
     if collection.registers_file is not None and collection.registers_file not in collection.files:
         add_file("registers", collection.registers_file)
     add("redirects", json.dumps(collection.redirects, sort_keys=True).encode())
@@ -726,7 +731,9 @@ def _render(
         search=options.search,
         site=options.site,
         environ=options.environ,
-        findings=report.findings,
+        # Other projects' findings are shown on the validation page; our own are not
+        # shown (and a rebuild finds only those of what it converted again).
+        findings=report.findings if foreign else (),
     )
     manifest = up_to_date(site_dir, print_)
     if manifest is not None:
