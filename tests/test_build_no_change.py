@@ -100,8 +100,9 @@ def test_a_change_to_what_the_site_shows_is_never_up_to_date(
     assert "up to date" in run.build(site)  # and then it is
 
 
+@pytest.mark.parametrize("value", ["soon", "17\u00b2"])  # "²" is a digit to str.isdigit
 def test_an_invalid_source_date_epoch_is_said_even_when_nothing_else_changed(
-    tmp_path: Path, tei_env: Path
+    value: str, tmp_path: Path, tei_env: Path
 ) -> None:
     work = tmp_path / "work"
     shutil.copytree(PROJECTS, work / "in")
@@ -109,7 +110,37 @@ def test_an_invalid_source_date_epoch_is_said_even_when_nothing_else_changed(
     run.build(tmp_path / "site")
     result = run_edition(
         "build", "--tei", "in", "--site", str(tmp_path / "site"),
-        cwd=work, env={"SOURCE_DATE_EPOCH": "soon"},
+        cwd=work, env={"SOURCE_DATE_EPOCH": value},
     )  # fmt: skip
     assert result.returncode != 0
-    assert "SOURCE_DATE_EPOCH" in result.stderr and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert "SOURCE_DATE_EPOCH must be a whole number" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_a_library_upgraded_is_never_up_to_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site holds what the libraries made (the cache's keys name their versions): a
+    library's files changed change what the no-change check compares; the bytecode
+    Python writes beside them does not."""
+    import sys
+
+    from pipeline.build import BuildOptions, state
+    from pipeline.config import load_config
+
+    package = tmp_path / "libs" / "fakelib"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VERSION = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "libs"))
+    monkeypatch.setattr(state, "LIBRARIES", ("fakelib",))
+    monkeypatch.chdir(tmp_path)
+    config = load_config(REPO / "pyproject.toml")
+    options = BuildOptions(tei_paths=(PROJECTS,), search=False)
+    before = state.input_signature(config, options)
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "__init__.pyc").write_bytes(b"bytecode")
+    assert state.input_signature(config, options) == before
+    (package / "__init__.py").write_text("VERSION = 22\n", encoding="utf-8")
+    assert state.input_signature(config, options) != before
+    assert "fakelib" not in sys.modules  # looked at, never imported

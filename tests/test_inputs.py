@@ -366,3 +366,15 @@ def test_every_folder_that_can_hold_inputs_is_looked_into(tmp_path: Path) -> Non
     before = inputs.tree_signature([tmp_path / "in"], (".xml",))
     text.write_bytes(text.read_bytes().replace(b"<", b" <", 1))
     assert inputs.tree_signature([tmp_path / "in"], (".xml",)) != before
+
+
+def test_a_folder_read_whole_is_looked_at_whole(tmp_path: Path) -> None:
+    """A theme or schema folder is read whole (``read_folder``), a ``__pycache__``
+    subfolder too: so its signature sees an edit there."""
+    theme = tmp_path / "theme"
+    (theme / "__pycache__").mkdir(parents=True)
+    (theme / "__pycache__" / "base.html").write_text("<p>one</p>", encoding="utf-8")
+    assert inputs.read_folder(theme, LIMIT) == {"__pycache__/base.html": b"<p>one</p>"}
+    before = inputs.stat_signature([("theme", theme)])
+    (theme / "__pycache__" / "base.html").write_text("<p>two, longer</p>", encoding="utf-8")
+    assert inputs.stat_signature([("theme", theme)]) != before

@@ -117,14 +117,20 @@ def _key_at(path: str) -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def _signed(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest() + data
+def _signature(key: bytes, name: str, data: bytes) -> bytes:
+    # The name is signed too: whole bytes of one entry found under another's name (after
+    # a power cut, say; entries are not synced) are a miss.
+    return hmac.new(key, name.encode() + b"\0" + data, hashlib.sha256).digest()
 
 
-def _verified(key: bytes, stored: bytes) -> bytes | None:
-    """The entry's data if ``key`` signed it, else None."""
+def _signed(key: bytes, name: str, data: bytes) -> bytes:
+    return _signature(key, name, data) + data
+
+
+def _verified(key: bytes, name: str, stored: bytes) -> bytes | None:
+    """The entry's data if ``key`` signed it under ``name``, else None."""
     signature, data = stored[:_SIGNATURE], stored[_SIGNATURE:]
-    expected = hmac.new(key, data, hashlib.sha256).digest()
+    expected = _signature(key, name, data)
     return (
         data if len(signature) == _SIGNATURE and hmac.compare_digest(signature, expected) else None
     )
@@ -191,7 +197,7 @@ class BuildCache:
         assert self.key is not None
         self._in_use.add((kind, key))
         try:
-            return _verified(self.key, path.read_bytes())
+            return _verified(self.key, f"{kind}/{key}", path.read_bytes())
         except OSError:
             return None
 
@@ -206,7 +212,7 @@ class BuildCache:
         self._in_use.add((kind, key))
         self._written += 1
         try:
-            atomic_write(path, _signed(self.key, data), durable=False)
+            atomic_write(path, _signed(self.key, f"{kind}/{key}", data), durable=False)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
 
@@ -219,7 +225,11 @@ class BuildCache:
         for kind, used in sorted(self._used.items()):
             data = pickle.dumps(dict(sorted(used.items())), protocol=pickle.HIGHEST_PROTOCOL)
             try:
-                atomic_write(self.folder / f"{kind}.pack", _signed(self.key, data), durable=False)
+                atomic_write(
+                    self.folder / f"{kind}.pack",
+                    _signed(self.key, f"{kind}.pack", data),
+                    durable=False,
+                )
             except OSError:
                 pass
             self._packs[kind] = dict(used)
@@ -284,7 +294,7 @@ def _read_pack(path: Path, key: bytes) -> dict[str, bytes]:
     """A pack as ``flush`` wrote it; empty where there is none, or it cannot be read, or
     it is not signed with ``key``."""
     try:
-        data = _verified(key, path.read_bytes())
+        data = _verified(key, path.name, path.read_bytes())
         if data is None:
             return {}
         pack = pickle.loads(data)

@@ -11,7 +11,8 @@ import hashlib
 import importlib.util
 import json
 import os
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,7 @@ def writing(
 def epoch(environ: Mapping[str, str]) -> int:
     """SOURCE_DATE_EPOCH: the time of every file the build packs (0 when unset)."""
     value = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if value and not value.isdigit():
+    if value and not (value.isascii() and value.isdigit()):  # "²" is a digit to Python
         raise EditionError(f"SOURCE_DATE_EPOCH must be a whole number, not {value!r}")
     return int(value) if value else 0
 
@@ -165,19 +166,32 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
                 ("theme", config.theme_dir),
                 ("style", config.archive_style),
                 ("tei-schemas", tei_all),
-                ("code", PACKAGE_DIR),  # the whole package: its templates too
             ]
         )
     )
+    # The code (the whole package: its templates too) and the libraries whose output the
+    # site holds, as the cache's keys name them: Python writes its bytecode beside them.
+    code = [("code", PACKAGE_DIR), *_package_folders(LIBRARIES)]
+    parts.append(stat_signature(code, passed_over={"__pycache__"}))
+    parts.append(sys.version)
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
-def _pagefind_signature() -> list:
-    """What the installed Pagefind looks like (its packages' files), found without
-    importing it or reading package metadata: another version has other files."""
+LIBRARIES = ("lxml", "jinja2", "markupsafe", "xmlschema", "elementpath")
+
+
+def _package_folders(names: Sequence[str]) -> list[tuple[str, Path]]:
+    """The folders of installed packages, found without importing them or reading
+    package metadata: another version has other files."""
     folders = []
-    for name in ("pagefind", "pagefind_bin"):
+    for name in names:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
             folders += [(name, Path(f)) for f in spec.submodule_search_locations]
-    return stat_signature(folders) if folders else ["none"]
+    return folders
+
+
+def _pagefind_signature() -> list:
+    """What the installed Pagefind looks like (its packages' files)."""
+    folders = _package_folders(("pagefind", "pagefind_bin"))
+    return stat_signature(folders, passed_over={"__pycache__"}) if folders else ["none"]

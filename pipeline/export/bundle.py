@@ -42,7 +42,7 @@ def release_epoch(config: EditionConfig, environ: Mapping[str, str]) -> int:
     """Seconds since 1970 for every entry: SOURCE_DATE_EPOCH, else the release date."""
     value = environ.get("SOURCE_DATE_EPOCH", "").strip()
     if value:
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):  # "²" is a digit to Python
             raise EditionError(f"SOURCE_DATE_EPOCH must be a whole number, not {value!r}")
         return max(int(value), _ZIP_EPOCH_MIN)
     date = dt.date.fromisoformat(config.release_date)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -334,9 +334,12 @@ def read_folder(folder: Path | None, max_bytes: int) -> dict[str, bytes]:
     return {file.relative: read_input(file) for file in found.files}
 
 
-def stat_signature(named: Iterable[tuple[str, Path | None]]) -> list[tuple[str, ...]]:
+def stat_signature(
+    named: Iterable[tuple[str, Path | None]], passed_over: Collection[str] = ()
+) -> list[tuple[str, ...]]:
     """The ``tree_signature`` of each named path (a file or a folder, every file in it;
-    a missing one is recorded as missing), under its label: nothing is read."""
+    a missing one is recorded as missing), under its label: nothing is read.
+    ``passed_over``: names of subfolders not looked into."""
     signature: list[tuple[str, ...]] = []
     for label, path in named:
         if path is None:
@@ -344,7 +347,9 @@ def stat_signature(named: Iterable[tuple[str, Path | None]]) -> list[tuple[str, 
         if not os.path.lexists(path):
             signature.append((label, "missing"))
             continue
-        signature += [(label, *map(str, entry)) for entry in tree_signature([path], ANY_FILE)]
+        signature += [
+            (label, *map(str, entry)) for entry in tree_signature([path], ANY_FILE, passed_over)
+        ]
     return signature
 
 
@@ -353,7 +358,9 @@ def _stat_of(path: str) -> tuple[int, int, int, int]:
     return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
 
 
-def tree_signature(paths: Iterable[str | Path], suffixes: Sequence[str]) -> list[tuple]:
+def tree_signature(
+    paths: Iterable[str | Path], suffixes: Sequence[str], passed_over: Collection[str] = ()
+) -> list[tuple]:
     """What the files of ``paths`` (named by ``suffixes``, in folders and their
     subfolders) look like to the file system, without opening any: each name with its
     mode, size, modification time and inode, and for a link also its target's.
@@ -394,9 +401,7 @@ def tree_signature(paths: Iterable[str | Path], suffixes: Sequence[str]) -> list
             return
         for entry in listed:
             name = entry.name
-            if name.startswith("."):
-                continue
-            if name == "__pycache__" and suffixes == ANY_FILE:  # Python's own, made as it runs
+            if name.startswith(".") or name in passed_over:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 if suffixes != ANY_FILE and _wanted(name, suffixes):
