@@ -71,6 +71,14 @@ def change_tei_schemas(run: Run, tmp_path: Path) -> None:
     run.extra = ["--tei-schema-dir", str(schemas)]
 
 
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    """A build of a copy of the projects' test files, from the folder holding it."""
+    work = tmp_path / "work"
+    shutil.copytree(PROJECTS, work / "in")
+    return Run(work)
+
+
 CHANGES: dict[str, Callable[[Run, Path], None]] = {
     "input folder renamed": rename_inputs,
     "working folder changed": move_working_folder,
@@ -81,11 +89,8 @@ CHANGES: dict[str, Callable[[Run, Path], None]] = {
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_change_to_what_the_site_shows_is_never_up_to_date(
-    change: str, tmp_path: Path, tei_env: Path
+    change: str, run: Run, tmp_path: Path, tei_env: Path
 ) -> None:
-    work = tmp_path / "work"
-    shutil.copytree(PROJECTS, work / "in")
-    run = Run(work)
     site = tmp_path / "site"
     run.build(site)
     assert "up to date" in run.build(site)  # nothing changed yet
@@ -102,15 +107,12 @@ def test_a_change_to_what_the_site_shows_is_never_up_to_date(
 
 @pytest.mark.parametrize("value", ["soon", "17\u00b2"])  # "²" is a digit to str.isdigit
 def test_an_invalid_source_date_epoch_is_said_even_when_nothing_else_changed(
-    value: str, tmp_path: Path, tei_env: Path
+    value: str, run: Run, tmp_path: Path, tei_env: Path
 ) -> None:
-    work = tmp_path / "work"
-    shutil.copytree(PROJECTS, work / "in")
-    run = Run(work)
     run.build(tmp_path / "site")
     result = run_edition(
         "build", "--tei", "in", "--site", str(tmp_path / "site"),
-        cwd=work, env={"SOURCE_DATE_EPOCH": value},
+        cwd=run.cwd, env={"SOURCE_DATE_EPOCH": value},
     )  # fmt: skip
     assert result.returncode != 0
     [line] = result.stderr.strip().splitlines()[-1:]
