@@ -146,3 +146,33 @@ def test_a_library_upgraded_is_never_up_to_date(
     (package / "__init__.py").write_text("VERSION = 22\n", encoding="utf-8")
     assert state.input_signature(config, options) != before
     assert "fakelib" not in sys.modules  # looked at, never imported
+
+
+def test_what_the_site_is_made_from_names_the_libraries_and_the_whole_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest the site is checked by changes with a library's version, and with a
+    file of any part of the code (a template of the renderer, say)."""
+    from pipeline.build import cache, steps
+    from pipeline.config import load_config
+    from pipeline.structure import load_collection
+
+    config = load_config(REPO / "pyproject.toml")
+    collection = load_collection(config, tei_paths=(PROJECTS,), sources=False)
+
+    def made_from() -> str:
+        cache.code_digest.cache_clear()
+        return steps.fingerprint(collection, config, {}, foreign=True, search=False)
+
+    before = made_from()
+    assert made_from() == before
+    with monkeypatch.context() as upgraded:
+        upgraded.setattr(cache, "library_versions", lambda: "Jinja2 0.0-upgraded")
+        assert made_from() != before
+    package = tmp_path / "pipeline"
+    shutil.copytree(REPO / "pipeline", package, ignore=shutil.ignore_patterns("__pycache__"))
+    template = package / "render" / "templates" / "base.html"
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "__file__", str(package / "build" / "cache.py"))
+    assert made_from() != before
+    cache.code_digest.cache_clear()

@@ -624,15 +624,6 @@ def _site_info(config: EditionConfig, options: BuildOptions, foreign: bool) -> S
     )
 
 
-def _code_files() -> list[Path]:
-    package = Path(__file__).resolve().parent
-    return sorted(
-        p
-        for p in package.rglob("*")
-        if p.is_file() and p.suffix in (".py", ".html", ".css", ".js", ".toml")
-    )
-
-
 def fingerprint(
     collection: Collection,
     config: EditionConfig,
@@ -673,8 +664,7 @@ def fingerprint(
         add("schema:" + name, data)
     for name, data in sorted(theme.items()):
         add("theme:" + name, data)
-    for path in _code_files():
-        add("code:" + path.name, path.read_bytes())
+    add("code", code_digest().encode())  # the package's files and the libraries' versions
     if search:
         add("pagefind", pagefind_version().encode())
     add("version", __version__.encode())
