@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Self
 
@@ -44,6 +44,16 @@ def _umask() -> int:
 def content_digest(data: bytes) -> str:
     """What tells two outputs apart: a digest of their bytes."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def source_date_epoch(environ: Mapping[str, str]) -> int | None:
+    """SOURCE_DATE_EPOCH, the time every packed file carries; None when it is not set."""
+    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit to Python
+        raise EditionError(f"SOURCE_DATE_EPOCH must be a whole number, not {value!r}")
+    return int(value)
 
 
 def atomic_write(path: str | Path, data: bytes, durable: bool = True) -> None:

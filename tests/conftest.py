@@ -83,6 +83,18 @@ def letters() -> dict:
     return found
 
 
+def files_below(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` by its POSIX path there, with its bytes (none for a
+    folder that is not there): two sites are the same when these are."""
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 def copy_project(dest: Path) -> Path:
     """A copy of the edition (settings, sources, TEI, schema) in ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)

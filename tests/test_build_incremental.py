@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_project, run_edition
+from conftest import REPO, copy_project, files_below, run_edition
 from lxml import etree
 
 from pipeline.build import MARKER
@@ -37,14 +37,6 @@ MARK = "zebrafinch"  # a word no text of the edition has
 BUILD = ("build", "--jobs", "2")
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def build(project: Path, *extra: str) -> None:
     result = run_edition(*BUILD, *extra, cwd=project)
     assert result.returncode == 0, result.stderr
@@ -56,11 +48,11 @@ def clean_build(project: Path, dest: Path) -> dict[str, bytes]:
         project, dest, symlinks=True, ignore=shutil.ignore_patterns("site", ".site.*", ".*.lock")
     )
     build(dest, "--no-cache")
-    return tree(dest / "site")
+    return files_below(dest / "site")
 
 
 def assert_same_site(project: Path, clean: Path) -> None:
-    rebuilt, fresh = tree(project / "site"), clean_build(project, clean)
+    rebuilt, fresh = files_below(project / "site"), clean_build(project, clean)
     assert sorted(rebuilt) == sorted(fresh)
     differing = [name for name in fresh if rebuilt[name] != fresh[name]]
     assert not differing, differing
@@ -181,12 +173,12 @@ def test_a_rebuild_after_an_edit_equals_a_clean_build(
 ) -> None:
     project = copy_project(tmp_path / "project")
     build(project)
-    before = tree(project / "site")
+    before = files_below(project / "site")
     # Another version between: the edit's build starts from the first one, kept.
     build(project, "--no-search")
     shown = EDITS[kind](project)
     build(project)
-    after = tree(project / "site")
+    after = files_below(project / "site")
     # The edit shows (a test that cannot see its edit could not fail).
     if shown == MARK:
         assert any(MARK.encode() in data for data in after.values())
@@ -209,10 +201,10 @@ def test_a_rebuild_with_a_sharded_search_index_equals_a_clean_build(
     build(project)
     kept = project / ".site.cache" / "objects" / "pagefind"
     indexed = {p for p in kept.rglob("*") if p.is_file()}
-    before = tree(project / "site")
+    before = files_below(project / "site")
     edit_document(project)
     build(project)
-    after = tree(project / "site")
+    after = files_below(project / "site")
     listing = json.loads(after[f"pagefind/{SHARDS}"])
     groups = [listing["pages"], *(shard["pages"] for shard in listing["shards"])]
     changed = [g for g in groups if any(before.get(page) != after[page] for page in g)]
@@ -229,13 +221,13 @@ def test_a_rebuild_writes_only_what_differs_from_the_version_it_starts_from(
     and no other."""
     project = copy_project(tmp_path / "project")
     build(project)
-    first = tree(project / "site")
+    first = files_below(project / "site")
     edit_document(project)
     build(project)  # the first version is kept
     edit_register_entry(project)
     result = run_edition(*BUILD, cwd=project)
     assert result.returncode == 0, result.stderr
-    third = tree(project / "site")
+    third = files_below(project / "site")
     differing = [n for n in third if n != MARKER and first.get(n) != third[n]]
     written = re.search(r"\((\d+) written; the others as before\)", result.stdout)
     assert written, result.stdout
@@ -277,7 +269,7 @@ def test_after_a_change_of_theme_the_next_build_makes_only_what_its_edit_needs(
     monkeypatch.setattr(SiteWriter, "holds", counted)
     monkeypatch.chdir(project)
     report = build_site(load_config(project / "pyproject.toml"), BuildOptions(jobs=1))
-    pages = [n for n in tree(project / "site") if n.endswith(".html")]
+    pages = [n for n in files_below(project / "site") if n.endswith(".html")]
     assert report.pages and made
     assert len(made) < len(pages) / 2, f"{len(made)} of {len(pages)} pages made again"
     assert_same_site(project, tmp_path / "clean")
@@ -291,8 +283,10 @@ def test_a_kept_version_changed_by_hand_is_not_trusted(tmp_path: Path, tei_env: 
     edit_document(project)
     build(project)
     spare = project / ".site.cache" / "site" / "spare"
-    site = tree(project / "site")
-    same = [n for n, data in tree(spare).items() if n.endswith(".html") and site.get(n) == data]
+    site = files_below(project / "site")
+    same = [
+        n for n, data in files_below(spare).items() if n.endswith(".html") and site.get(n) == data
+    ]
     assert same
     edited, linked, narrowed = same[0::3], same[1::3], same[2::3]
     for name in edited:
@@ -330,13 +324,13 @@ def test_a_shard_whose_index_is_as_in_the_kept_version_is_not_written_again(
     build(project)
     site = project / "site"
     inodes = {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*")}
-    before = tree(site)
+    before = files_below(site)
     source = next(p for p in _sources(project) if MARK in p.read_text(encoding="utf-8"))
     for repeat in (2, 3):  # no new word; the second build starts from the version above
         text = source.read_text(encoding="utf-8")
         source.write_text(text.replace(MARK, " ".join([MARK] * repeat), 1), encoding="utf-8")
         build(project)
-    after = tree(site)
+    after = files_below(site)
     listing = json.loads(after[f"pagefind/{SHARDS}"])
     groups = {"pagefind/": listing["pages"]}
     groups.update({f"pagefind/{shard['path']}": shard["pages"] for shard in listing["shards"]})
@@ -369,11 +363,11 @@ def test_an_edited_text_is_the_only_one_analysed_again(tmp_path: Path, tei_env: 
     assert (kept / "outline.pack").is_file() and not (kept / "outline").exists()
     texts = len(list((project / "site" / "texts").glob("*.html")))
     assert len(analyses) == texts and len(fields) == 1
-    before = tree(project / "site")
+    before = files_below(project / "site")
     headers = _headers(project)
     edit_document(project)
     build(project)
-    after = tree(project / "site")
+    after = files_below(project / "site")
     assert len(entries("document") - analyses) == 1
     changed = {name for name in after if name.endswith(".html") and before.get(name) != after[name]}
     assert any(name.startswith("texts/") for name in changed)
@@ -478,7 +472,7 @@ def test_a_build_after_another_reads_only_the_files_that_changed(
     monkeypatch.setattr(inputs, "read_input", original)
     fresh = tmp_path / "fresh"
     sites.build_foreign([folder], fresh, search=False, cache=False)
-    assert tree(site) == tree(fresh)
+    assert files_below(site) == files_below(fresh)
 
 
 def test_a_file_changed_under_a_known_digest_stops_the_build(tmp_path: Path) -> None:
@@ -687,7 +681,7 @@ def test_one_job_and_two_give_the_same_site(tmp_path: Path, tei_env: Path) -> No
         project = copy_project(tmp_path / f"jobs-{jobs}")
         result = run_edition("build", "--jobs", jobs, "--no-cache", cwd=project)
         assert result.returncode == 0, result.stderr
-        sites.append(tree(project / "site"))
+        sites.append(files_below(project / "site"))
     assert sites[0] and sorted(sites[0]) == sorted(sites[1])
     assert [n for n in sites[0] if sites[0][n] != sites[1][n]] == []
 
@@ -764,7 +758,7 @@ def test_a_removed_text_that_others_still_need_is_named_and_nothing_changes(
     """Every text of the edition is pointed to (register entries used only there, links):
     removing one alone fails, and the one line says which text was left out."""
     project = copy_project(tmp_path / "project")
-    before = tree(project / "tei")
+    before = files_below(project / "tei")
     source = _sources(project)[-1]
     source.unlink()
     source.with_suffix(".toml").unlink(missing_ok=True)
@@ -776,7 +770,7 @@ def test_a_removed_text_that_others_still_need_is_named_and_nothing_changes(
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert "nothing was written" in last and removed in last, last
-    assert tree(project / "tei") == before
+    assert files_below(project / "tei") == before
 
 
 def test_an_upgraded_library_is_a_new_version_of_the_code(

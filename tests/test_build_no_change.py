@@ -12,17 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_edition
+from conftest import REPO, files_below, run_edition
 
 PROJECTS = REPO / "tests" / "data" / "projects"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 class Run:
@@ -99,7 +91,7 @@ def test_a_change_to_what_the_site_shows_is_never_up_to_date(
     clean = tmp_path / "clean"
     run.build(clean, "--no-cache")
     assert "up to date" not in said
-    rebuilt, fresh = tree(site), tree(clean)
+    rebuilt, fresh = files_below(site), files_below(clean)
     assert sorted(rebuilt) == sorted(fresh)
     assert [name for name in fresh if rebuilt[name] != fresh[name]] == []
     assert "up to date" in run.build(site)  # and then it is
@@ -135,7 +127,7 @@ def test_a_library_upgraded_is_never_up_to_date(
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("VERSION = 1\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path / "libs"))
-    monkeypatch.setattr(state, "LIBRARIES", ("fakelib",))
+    monkeypatch.setattr(state, "LIBRARIES", {"fakelib": "fakelib"})
     monkeypatch.chdir(tmp_path)
     config = load_config(REPO / "pyproject.toml")
     options = BuildOptions(tei_paths=(PROJECTS,), search=False)

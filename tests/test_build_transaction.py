@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_project, run_edition
+from conftest import copy_project, files_below, run_edition
 
 from pipeline import outputs
 from pipeline.build import MARKER
@@ -23,17 +23,6 @@ from pipeline.cli import main
 from pipeline.outputs import output_lock
 
 GENRES = ("letter", "speech", "minutes", "appeal", "statement", "article")
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` (none of the lock files beside it)."""
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def build_command(*extra: str) -> list[str]:
@@ -88,7 +77,7 @@ def test_two_builds_at_once(project: Path) -> None:
     ]
     outs = [p.communicate(timeout=600) for p in waiting]
     assert [p.returncode for p in waiting] == [0, 0], outs
-    site = tree(project / "site")
+    site = files_below(project / "site")
     assert MARKER in site and "index.html" in site
     impatient = [
         subprocess.Popen(
@@ -107,7 +96,7 @@ def test_two_builds_at_once(project: Path) -> None:
             process.returncode == 1 and "another edition command" in err
         ), err
         assert "Traceback" not in err
-    assert tree(project / "site") == site
+    assert files_below(project / "site") == site
 
 
 def test_sigkill_at_random_points_leaves_old_or_new_sets(project: Path) -> None:
@@ -122,7 +111,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_sets(project: Path) -> None:
         # The second build's time: a build after another, as each trial is.
         duration = time.monotonic() - started
         assert result.returncode == 0, result.stderr
-        states.append((tree(project / "tei"), tree(project / "site")))
+        states.append((files_below(project / "tei"), files_below(project / "site")))
     teis, sites = [s[0] for s in states], [s[1] for s in states]
     assert teis[0] != teis[1] and sites[0] != sites[1]
 
@@ -157,7 +146,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_sets(project: Path) -> None:
             # build now takes, so that about half of them land inside one.
             killed = False
             duration = time.monotonic() - started
-        tei_now, site_now = tree(project / "tei"), tree(project / "site")
+        tei_now, site_now = files_below(project / "tei"), files_below(project / "site")
         assert tei_now in teis, f"trial {trial}: tei/ is neither set after {delay:.2f} s"
         assert site_now in sites, f"trial {trial}: site/ is neither set after {delay:.2f} s"
         outcomes.append((killed, teis.index(tei_now), sites.index(site_now)))
@@ -166,7 +155,9 @@ def test_sigkill_at_random_points_leaves_old_or_new_sets(project: Path) -> None:
     result = run_edition("build", cwd=project)
     assert result.returncode == 0, result.stderr
     last = (trials - 1) % 2
-    assert tree(project / "tei") == teis[last] and tree(project / "site") == sites[last]
+    assert (
+        files_below(project / "tei") == teis[last] and files_below(project / "site") == sites[last]
+    )
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == [
         ".site.cache",
         ".site.lock",
@@ -238,7 +229,7 @@ def _limit_file_size(limit: int) -> None:
 def test_a_full_disk_gives_one_line_and_keeps_the_earlier_outputs(project: Path) -> None:
     first = run_edition("build", cwd=project)
     assert first.returncode == 0, first.stderr
-    before = (tree(project / "tei"), tree(project / "site"))
+    before = (files_below(project / "tei"), files_below(project / "site"))
     sidecar = a_sidecar(project)
     sidecar.write_text(genre_changed(sidecar), encoding="utf-8")
     result = subprocess.run(
@@ -254,7 +245,7 @@ def test_a_full_disk_gives_one_line_and_keeps_the_earlier_outputs(project: Path)
     [line] = result.stderr.splitlines()
     assert "error: cannot write: File too large" in line, line
     assert "Traceback" not in result.stderr
-    assert (tree(project / "tei"), tree(project / "site")) == before
+    assert (files_below(project / "tei"), files_below(project / "site")) == before
 
 
 def test_no_space_left_is_one_line_naming_the_path(

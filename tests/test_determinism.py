@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import responsible_project, run_edition
+from conftest import files_below, responsible_project, run_edition
 
 EXPORTS = (
     ["tei-corpus"],
@@ -17,14 +17,6 @@ EXPORTS = (
     ["txt", "--mode", "original"],
     ["dts"],
 )
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +39,7 @@ def twins(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 @pytest.mark.parametrize("folder", ["tei", "site", "dist"])
 def test_byte_identical_across_processes_seeds_and_places(twins: list[Path], folder: str) -> None:
-    first, second = (tree(project / folder) for project in twins)
+    first, second = (files_below(project / folder) for project in twins)
     assert first, folder
     assert sorted(first) == sorted(second)
     differing = [name for name in first if first[name] != second[name]]
@@ -57,7 +49,7 @@ def test_byte_identical_across_processes_seeds_and_places(twins: list[Path], fol
 def test_no_machine_path_is_written(twins: list[Path]) -> None:
     for project in twins:
         for folder in ("tei", "site", "dist"):
-            for name, data in tree(project / folder).items():
+            for name, data in files_below(project / folder).items():
                 assert str(project).encode() not in data, f"{folder}/{name}"
                 assert b"/tmp/" not in data, f"{folder}/{name}"
 

@@ -14,7 +14,7 @@ import pytest
 from browser import sites
 from browser.text import by_class, html_words, missing, tei_block_words, tei_words
 from browser.tools import html_errors
-from conftest import copy_project
+from conftest import copy_project, files_below
 from lxml import html
 
 from pipeline.build import MARKER as MANIFEST
@@ -258,18 +258,10 @@ def test_a_missing_project_schema_stops_the_build(tmp_path: Path) -> None:
 # --- build behaviour ---------------------------------------------------------------------
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_building_twice_gives_identical_sites(corpus: Path, tmp_path: Path) -> None:
     again = tmp_path / "site"
     sites.build_corpus(again)
-    first, second = _tree(corpus), _tree(again)
+    first, second = files_below(corpus), files_below(again)
     assert sorted(first) == sorted(second)
     differing = [name for name in first if first[name] != second[name]]
     assert not differing, f"differ between two builds: {differing}"
@@ -278,14 +270,14 @@ def test_building_twice_gives_identical_sites(corpus: Path, tmp_path: Path) -> N
 def test_rebuild_with_nothing_changed_stops_at_once(tmp_path: Path) -> None:
     site = tmp_path / "site"
     first = sites.build_corpus(site, search=False)
-    before = _tree(site)
+    before = files_below(site)
     second = sites.build_corpus(site, search=False)
     assert second.up_to_date and not first.up_to_date
     assert second.documents == first.documents and second.pages == first.pages
-    assert _tree(site) == before
+    assert files_below(site) == before
     (site / "index.html").write_text("damaged", encoding="utf-8")
     third = sites.build_corpus(site, search=False)
-    assert not third.up_to_date and _tree(site) == before
+    assert not third.up_to_date and files_below(site) == before
 
 
 def test_a_failed_build_leaves_the_previous_site(tmp_path: Path) -> None:
@@ -295,13 +287,13 @@ def test_a_failed_build_leaves_the_previous_site(tmp_path: Path) -> None:
     for tei in sites.corpus_tei():
         shutil.copy(tei, inputs)
     sites.build_foreign([inputs], site, search=False, strict=True)
-    before = _tree(site)
+    before = files_below(site)
     (inputs / "broken.xml").write_text(
         "<TEI xmlns='http://www.tei-c.org/ns/1.0'><text>", encoding="utf-8"
     )
     with pytest.raises(EditionError):
         sites.build_foreign([inputs], site, search=False, strict=True)
-    assert _tree(site) == before
+    assert files_below(site) == before
     leftovers = [p.name for p in site.parent.iterdir() if p.suffix not in (".lock", ".cache")]
     assert leftovers == ["site"]
 
@@ -361,7 +353,7 @@ def test_attribute_values_never_reach_paths_or_links(tmp_path: Path) -> None:
 def test_manifest_records_every_file(corpus: Path) -> None:
     manifest = json.loads((corpus / MANIFEST).read_text())
     listed = set(manifest["files"])
-    assert listed == {p for p in _tree(corpus) if p != MANIFEST}
+    assert listed == {p for p in files_below(corpus) if p != MANIFEST}
     assert not any(":" in name or name.startswith("/") for name in listed)
 
 

@@ -29,7 +29,14 @@ from pipeline.outputs import atomic_write
 from pipeline.render.memo import digest
 
 # The libraries whose output a build's pages, texts and verdicts are made of.
-LIBRARIES = ("Jinja2", "MarkupSafe", "lxml", "xmlschema", "elementpath")
+# Each by the name it is installed under, and the package it is imported as.
+LIBRARIES = {
+    "Jinja2": "jinja2",
+    "MarkupSafe": "markupsafe",
+    "lxml": "lxml",
+    "xmlschema": "xmlschema",
+    "elementpath": "elementpath",
+}
 
 
 def library_versions() -> str:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.build.cache import LIBRARIES
 from pipeline.config import EditionConfig
-from pipeline.errors import EditionError, os_error
-from pipeline.outputs import output_lock, remove_leftovers, write_if_changed
+from pipeline.errors import os_error
+from pipeline.outputs import output_lock, remove_leftovers, source_date_epoch, write_if_changed
 from pipeline.structure import load_collection
 from pipeline.structure.collection import TEI_SUFFIXES
 from pipeline.structure.inputs import stat_signature, tree_signature
@@ -57,10 +58,7 @@ def writing(
 
 def epoch(environ: Mapping[str, str]) -> int:
     """SOURCE_DATE_EPOCH: the time of every file the build packs (0 when unset)."""
-    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if value and not (value.isascii() and value.isdigit()):  # "²" is a digit to Python
-        raise EditionError(f"SOURCE_DATE_EPOCH must be a whole number, not {value!r}")
-    return int(value) if value else 0
+    return source_date_epoch(environ) or 0
 
 
 def up_to_date(site_dir: Path, print_: str, manifest: dict | None = None) -> dict | None:
@@ -171,13 +169,10 @@ def input_signature(config: EditionConfig, options: BuildOptions) -> str:
     )
     # The code (the whole package: its templates too) and the libraries whose output the
     # site holds, as the cache's keys name them: Python writes its bytecode beside them.
-    code = [("code", PACKAGE_DIR), *_package_folders(LIBRARIES)]
+    code = [("code", PACKAGE_DIR), *_package_folders(list(LIBRARIES.values()))]
     parts.append(stat_signature(code, passed_over={"__pycache__"}))
     parts.append(sys.version)
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
-
-
-LIBRARIES = ("lxml", "jinja2", "markupsafe", "xmlschema", "elementpath")
 
 
 def _package_folders(names: Sequence[str]) -> list[tuple[str, Path]]:

@@ -29,6 +29,7 @@ from lxml import etree
 
 from pipeline.config import EditionConfig
 from pipeline.errors import EditionError
+from pipeline.outputs import source_date_epoch
 from pipeline.structure.identifiers import is_safe_id
 from pipeline.xmltools import NSMAP, XML_ID
 
@@ -40,11 +41,9 @@ _ZIP_EPOCH_MIN = 315532800  # 1980-01-01: the earliest time a ZIP entry can carr
 
 def release_epoch(config: EditionConfig, environ: Mapping[str, str]) -> int:
     """Seconds since 1970 for every entry: SOURCE_DATE_EPOCH, else the release date."""
-    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if value:
-        if not (value.isascii() and value.isdigit()):  # "²" is a digit to Python
-            raise EditionError(f"SOURCE_DATE_EPOCH must be a whole number, not {value!r}")
-        return max(int(value), _ZIP_EPOCH_MIN)
+    given = source_date_epoch(environ)
+    if given is not None:
+        return max(given, _ZIP_EPOCH_MIN)
     date = dt.date.fromisoformat(config.release_date)
     moment = dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
     return max(int(moment.timestamp()), _ZIP_EPOCH_MIN)
